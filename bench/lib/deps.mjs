@@ -1,0 +1,52 @@
+// Third-party programs the contenders need: Debian packages (apt-get, when root) and PM2 (npm,
+// into bench/.work). Each check returns null when ready, or a sentence saying what is missing.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const isRoot = process.getuid?.() === 0;
+const has = (cmd, args = ['--version']) => !spawnSync(cmd, args, { stdio: 'ignore' }).error;
+
+/** apt-get install when root (retrying after apt-get update); otherwise say how. */
+export function aptInstall(pkgs, what, { required = false } = {}) {
+  const how = `apt-get install -y ${pkgs.join(' ')}`;
+  if (!isRoot) {
+    const msg = `${what} is missing; install it with: sudo ${how}`;
+    if (required) { console.error(msg); process.exit(1); }
+    return msg;
+  }
+  console.log(`installing ${pkgs.join(' ')} (${how})`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const run = (args) => spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env, timeout: 300_000 }).status === 0;
+  if (run(['install', '-y', '-q', ...pkgs]) || (run(['update', '-q']) && run(['install', '-y', '-q', ...pkgs]))) return null;
+  const msg = `could not install ${pkgs.join(' ')} (${how} failed)`;
+  if (required) { console.error(msg); process.exit(1); }
+  return msg;
+}
+
+const gevent = () => spawnSync('/usr/bin/python3', ['-c', 'import gevent'], { stdio: 'ignore' }).status === 0;
+
+export function ensureGunicorn() {
+  if (existsSync('/usr/bin/gunicorn') && gevent()) return null;
+  return aptInstall(['gunicorn', 'python3-gevent'], 'Gunicorn with gevent');
+}
+
+export function ensureNginx() {
+  if (has('nginx', ['-v'])) return null;
+  return aptInstall(['nginx-light'], 'nginx');
+}
+
+/** PM2 installed into workDir/node_modules (never into the project's package.json). */
+export function ensurePm2(workDir) {
+  const bin = join(workDir, 'node_modules', '.bin', 'pm2-runtime');
+  if (existsSync(bin)) return null;
+  console.log(`installing pm2 into ${workDir}`);
+  const r = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', workDir, 'pm2'],
+    { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
+  return r.status === 0 && existsSync(bin) ? null : 'could not install pm2 (npm install --prefix bench/.work pm2 failed)';
+}
+
+export function versionOf(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return r.error ? null : `${r.stdout}${r.stderr}`.trim().split('\n')[0];
+}

@@ -1,0 +1,63 @@
+// The issue's goals, evaluated from ratios within one table of one run.
+// Each check returns { text, met } (met: true / false / null when it could not be measured).
+
+const rps = (t, c, s) => t.cells[c]?.[s]?.rps;
+const p99 = (t, c, s) => t.cells[c]?.[s]?.p99;
+const TUNICORN = [['t-node', 'Node listener'], ['t-fetch', 'fetch']];
+const pct = (x) => `${(x * 100).toFixed(0)}%`;
+const times = (x) => `${x.toFixed(2)}×`;
+
+/** ratio(tunicorn row) vs target for several rows; met only if every row meets it. */
+function rowsCheck(rows, value, ok, show) {
+  const parts = [];
+  let met = true;
+  for (const [id, name] of rows) {
+    const v = value(id);
+    if (v === undefined || Number.isNaN(v) || v === null) return { text: `not measured (${name})`, met: null };
+    parts.push(`${name} ${show(v)}`);
+    met &&= ok(v);
+  }
+  return { text: parts.join(', '), met };
+}
+
+const ratioTo = (base, scenario, rows, min) => (t) =>
+  rowsCheck(rows, (id) => rps(t, id, scenario) / rps(t, base, scenario), (v) => v >= min, min >= 1 ? times : pct);
+
+function special(t, name, fn) {
+  const s = t.specials?.[name];
+  if (!s) return null; // this table has no such comparison
+  if (s.failed || !s.base) return { text: s.failed ?? t.specials.skipped ?? 'not run', met: null };
+  return fn(s);
+}
+
+export const GOALS = [
+  { goal: 'tunicorn Node listener vs plain cluster, keep-alive', target: '≥ 95%', check: ratioTo('cluster', 'ka50', [TUNICORN[0]], 0.95) },
+  { goal: 'tunicorn Node listener vs plain cluster, Connection: close', target: '≥ 95%', check: ratioTo('cluster', 'close', [TUNICORN[0]], 0.95) },
+  { goal: 'tunicorn fetch app vs plain cluster, keep-alive', target: '≥ 90%', check: ratioTo('cluster', 'ka50', [TUNICORN[1]], 0.9) },
+  { goal: 'tunicorn fetch app vs plain cluster, Connection: close', target: '≥ 90%', check: ratioTo('cluster', 'close', [TUNICORN[1]], 0.9) },
+  { goal: 'tunicorn vs Gunicorn+gevent (seed config), hello world keep-alive', target: '≥ 3×', check: ratioTo('gunicorn', 'ka50', TUNICORN, 3) },
+  { goal: 'tunicorn vs PM2 cluster, hello world keep-alive', target: '≥ 1×', check: ratioTo('pm2', 'ka50', TUNICORN, 1) },
+  { goal: 'p99 at 1000 connections vs plain cluster', target: '≤ 1.5×',
+    check: (t) => rowsCheck(TUNICORN, (id) => p99(t, id, 'c1000') / p99(t, 'cluster', 'c1000'), (v) => v <= 1.5, times) },
+  { goal: 'idle RSS per worker', target: '≤ 45 MB',
+    check: (t) => rowsCheck(TUNICORN, (id) => t.memory[id]?.idle?.workerMean, (v) => v <= 45, (v) => `${v.toFixed(1)} MB`) },
+  { goal: 'idle RSS of the master', target: '≤ 40 MB',
+    check: (t) => rowsCheck(TUNICORN, (id) => t.memory[id]?.idle?.master, (v) => v <= 40, (v) => `${v.toFixed(1)} MB`) },
+  { goal: 'failed requests while workers recycle (max_requests 1000)', target: '0',
+    check: (t) => special(t, 'recycle', (s) => ({
+      text: `${s.variant.errors} of ${s.variant.requests.toLocaleString('en-US')} (${s.workersStarted} worker pids seen)`,
+      met: s.workersStarted > t.workers ? s.variant.errors === 0 : null,
+    })) },
+  { goal: 'recycling cost, max_requests 1000 vs no recycling', target: '≤ 5%',
+    check: (t) => special(t, 'recycle', (s) => { const cost = 1 - s.variant.rps / s.base.rps; return { text: `${pct(cost)} less req/s`, met: cost <= 0.05 }; }) },
+  { goal: 'access log on vs off', target: '≤ 10%',
+    check: (t) => special(t, 'accesslog', (s) => { const cost = 1 - s.variant.rps / s.base.rps; return { text: `${pct(cost)} less req/s`, met: cost <= 0.1 }; }) },
+];
+
+/** [{ goal, target, results: [{ workers, text, met }] }] over the tables that can answer. */
+export function evaluateGoals(tables) {
+  return GOALS.map(({ goal, target, check }) => ({
+    goal, target,
+    results: tables.map((t) => ({ workers: t.workers, ...(check(t) ?? { text: '—', met: undefined }) })),
+  }));
+}

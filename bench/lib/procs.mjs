@@ -1,0 +1,132 @@
+// Child processes started by the harness: spawn, process-tree walk, RSS, and stopping by pid.
+// Every process we start is registered here and stopped when the harness ends (also on SIGINT).
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, openSync, closeSync } from 'node:fs';
+
+const live = new Set(); // handles { child, stopSignal }
+
+/** [pid, ppid, starttime] for every process, read from /proc/PID/stat. */
+function processTable() {
+  const rows = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      rows.push({ pid: Number(name), ppid: Number(f[1]), start: f[19] });
+    } catch { /* exited meanwhile */ }
+  }
+  return rows;
+}
+
+/** The process and all its descendants: [{ pid, start }], root first. */
+export function tree(rootPid) {
+  const rows = processTable();
+  const out = rows.filter((r) => r.pid === rootPid);
+  for (let i = 0; i < out.length; i++) {
+    for (const r of rows) if (r.ppid === out[i].pid) out.push(r);
+  }
+  return out.map(({ pid, start }) => ({ pid, start }));
+}
+
+function startTime(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch { return null; }
+}
+
+/** VmRSS of one process in MB (0 when gone). */
+export function rssMb(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch { return 0; }
+}
+
+/** RSS of a process tree: master (root), each worker (descendants), total, in MB. */
+export function treeRss(rootPid) {
+  const [root, ...rest] = tree(rootPid);
+  if (!root) return null;
+  const workers = rest.map((p) => rssMb(p.pid)).filter((x) => x > 0);
+  const master = rssMb(root.pid);
+  const total = workers.reduce((a, b) => a + b, master);
+  const workerMean = workers.length ? workers.reduce((a, b) => a + b, 0) / workers.length : 0;
+  return { master, workerMean, workers: workers.length, total };
+}
+
+/**
+ * Start a command with its stdout/stderr in logFile. Returns a handle with pid, exited
+ * (a promise of the exit code), logTail() and stop(). stopSignal is the signal that asks the
+ * program to shut down quickly (gunicorn: SIGINT, nginx/node: SIGTERM).
+ */
+export function start(cmd, args, { env, cwd, logFile, stopSignal = 'SIGTERM' } = {}) {
+  const fd = openSync(logFile, 'a');
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, cwd, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  const handle = adopt(child, stopSignal);
+  handle.logTail = (n = 12) => {
+    try { return readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-n).join('\n'); } catch { return ''; }
+  };
+  return handle;
+}
+
+/** Track a spawned child until it exits, so that it is stopped when the harness ends. */
+export function adopt(child, stopSignal = 'SIGTERM') {
+  const handle = { child, pid: child.pid, stopSignal, exitCode: undefined, known: new Map() };
+  // Remember the tree's pids while the root is alive: its orphans can be found after it exits.
+  handle.remember = () => { for (const p of tree(handle.pid)) handle.known.set(p.pid, p.start); return handle; };
+  handle.exited = new Promise((resolve) => {
+    child.on('exit', (code, signal) => { handle.exitCode = code ?? signal; live.delete(handle); resolve(handle.exitCode); });
+    child.on('error', (err) => { handle.exitCode = err.message; live.delete(handle); resolve(err.message); });
+  });
+  handle.stop = (graceMs = 5000) => stop(handle, graceMs);
+  if (child.pid) live.add(handle.remember());
+  return handle;
+}
+
+function signalPid(pid, start, sig) {
+  if (startTime(pid) !== start) return; // gone, or the pid was reused by someone else
+  try { process.kill(pid, sig); } catch { /* already gone */ }
+}
+
+/** Ask the root to stop; after graceMs SIGKILL every process of the tree still alive, by pid. */
+export async function stop(handle, graceMs = 5000) {
+  if (handle.exitCode === undefined) handle.remember();
+  const procs = [...handle.known].map(([pid, start]) => ({ pid, start }));
+  if (handle.exitCode === undefined) {
+    try { process.kill(handle.pid, handle.stopSignal); } catch { /* gone */ }
+    await Promise.race([handle.exited, sleep(graceMs)]);
+  }
+  // Workers of a quickly exiting master may outlive it for a moment; give them a short grace.
+  const deadline = Date.now() + 1000;
+  while (procs.some((p) => startTime(p.pid) === p.start) && Date.now() < deadline) await sleep(50);
+  for (const p of procs) signalPid(p.pid, p.start, 'SIGKILL');
+  if (handle.exitCode === undefined) await Promise.race([handle.exited, sleep(1000)]);
+  live.delete(handle);
+}
+
+/** Stop everything still running (harness end, error or signal). */
+export async function stopAll() {
+  await Promise.all([...live].map((h) => stop(h, 3000)));
+}
+
+/** Last resort on process exit: SIGKILL whatever is still registered, synchronously. */
+function killAllSync() {
+  for (const h of live) for (const [pid, start] of h.remember().known) signalPid(pid, start, 'SIGKILL');
+}
+
+let installed = false;
+export function installCleanup() {
+  if (installed) return;
+  installed = true;
+  process.on('exit', killAllSync);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(sig, () => {
+      process.stderr.write(`\n${sig}: stopping ${live.size} started process(es)…\n`);
+      stopAll().finally(() => process.exit(130));
+    });
+  }
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,120 @@
+// One table: start every contender with the same worker count, measure memory and start-up,
+// then drive each scenario in rounds, alternating contenders (A B C, C B A, …) so drift cancels.
+import { CONTENDERS } from './contenders.mjs';
+import { launch } from './launch.mjs';
+import { byId } from './scenarios.mjs';
+import { runWrk } from './wrk.mjs';
+import { sleep, treeRss } from './procs.mjs';
+import { runSpecials } from './specials.mjs';
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
+
+/** Median of rounds for req/s and latencies; errors are summed. */
+export function aggregate(runs) {
+  return {
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    errors: runs.reduce((a, r) => a + r.errors, 0),
+    non2xx: runs.reduce((a, r) => a + r.non2xx, 0),
+    requests: runs.reduce((a, r) => a + r.requests, 0),
+    rounds: runs.length,
+  };
+}
+
+/** Round r visits the contenders forwards when r is even, backwards when odd. */
+export const serpentine = (list, r) => (r % 2 ? [...list].reverse() : list);
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+
+export function wrkOptions(scenario, port, durationS, ctx) {
+  const { path, connections, headers = [], method, bodyBytes } = scenario;
+  return { port, path, connections, headers, method, bodyBytes, durationS, workDir: ctx.work };
+}
+
+export async function runTable(spec, plan, ctx, only) {
+  const { workers } = spec;
+  const tag = `[w${workers}]`;
+  const contenders = CONTENDERS.filter((c) => !only || only.includes(c.id));
+  const table = { workers, scenarios: spec.scenarios, contenders: [], cells: {}, memory: {}, failed: {} };
+  const fail = (c, why) => { table.failed[c.id] = why; console.log(`${tag} ${c.id}: ${why}`); };
+
+  for (const c of contenders) {
+    table.contenders.push({ id: c.id, label: c.label, tunicorn: !!c.tunicorn });
+    table.cells[c.id] = {};
+    const why = c.prepare(ctx);
+    if (why) fail(c, `not run: ${why}`);
+  }
+  const ready = () => contenders.filter((c) => !table.failed[c.id]);
+
+  // Start-up time: extra start/stop cycles first, then the start we keep serves the load.
+  const startups = Object.fromEntries(contenders.map((c) => [c.id, []]));
+  for (let r = 1; r < plan.startupRounds; r++) {
+    for (const c of serpentine(ready(), r)) {
+      try {
+        const run = await launch(c, { workers, ctx });
+        startups[c.id].push(run.startupMs);
+        await run.handle.stop();
+      } catch (err) { fail(c, `failed to start: ${err.message}`); }
+    }
+  }
+  const running = {};
+  for (const c of ready()) {
+    try {
+      running[c.id] = await launch(c, { workers, ctx });
+      startups[c.id].push(running[c.id].startupMs);
+      console.log(`${tag} ${c.id} started on :${running[c.id].port} in ${running[c.id].startupMs.toFixed(0)} ms`);
+    } catch (err) { fail(c, `failed to start: ${err.message}`); }
+  }
+
+  try {
+    await sleep(2000); // let every worker finish booting before reading idle RSS
+    for (const c of ready()) table.memory[c.id] = { idle: treeRss(running[c.id].handle.pid), startupMs: median(startups[c.id]) };
+
+    // RSS after N requests (this also warms the hello path up).
+    for (const c of ready()) {
+      const { handle, port } = running[c.id];
+      const r = await runWrk({ port, connections: 50, durationS: 120, stopAfter: plan.rssRequests, workDir: ctx.work });
+      handle.remember();
+      Object.assign(table.memory[c.id], { after: treeRss(handle.pid), afterRequests: r.requests, afterErrors: r.errors });
+      console.log(`${tag} ${c.id}: RSS ${table.memory[c.id].after.total.toFixed(0)} MB after ${fmt(r.requests)} requests`);
+    }
+
+    for (const sid of spec.scenarios) await runScenario(byId(sid), { table, running, ready, plan, ctx, tag, fail });
+
+    if (spec.specials && plan.special) table.specials = await runSpecials({ running, workers, plan, ctx, tag });
+  } finally {
+    await Promise.all(Object.values(running).map((r) => r.handle.stop()));
+  }
+  return table;
+}
+
+async function runScenario(scenario, { table, running, ready, plan, ctx, tag, fail }) {
+  const active = ready().filter((c) => {
+    const skip = c.skip?.[scenario.id];
+    if (skip) table.cells[c.id][scenario.id] = { skipped: skip };
+    return !skip;
+  });
+  if (plan.warmupS) {
+    for (const c of active) await runWrk(wrkOptions(scenario, running[c.id].port, plan.warmupS, ctx));
+  }
+  const runs = Object.fromEntries(active.map((c) => [c.id, []]));
+  for (let r = 0; r < plan.rounds; r++) {
+    for (const c of serpentine(active, r)) {
+      const { handle, port } = running[c.id];
+      if (handle.exitCode !== undefined) continue;
+      const res = await runWrk(wrkOptions(scenario, port, plan.durationS, ctx));
+      runs[c.id].push(res);
+      console.log(`${tag} ${scenario.id} r${r + 1} ${c.id.padEnd(10)} ${fmt(res.rps).padStart(8)} req/s  p99 ${res.p99.toFixed(1)} ms${res.errors ? `  errors ${res.errors}` : ''}`);
+      if (handle.exitCode !== undefined) fail(c, `exited (${handle.exitCode}) during ${scenario.id}: ${handle.logTail(3)}`);
+    }
+  }
+  for (const c of active) {
+    if (!runs[c.id].length) continue;
+    const rss = treeRss(running[c.id].handle.pid);
+    table.cells[c.id][scenario.id] = { ...aggregate(runs[c.id]), rss: rss?.total ?? null };
+  }
+}

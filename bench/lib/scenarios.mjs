@@ -1,0 +1,31 @@
+// The load shapes. Each is one wrk invocation per contender per round.
+export const SCENARIOS = [
+  { id: 'ka50', title: 'keep-alive, 50 conns', path: '/', connections: 50 },
+  { id: 'close', title: 'Connection: close, 50 conns', path: '/', connections: 50, headers: ['Connection: close'] },
+  { id: 'c1000', title: 'keep-alive, 1000 conns', path: '/', connections: 1000 },
+  { id: 'big', title: '100 KB response, 50 conns', path: '/big', connections: 50 },
+  { id: 'upload', title: 'POST 1 MB body, 50 conns', path: '/upload', connections: 50, method: 'POST', bodyBytes: 1024 * 1024 },
+  { id: 'sleep50', title: 'await 50 ms, 1000 conns', path: '/sleep', connections: 1000 },
+];
+
+export const byId = (id) => SCENARIOS.find((s) => s.id === id);
+
+/** Run settings. quick: a smoke check in under 2 minutes; full: both tables, ~15 minutes. */
+export function plan({ quick, cpus }) {
+  const all = SCENARIOS.map((s) => s.id);
+  if (quick) {
+    return {
+      mode: 'quick', durationS: 1, rounds: 1, warmupS: 0, rssRequests: 20_000, startupRounds: 1,
+      special: { durationS: 2, rounds: 1 }, deadlineMin: 4,
+      tables: [{ workers: 2, scenarios: all, specials: true }],
+    };
+  }
+  return {
+    mode: 'full', durationS: 3, rounds: 3, warmupS: 1, rssRequests: 100_000, startupRounds: 3,
+    special: { durationS: 4, rounds: 3 }, deadlineMin: 30,
+    tables: [
+      { workers: 2, scenarios: all, specials: true },
+      { workers: cpus * 2 + 1, scenarios: ['ka50', 'close', 'sleep50'], specials: false },
+    ],
+  };
+}

@@ -1,0 +1,52 @@
+// Comparisons of one tunicorn setting against the plain t-node row, under keep-alive load:
+// recycling (max_requests 1000 vs 0, failed requests, workers replaced) and the access log.
+import { SPECIALS } from './contenders.mjs';
+import { launch } from './launch.mjs';
+import { byId } from './scenarios.mjs';
+import { runWrk } from './wrk.mjs';
+import { tree } from './procs.mjs';
+import { aggregate, serpentine, wrkOptions } from './runner.mjs';
+
+/** Collects the pids of rootPid's descendants every 50 ms (a lower bound on workers started). */
+function watchWorkers(rootPid) {
+  const seen = new Set();
+  const look = () => { for (const p of tree(rootPid).slice(1)) seen.add(p.pid); };
+  look();
+  const timer = setInterval(look, 50);
+  return { seen, stop: () => { clearInterval(timer); look(); } };
+}
+
+async function compare(base, variant, { workers, plan, ctx, tag }) {
+  const scenario = byId('ka50');
+  let run;
+  try { run = await launch(variant, { workers, ctx }); } catch (err) {
+    return { label: variant.label, failed: `failed to start: ${err.message}` };
+  }
+  const watch = watchWorkers(run.handle.pid);
+  try {
+    await runWrk(wrkOptions(scenario, run.port, 1, ctx)); // warm up
+    const runs = { base: [], variant: [] };
+    for (let r = 0; r < plan.special.rounds; r++) {
+      for (const which of serpentine(['base', 'variant'], r)) {
+        const port = which === 'base' ? base.port : run.port;
+        const res = await runWrk(wrkOptions(scenario, port, plan.special.durationS, ctx));
+        runs[which].push(res);
+        console.log(`${tag} ${variant.id} r${r + 1} ${which.padEnd(7)} ${Math.round(res.rps)} req/s, ${res.errors} errors`);
+      }
+    }
+    watch.stop();
+    return { label: variant.label, base: aggregate(runs.base), variant: aggregate(runs.variant),
+      workersStarted: watch.seen.size, exited: run.handle.exitCode };
+  } finally {
+    watch.stop();
+    await run.handle.stop();
+  }
+}
+
+export async function runSpecials({ running, workers, plan, ctx, tag }) {
+  const base = running['t-node'];
+  if (!base) return { skipped: 't-node (tunicorn, Node listener) is not running' };
+  const out = {};
+  for (const [name, variant] of Object.entries(SPECIALS)) out[name] = await compare(base, variant, { workers, plan, ctx, tag });
+  return out;
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// npm run bench [-- --quick] [--only id,id] [--out DIR]
+// Starts each contender on loopback, drives it with wrk, writes RESULTS.md, results.json, chart.svg.
+// Full mode writes into bench/; quick mode (a smoke check, < 2 min) into bench/.work/quick/ so it
+// never overwrites the committed results.
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, release } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { installCleanup, stopAll } from './lib/procs.mjs';
+import { ensureWrk } from './lib/wrk.mjs';
+import { versionOf } from './lib/deps.mjs';
+import { plan as makePlan } from './lib/scenarios.mjs';
+import { runTable } from './lib/runner.mjs';
+import { evaluateGoals } from './lib/goals.mjs';
+import { resultsJson, resultsMarkdown } from './lib/report.mjs';
+import { chartSvg } from './lib/chart.mjs';
+
+const bench = dirname(fileURLToPath(import.meta.url));
+const root = dirname(bench);
+const { values: opts } = parseArgs({ options: {
+  quick: { type: 'boolean', default: false },
+  only: { type: 'string' },
+  out: { type: 'string' },
+} });
+
+const ctx = { root, bench, apps: join(bench, 'apps'), work: join(bench, '.work'), cli: join(root, 'dist', 'cli.js') };
+const plan = makePlan({ quick: opts.quick, cpus: availableParallelism() });
+const only = opts.only?.split(',').map((s) => s.trim());
+const outDir = opts.out ?? (opts.quick ? join(ctx.work, 'quick') : bench);
+
+function meta(wrkVersion) {
+  const read = (p) => { try { return JSON.parse(readFileSync(p, 'utf8')).version; } catch { return null; } };
+  const versions = [
+    `Node ${process.version}`, wrkVersion,
+    versionOf('nginx', ['-v']), versionOf('/usr/bin/gunicorn', ['--version']),
+    read(join(ctx.work, 'node_modules', 'pm2', 'package.json')) && `PM2 ${read(join(ctx.work, 'node_modules', 'pm2', 'package.json'))}`,
+    `tunicorn ${read(join(root, 'package.json'))}`,
+  ].filter(Boolean);
+  return { date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model ?? 'unknown', kernel: release(), versions };
+}
+
+async function main() {
+  installCleanup();
+  const watchdog = setTimeout(() => {
+    console.error(`bench: still running after ${plan.deadlineMin} minutes; stopping everything`);
+    stopAll().finally(() => process.exit(1));
+  }, plan.deadlineMin * 60_000);
+  watchdog.unref();
+
+  mkdirSync(ctx.work, { recursive: true });
+  const wrkVersion = ensureWrk();
+  const t0 = Date.now();
+  console.log(`bench: ${plan.mode} mode, ${plan.rounds} round(s) of ${plan.durationS} s, tables: ${plan.tables.map((t) => `${t.workers} workers`).join(', ')}`);
+  const tables = [];
+  try {
+    for (const spec of plan.tables) tables.push(await runTable(spec, plan, ctx, only));
+  } finally {
+    await stopAll();
+    for (const f of readdirSync(ctx.work)) if (/^access-\d+\.log$/.test(f)) rmSync(join(ctx.work, f), { force: true });
+  }
+  const run = { meta: meta(wrkVersion), plan, tables, goals: evaluateGoals(tables) };
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'RESULTS.md'), resultsMarkdown(run));
+  writeFileSync(join(outDir, 'results.json'), resultsJson(run));
+  writeFileSync(join(outDir, 'chart.svg'), chartSvg(tables[0]));
+  console.log(`bench: done in ${((Date.now() - t0) / 1000).toFixed(0)} s; wrote ${join(outDir, 'RESULTS.md')}, results.json, chart.svg`);
+  for (const g of run.goals) console.log(`  ${g.goal} (${g.target}): ${g.results.map((r) => `${r.workers}w ${r.text}${r.met === true ? ' met' : r.met === false ? ' NOT MET' : ''}`).join('; ')}`);
+}
+
+main().catch(async (err) => {
+  console.error(`bench: ${err.stack ?? err}`);
+  await stopAll();
+  process.exit(1);
+});

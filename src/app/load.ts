@@ -1,0 +1,109 @@
+/** Load the app named by a spec and decide how to call it (fetch handler or Node listener). */
+import { existsSync, statSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse, Server } from 'node:http';
+import { isAbsolute, resolve } from 'node:path';
+import { importFile, importSpecifier } from './import.js';
+import { parseAppSpec } from './spec.js';
+import { capturedServer } from './capture-listen.js';
+
+export type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response> | unknown;
+export type NodeListener = (req: IncomingMessage, res: ServerResponse) => unknown;
+export type LoadedApp = { kind: 'fetch'; fetch: FetchHandler; description: string } | { kind: 'node'; listener: NodeListener; description: string };
+
+/** A user's app that cannot be loaded: reported as the app's error, not tunicorn's. */
+export class AppLoadError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AppLoadError';
+  }
+}
+
+const EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
+
+export function resolveModulePath(module: string, baseDir: string): string | null {
+  const base = isAbsolute(module) ? module : resolve(baseDir, module);
+  const candidates = [base, ...EXTENSIONS.map((e) => base + e), ...EXTENSIONS.map((e) => `${base}/index${e}`)];
+  for (const c of candidates) if (existsSync(c) && statSync(c).isFile()) return c;
+  return null;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'function') return 'function';
+  if (typeof value === 'object') return (value as object).constructor?.name === 'Object' ? 'object' : `${(value as object).constructor?.name ?? 'object'} instance`;
+  return typeof value;
+}
+
+function exportList(mod: Record<string, unknown>): string {
+  const names = Object.keys(mod).filter((k) => k !== '__esModule');
+  return names.length ? names.map((n) => `${n} (${describe(mod[n])})`).join(', ') : 'nothing';
+}
+
+const isServer = (v: unknown): v is Server =>
+  !!v && typeof v === 'object' && typeof (v as Server).listen === 'function' && typeof (v as Server).listeners === 'function' && typeof (v as Server).close === 'function';
+
+/** Turn an exported value into a callable app, or null when it is nothing servable. */
+export async function asApp(value: unknown, iface: 'auto' | 'fetch' | 'node'): Promise<LoadedApp | null> {
+  if (!value || (typeof value !== 'object' && typeof value !== 'function')) return null;
+  const v = value as Record<string, unknown> & ((...a: unknown[]) => unknown);
+  if (iface !== 'node' && typeof v.fetch === 'function') {
+    const fetch = (v.fetch as FetchHandler).bind(v);
+    return { kind: 'fetch', fetch, description: 'fetch handler (object with fetch)' };
+  }
+  if (isServer(value)) {
+    const server = value;
+    return { kind: 'node', listener: (req, res) => server.emit('request', req, res), description: 'Node http.Server' };
+  }
+  if (typeof v.callback === 'function' && typeof v.use === 'function' && iface !== 'fetch') {
+    return { kind: 'node', listener: (v.callback as () => NodeListener).call(v), description: 'Koa app' };
+  }
+  if (typeof v.routing === 'function' && typeof v.ready === 'function' && iface !== 'fetch') {
+    await (v.ready as () => Promise<unknown>).call(v);
+    const routing = v.routing as NodeListener;
+    return { kind: 'node', listener: (req, res) => routing.call(v, req, res), description: 'Fastify app' };
+  }
+  if (typeof value === 'function') {
+    const kind = iface === 'auto' ? (value.length >= 2 ? 'node' : 'fetch') : iface;
+    if (kind === 'node') return { kind, listener: value as NodeListener, description: 'Node request listener' };
+    return { kind, fetch: value as FetchHandler, description: 'fetch handler' };
+  }
+  return null;
+}
+
+export async function loadApp(specText: string, opts: { baseDir: string; iface: 'auto' | 'fetch' | 'node'; waitForListenMs?: number }): Promise<LoadedApp> {
+  const spec = parseAppSpec(specText);
+  const path = resolveModulePath(spec.module, opts.baseDir);
+  let mod: Record<string, unknown>;
+  try {
+    if (path) mod = await importFile(path);
+    else if (/^[@a-z0-9]/i.test(spec.module) && !spec.module.includes('/')) mod = await importSpecifier(spec.module, opts.baseDir);
+    else throw new AppLoadError(`App module not found: ${spec.module} (looked in ${opts.baseDir}); check the path in "${spec.text}".`);
+  } catch (err) {
+    if (err instanceof AppLoadError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (!path && (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND')) {
+      throw new AppLoadError(`App module not found: ${spec.module} (looked in ${opts.baseDir} and node_modules); check the path in "${spec.text}".`);
+    }
+    throw err;
+  }
+  const where = path ?? spec.module;
+  let value: unknown = mod[spec.exportName];
+  if (value === undefined && spec.exportName === 'default' && spec.callArgs === null) {
+    const server = await capturedServer(opts.waitForListenMs ?? 0);
+    if (server) return { kind: 'node', listener: (req, res) => server.emit('request', req, res), description: 'server captured from listen()' };
+  }
+  if (value === undefined) {
+    throw new AppLoadError(`${where} has no export "${spec.exportName}"; it exports: ${exportList(mod)}. Name one with ${spec.module}:NAME.`);
+  }
+  if (spec.callArgs) {
+    if (typeof value !== 'function') throw new AppLoadError(`${spec.text}: ${spec.exportName} is a ${describe(value)}, not a function to call.`);
+    value = await (value as (...a: unknown[]) => unknown)(...spec.callArgs);
+  }
+  const app = await asApp(value, opts.iface);
+  if (!app) {
+    throw new AppLoadError(
+      `${spec.text} is a ${describe(value)}, not an app: export a fetch handler (request) => Response, an object with fetch() (Hono), or a Node (req, res) listener (Express). ${where} exports: ${exportList(mod)}.`,
+    );
+  }
+  return app;
+}

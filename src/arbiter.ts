@@ -1,0 +1,343 @@
+/**
+ * The master (Gunicorn's arbiter): binds the sockets, starts the workers and keeps their number
+ * right, replaces the dead and the blocked, recycles, reloads on HUP, scales on TTIN/TTOU, and shuts
+ * down on TERM (graceful) or INT/QUIT (quick). It never serves requests itself.
+ */
+import { openSync, unlinkSync, writeFileSync } from 'node:fs';
+import { watch, type FSWatcher } from 'node:fs';
+import { exitMessage } from './arbiter/exit-reason.js';
+import { dumpStack, freePort } from './arbiter/stack-dump.js';
+import { WorkerProcess } from './arbiter/worker-process.js';
+import { ConfigError } from './config/errors.js';
+import type { Config, ServerInfo, WorkerInfo } from './config/types.js';
+import { runHook } from './http/server.js';
+import { ErrorLog } from './logging/error-log.js';
+import { bindAll, closeListeners, parseBind, systemdBinds, type Listener } from './sockets.js';
+import { VERSION } from './version.js';
+import { WORKER_BOOT_ERROR, type WorkerMessage } from './workers/protocol.js';
+
+export interface ArbiterOptions {
+  config: Config;
+  configFile: string | null;
+  appSpec: string;
+  log: ErrorLog;
+  /** Re-resolves the configuration on HUP (same command line, fresh config file). */
+  reloadConfig: () => Promise<{ config: Config; appSpec: string }>;
+}
+
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGTTIN', 'SIGTTOU', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
+
+export class Arbiter {
+  private config: Config;
+  private appSpec: string;
+  private log: ErrorLog;
+  private listeners: Listener[] = [];
+  private workers = new Map<number, WorkerProcess>();
+  private numWorkers: number;
+  private age = 0;
+  private shuttingDown = false;
+  private exitCode = 0;
+  private tick: NodeJS.Timeout | null = null;
+  private watcher: FSWatcher | null = null;
+  private output: number | 'inherit' = 'inherit';
+  private spawning = 0;
+  private done!: (code: number) => void;
+  readonly server: ServerInfo;
+
+  constructor(private opts: ArbiterOptions) {
+    this.config = opts.config;
+    this.appSpec = opts.appSpec;
+    this.log = opts.log;
+    this.numWorkers = this.config.workers;
+    const self = this;
+    this.server = {
+      pid: process.pid,
+      get config() {
+        return self.config;
+      },
+      get numWorkers() {
+        return self.numWorkers;
+      },
+      workers: () => [...self.workers.values()].map((w) => ({ pid: w.pid, age: w.age })),
+      log: this.log,
+    };
+  }
+
+  /** Run until shut down; resolves with the exit code. */
+  async run(): Promise<number> {
+    const { config, log } = this;
+    const finished = new Promise<number>((resolve) => (this.done = resolve));
+    process.title = `tunicorn: master [${config.proc_name ?? this.appSpec}]`;
+    process.umask(config.umask);
+    this.hook('on_starting', () => config.on_starting?.(this.server));
+    log.info(`Starting tunicorn ${VERSION}`);
+    const specs = systemdBinds(process.env) ?? config.bind.map(parseBind);
+    const listeners = await bindAll(specs, log);
+    if (!listeners) return 1;
+    this.listeners = listeners;
+    for (const l of listeners) log.info(`Listening at: ${l.url} (${process.pid})`);
+    log.info(`Using worker: ${config.worker_class}`);
+    log.info(`Workers: ${this.numWorkers}, worker_connections: ${config.worker_connections}, max_requests: ${config.max_requests || 'off'}, timeout: ${config.timeout}s`);
+    if (config.pidfile) writeFileSync(config.pidfile, `${process.pid}\n`);
+    if (config.capture_output && config.errorlog !== '-') this.output = openSync(config.errorlog, 'a');
+    for (const sig of SIGNALS) process.on(sig, () => this.onSignal(sig));
+    this.hook('when_ready', () => config.when_ready?.(this.server));
+    this.tick = setInterval(() => this.murderBlocked(), 500);
+    if (config.reload) this.watchForChanges();
+    this.manageWorkers();
+    return finished;
+  }
+
+  private hook(name: string, call: () => unknown): void {
+    runHook(this.log, name, call);
+  }
+
+  private active(): WorkerProcess[] {
+    return [...this.workers.values()].filter((w) => w.state === 'booting' || w.state === 'ready');
+  }
+
+  /** Start or stop workers until the active count matches numWorkers. */
+  private manageWorkers(): void {
+    if (this.shuttingDown) return;
+    const active = this.active();
+    const missing = this.numWorkers - active.length - this.spawning;
+    for (let i = 0; i < missing; i++) void this.spawnWorker();
+    if (missing < 0) {
+      // Retire the oldest first, as Gunicorn does.
+      const excess = active.sort((a, b) => a.age - b.age).slice(0, -missing);
+      for (const w of excess) w.stop(this.config.graceful_timeout);
+    }
+  }
+
+  private async spawnWorker(): Promise<void> {
+    this.spawning++;
+    const age = ++this.age;
+    let port: number;
+    try {
+      port = await freePort();
+    } finally {
+      this.spawning--;
+    }
+    if (this.shuttingDown) return;
+    const info: WorkerInfo = { pid: 0, age };
+    this.hook('pre_fork', () => this.config.pre_fork?.(this.server, info));
+    const boot = {
+      config: this.config,
+      configFile: this.opts.configFile,
+      appSpec: this.appSpec,
+      age,
+      binds: this.listeners.length,
+      address: this.listeners[0]?.address ?? null,
+    };
+    const worker = new WorkerProcess(age, port, boot, this.config, this.output);
+    if (worker.pid < 0) {
+      this.log.error('Could not start a worker process.');
+      return;
+    }
+    this.workers.set(worker.pid, worker);
+    this.log.info(`Booting worker with pid: ${worker.pid}`);
+    this.listeners.forEach((l, i) => worker.send({ type: 'listen', bind: i }, l.handle));
+    worker.child.on('message', (msg: WorkerMessage) => this.onMessage(worker, msg));
+    worker.child.on('exit', (code, signal) => this.onExit(worker, code, signal));
+    worker.child.on('error', (err) => this.log.error(`Worker (pid:${worker.pid}) error: ${err.message}`));
+  }
+
+  private onMessage(w: WorkerProcess, msg: WorkerMessage): void {
+    switch (msg.type) {
+      case 'heartbeat':
+        w.lastBeat = Date.now();
+        w.requests = msg.requests;
+        w.connections = msg.connections;
+        break;
+      case 'ready':
+        w.lastBeat = Date.now();
+        if (w.state === 'booting') w.state = 'ready';
+        this.retireOne();
+        break;
+      case 'want_listen': {
+        const l = this.listeners[msg.bind];
+        if (l) w.send({ type: 'listen', bind: msg.bind }, l.handle);
+        break;
+      }
+      case 'retiring':
+        if (w.state === 'ready' || w.state === 'booting') {
+          w.state = 'retiring';
+          this.log.info(`Worker (pid:${w.pid}) asked to be replaced (${msg.reason})`);
+          this.manageWorkers();
+        }
+        break;
+      case 'boot_error':
+        this.log.error(`Worker (pid:${w.pid}) could not load the app: ${msg.message}`);
+        break;
+      case 'listen_error':
+        this.log.error(`Connection in use: ${this.listeners[msg.bind]?.spec.text ?? msg.bind} (${msg.code})`);
+        this.halt(`Can't connect to ${this.listeners[msg.bind]?.spec.text ?? msg.bind}`, 1);
+        break;
+    }
+  }
+
+  /** A new worker is serving: one retiring worker (the oldest) may now stop. */
+  private retireOne(): void {
+    const retiring = [...this.workers.values()].filter((w) => w.state === 'retiring').sort((a, b) => a.age - b.age)[0];
+    retiring?.stop(this.config.graceful_timeout);
+  }
+
+  private onExit(w: WorkerProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    this.workers.delete(w.pid);
+    const wasBooting = w.state === 'booting';
+    const { level, text } = exitMessage({ pid: w.pid, code, signal, expected: w.expectedExit });
+    if (!(w.timedOut && signal === 'SIGKILL')) this.log[level](text);
+    this.hook('child_exit', () => this.config.child_exit?.(this.server, { pid: w.pid, age: w.age }));
+    if (this.shuttingDown) {
+      if (this.workers.size === 0) void this.finish();
+      return;
+    }
+    if (code === WORKER_BOOT_ERROR && wasBooting && !w.expectedExit) {
+      this.halt('Worker failed to boot.', WORKER_BOOT_ERROR);
+      return;
+    }
+    // A retiring worker that died before its replacement was ready leaves room for one more.
+    this.manageWorkers();
+  }
+
+  /** Kill workers whose event loop has been silent for `timeout` seconds, and stragglers past their stop deadline. */
+  private murderBlocked(): void {
+    const now = Date.now();
+    for (const w of this.workers.values()) {
+      if (w.stopDeadline !== null && now > w.stopDeadline) {
+        this.log.warning(`Worker (pid:${w.pid}) did not stop within graceful_timeout; killing it`);
+        w.stopDeadline = null;
+        w.kill('SIGKILL');
+        continue;
+      }
+      if (this.config.timeout <= 0 || w.timedOut || w.state === 'stopping') continue;
+      if (now - w.lastBeat > this.config.timeout * 1000) void this.killBlocked(w);
+    }
+  }
+
+  private async killBlocked(w: WorkerProcess): Promise<void> {
+    w.timedOut = true;
+    w.expectedExit = true;
+    this.log.critical(`WORKER TIMEOUT (pid:${w.pid})`);
+    const stack = await dumpStack(w.pid, w.inspectPort);
+    if (stack) this.log.error(`Worker (pid:${w.pid}) was blocked for over ${this.config.timeout}s here:\n${stack}`);
+    else this.log.error(`Worker (pid:${w.pid}) was blocked for over ${this.config.timeout}s; its stack could not be read.`);
+    this.hook('worker_abort', () => this.config.worker_abort?.(this.server, { pid: w.pid, age: w.age }));
+    w.kill('SIGKILL');
+    this.log.info(`Worker (pid:${w.pid}) killed after timeout; starting a replacement`);
+  }
+
+  private onSignal(sig: (typeof SIGNALS)[number]): void {
+    this.log.info(`Handling signal: ${sig.slice(3).toLowerCase()}`);
+    switch (sig) {
+      case 'SIGTERM':
+        return this.shutdown(true);
+      case 'SIGINT':
+      case 'SIGQUIT':
+        return this.shutdown(false);
+      case 'SIGHUP':
+        void this.reload();
+        return;
+      case 'SIGTTIN':
+        return this.setWorkers(this.numWorkers + 1);
+      case 'SIGTTOU':
+        if (this.numWorkers > 1) this.setWorkers(this.numWorkers - 1);
+        return;
+      case 'SIGUSR1':
+        this.log.reopen();
+        for (const w of this.workers.values()) w.send({ type: 'reopen_logs' });
+        return;
+      case 'SIGUSR2':
+        this.log.warning('USR2 (re-exec the master) is not supported yet; use HUP to reload the app and configuration.');
+        return;
+      case 'SIGWINCH':
+        return;
+    }
+  }
+
+  private setWorkers(n: number): void {
+    const old = this.numWorkers;
+    this.numWorkers = n;
+    this.hook('nworkers_changed', () => this.config.nworkers_changed?.(this.server, n, old));
+    this.manageWorkers();
+  }
+
+  /** HUP: re-read the configuration, start a new generation of workers, retire the old as each new one is ready. */
+  private async reload(): Promise<void> {
+    if (this.shuttingDown) return;
+    let next: { config: Config; appSpec: string };
+    try {
+      next = await this.opts.reloadConfig();
+    } catch (err) {
+      this.log.error(`Reload failed, keeping the running configuration: ${err instanceof ConfigError ? err.message : (err as Error).stack}`);
+      return;
+    }
+    this.hook('on_reload', () => next.config.on_reload?.(this.server));
+    if (next.config.bind.join() !== this.config.bind.join()) this.log.warning('bind changed; new addresses take effect after a restart.');
+    const old = this.numWorkers;
+    this.config = next.config;
+    this.appSpec = next.appSpec;
+    this.numWorkers = next.config.workers;
+    if (old !== this.numWorkers) this.hook('nworkers_changed', () => this.config.nworkers_changed?.(this.server, this.numWorkers, old));
+    for (const w of this.workers.values()) if (w.state === 'ready' || w.state === 'booting') w.state = 'retiring';
+    this.manageWorkers();
+  }
+
+  private watchForChanges(): void {
+    let timer: NodeJS.Timeout | null = null;
+    try {
+      this.watcher = watch(this.config.chdir, { recursive: true }, (_event, file) => {
+        if (!file || /(^|\/)(node_modules|\.git)(\/|$)/.test(file)) return;
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(() => {
+          this.log.info(`Worker reloading: ${file} modified`);
+          void this.reload();
+        }, 200);
+      });
+    } catch (err) {
+      this.log.warning(`reload: cannot watch ${this.config.chdir}: ${(err as Error).message}`);
+    }
+  }
+
+  private halt(reason: string, code: number): void {
+    this.log.error(`Shutting down: ${reason}`);
+    this.exitCode = code;
+    this.shutdown(false);
+  }
+
+  private shutdown(graceful: boolean): void {
+    if (this.shuttingDown) {
+      if (!graceful) for (const w of this.workers.values()) w.kill('SIGQUIT');
+      return;
+    }
+    this.shuttingDown = true;
+    this.watcher?.close();
+    closeListeners(this.listeners);
+    const limit = graceful ? this.config.graceful_timeout : Math.min(this.config.graceful_timeout, 5);
+    for (const w of this.workers.values()) {
+      if (graceful) w.stop(this.config.graceful_timeout);
+      else {
+        w.state = 'stopping';
+        w.expectedExit = true;
+        w.stopDeadline = Date.now() + limit * 1000;
+        w.kill('SIGQUIT');
+      }
+    }
+    if (this.workers.size === 0) void this.finish();
+  }
+
+  private async finish(): Promise<void> {
+    if (this.tick) clearInterval(this.tick);
+    this.log.info('Shutting down: Master');
+    this.hook('on_exit', () => this.config.on_exit?.(this.server));
+    if (this.config.pidfile) {
+      try {
+        unlinkSync(this.config.pidfile);
+      } catch {
+        /* already removed */
+      }
+    }
+    this.log.flush();
+    this.done(this.exitCode);
+  }
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+/** The tunicorn command: resolve the configuration, then run the master. */
+import { loadApp, AppLoadError } from './app/load.js';
+import { installListenCapture } from './app/capture-listen.js';
+import { parseAppSpec } from './app/spec.js';
+import { Arbiter } from './arbiter.js';
+import { ConfigError } from './config/errors.js';
+import { advice, resolveConfig, type Resolved } from './config/resolve.js';
+import { helpText, printConfig } from './help.js';
+import { trustCheck } from './http/forwarded.js';
+import { unknownAtoms } from './logging/access-format.js';
+import { ErrorLog } from './logging/error-log.js';
+import { parseBind } from './sockets.js';
+import { VERSION } from './version.js';
+import { APP_LOAD_ERROR } from './workers/protocol.js';
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`Error: ${message}\n`);
+  process.exit(code);
+}
+
+/** Checks that need the whole configuration, done before anything binds. */
+function validate(r: Resolved): void {
+  r.config.bind.forEach(parseBind);
+  trustCheck(r.config.forwarded_allow_ips);
+  if (r.appSpec) parseAppSpec(r.appSpec);
+  const bad = unknownAtoms(r.config.access_log_format);
+  if (bad.length) r.warnings.push(`access_log_format has unknown atoms ${bad.map((a) => `%(${a})s`).join(', ')}; they log as "-".`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const input = { argv, env: process.env, cwd: process.cwd() };
+  const resolved = await resolveConfig(input);
+  if (resolved.help) {
+    process.stdout.write(`${helpText()}\n`);
+    return 0;
+  }
+  if (resolved.version) {
+    process.stdout.write(`tunicorn ${VERSION}\n`);
+    return 0;
+  }
+  validate(resolved);
+  const { config } = resolved;
+  if (resolved.printConfig) {
+    process.stdout.write(`${printConfig(config)}\n`);
+    return 0;
+  }
+  const appSpec = resolved.appSpec;
+  if (!appSpec) fail('No app given: run tunicorn [OPTIONS] APP (for example tunicorn app.ts or tunicorn app.js:handler), or set app in the config file.');
+
+  const log = new ErrorLog({ target: config.errorlog, level: config.loglevel, format: config.log_format });
+  for (const w of resolved.warnings) log.warning(w);
+  for (const i of resolved.infos) log.info(i);
+  if (resolved.configFile) log.debug(`Config file: ${resolved.configFile}`);
+
+  if (resolved.checkConfig) {
+    for (const a of advice(config)) log.warning(a);
+    try {
+      await loadApp(appSpec, { baseDir: config.chdir, iface: config.interface });
+    } catch (err) {
+      log.error(err instanceof AppLoadError ? err.message : (err as Error).stack ?? String(err));
+      log.error('App failed to load.');
+      return APP_LOAD_ERROR;
+    }
+    log.info('Configuration and app are valid.');
+    return 0;
+  }
+  for (const a of advice(config)) log.info(`Note: ${a}`);
+  if (config.preload_app) {
+    try {
+      installListenCapture(null);
+      await loadApp(appSpec, { baseDir: config.chdir, iface: config.interface });
+    } catch (err) {
+      log.error(err instanceof AppLoadError ? err.message : (err as Error).stack ?? String(err));
+      log.error('App failed to load.');
+      return APP_LOAD_ERROR;
+    }
+  }
+  const arbiter = new Arbiter({
+    config,
+    configFile: resolved.configFile,
+    appSpec,
+    log,
+    reloadConfig: async () => {
+      const next = await resolveConfig(input);
+      validate(next);
+      for (const w of next.warnings) log.warning(w);
+      if (!next.appSpec) throw new ConfigError('No app given in the reloaded configuration.');
+      return { config: next.config, appSpec: next.appSpec };
+    },
+  });
+  return arbiter.run();
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof ConfigError) fail(err.message);
+    process.stderr.write(`tunicorn: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,103 @@
+/** Config files: tunicorn.config.{ts,mts,js,mjs,json} (camelCase keys) and gunicorn.conf.py (snake_case). */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { importFile } from '../app/import.js';
+import { ConfigError } from './errors.js';
+import { evaluatePythonConfig } from './python-loader.js';
+import { BY_KEY, BY_NAME, GUNICORN_WITHOUT_MEANING, SETTINGS } from './settings.js';
+import { didYouMean, nearest } from './suggest.js';
+
+export const CONFIG_CANDIDATES = ['tunicorn.config.ts', 'tunicorn.config.mts', 'tunicorn.config.js', 'tunicorn.config.mjs', 'tunicorn.config.json', 'gunicorn.conf.py'];
+
+export interface FileValues {
+  /** Raw values by setting (snake_case) name. */
+  values: Map<string, unknown>;
+  /** The key as written in the file, for messages. */
+  keyOf: Map<string, string>;
+  warnings: string[];
+}
+
+export function findConfigFile(cwd: string): string | null {
+  for (const name of CONFIG_CANDIDATES) {
+    const path = resolve(cwd, name);
+    if (existsSync(path)) return path;
+  }
+  return null;
+}
+
+export async function loadConfigFile(path: string): Promise<FileValues> {
+  if (!existsSync(path)) throw new ConfigError(`Config file not found: ${path}; check the path given to -c/--config.`);
+  if (path.endsWith('.py')) return loadPython(path);
+  let object: unknown;
+  if (path.endsWith('.json')) {
+    try {
+      object = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`${basename(path)} is not valid JSON: ${(err as Error).message}`);
+    }
+  } else if (/\.(c|m)?(j|t)s$/.test(path)) {
+    let mod: Record<string, unknown>;
+    try {
+      mod = await importFile(path);
+    } catch (err) {
+      throw new ConfigError(`${basename(path)} failed to load: ${(err as Error).message.split('\n')[0]}`);
+    }
+    object = mod.default ?? mod.config;
+    if (typeof object === 'function') object = await (object as () => unknown)();
+  } else {
+    throw new ConfigError(`Unsupported config file type: ${basename(path)}; use tunicorn.config.ts/.mts/.js/.mjs/.json or gunicorn.conf.py.`);
+  }
+  if (!object || typeof object !== 'object' || Array.isArray(object)) {
+    throw new ConfigError(`${basename(path)} must export a config object (export default defineConfig({ ... })).`);
+  }
+  return fromCamelObject(object as Record<string, unknown>, basename(path));
+}
+
+function fromCamelObject(object: Record<string, unknown>, file: string): FileValues {
+  const values = new Map<string, unknown>();
+  const keyOf = new Map<string, string>();
+  for (const [key, raw] of Object.entries(object)) {
+    const setting = BY_KEY.get(key);
+    if (!setting) {
+      throw new ConfigError(`Unknown setting "${key}" in ${file}${didYouMean(key, BY_KEY.keys())}; see docs/settings.md for the list.`);
+    }
+    if (raw === undefined) continue;
+    values.set(setting.name, raw);
+    keyOf.set(setting.name, key);
+  }
+  return { values, keyOf, warnings: [] };
+}
+
+const SETTING_NAMES = SETTINGS.filter((s) => !s.cliOnly).map((s) => s.name);
+
+async function loadPython(path: string): Promise<FileValues> {
+  const file = basename(path);
+  const entries = await evaluatePythonConfig(path);
+  const values = new Map<string, unknown>();
+  const keyOf = new Map<string, string>();
+  const warnings: string[] = [];
+  for (const [name, entry] of Object.entries(entries)) {
+    const setting = BY_NAME.get(name);
+    if (setting && !setting.cliOnly) {
+      if (setting.section === 'Server hooks') {
+        if (entry.kind === 'callable') warnings.push(`${file}: hook ${name} is a Python function and cannot run in tunicorn; it is ignored (write it in a tunicorn.config.ts).`);
+        continue;
+      }
+      if (entry.kind !== 'value') {
+        warnings.push(`${file}: ${name} is not a plain value (${entry.kind === 'other' ? entry.repr : entry.kind}); it is ignored.`);
+        continue;
+      }
+      values.set(name, entry.value);
+      keyOf.set(name, name);
+      continue;
+    }
+    if (name in GUNICORN_WITHOUT_MEANING) {
+      warnings.push(`${file}: ${name} has no effect in tunicorn (${GUNICORN_WITHOUT_MEANING[name]}); it is ignored.`);
+      continue;
+    }
+    if (entry.kind === 'module' || entry.kind === 'callable' || name.startsWith('_')) continue;
+    const close = nearest(name, SETTING_NAMES);
+    if (close) warnings.push(`${file}: ${name} is not a setting (Gunicorn ignores it too); did you mean "${close}"?`);
+  }
+  return { values, keyOf, warnings };
+}

@@ -1,0 +1,95 @@
+/** Resolve the configuration: defaults < config file < TUNICORN_CMD_ARGS < command line. */
+import { isAbsolute, resolve } from 'node:path';
+import { parseCommandLine, splitArgs, type ParsedArgs } from './cli-args.js';
+import { ConfigError } from './errors.js';
+import { findConfigFile, loadConfigFile } from './file-loader.js';
+import { camel, SETTINGS } from './settings.js';
+import type { Config } from './types.js';
+
+export interface Resolved {
+  config: Config;
+  /** The config file used, if any. */
+  configFile: string | null;
+  /** The app spec (positional argument, or wsgi_app/app from the config file). */
+  appSpec: string | null;
+  warnings: string[];
+  infos: string[];
+  help: boolean;
+  version: boolean;
+  checkConfig: boolean;
+  printConfig: boolean;
+}
+
+export interface ResolveInput {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+const ASYNC_ALIASES = new Set(['gevent', 'eventlet', 'gthread', 'tornado']);
+
+export async function resolveConfig({ argv, env, cwd }: ResolveInput): Promise<Resolved> {
+  const cli = parseCommandLine(argv);
+  const envArgs: ParsedArgs | null = env.TUNICORN_CMD_ARGS ? parseCommandLine(splitArgs(env.TUNICORN_CMD_ARGS), 'TUNICORN_CMD_ARGS') : null;
+  if (cli.positionals.length > 1) {
+    throw new ConfigError(`Expected one app spec, got ${cli.positionals.length}: ${cli.positionals.join(' ')}; quote it or check for a stray argument.`);
+  }
+  const base = { help: cli.help, version: cli.version };
+  const given = (name: string) => cli.values.get(name) ?? envArgs?.values.get(name);
+  const explicitFile = given('config') as string | undefined;
+  let configFile: string | null = null;
+  if (!cli.help && !cli.version) {
+    configFile = explicitFile ? (isAbsolute(explicitFile) ? explicitFile : resolve(cwd, explicitFile)) : findConfigFile(cwd);
+  }
+  const file = configFile ? await loadConfigFile(configFile) : null;
+  const warnings = [...(file?.warnings ?? [])];
+  const infos: string[] = [];
+
+  const config = {} as Record<string, unknown>;
+  for (const setting of SETTINGS) {
+    let raw: unknown;
+    let label = setting.name;
+    if (cli.values.has(setting.name)) {
+      raw = cli.values.get(setting.name);
+      label = `${setting.name} (${cli.flagOf.get(setting.name)})`;
+    } else if (envArgs?.values.has(setting.name)) {
+      raw = envArgs.values.get(setting.name);
+      label = `${setting.name} (TUNICORN_CMD_ARGS ${envArgs.flagOf.get(setting.name)})`;
+    } else if (file?.values.has(setting.name)) {
+      raw = file.values.get(setting.name);
+      label = `${file.keyOf.get(setting.name) ?? camel(setting.name)} in ${configFile}`;
+    } else {
+      config[setting.name] = setting.default(env);
+      continue;
+    }
+    config[setting.name] = setting.validate(raw, label);
+    if (setting.name === 'worker_class' && typeof raw === 'string' && ASYNC_ALIASES.has(raw.trim().toLowerCase())) {
+      infos.push(`worker_class ${raw.trim()} is served by tunicorn's async worker (an event loop, like gevent's).`);
+    }
+  }
+  const resolved = config as unknown as Config;
+  resolved.chdir = resolve(cwd, resolved.chdir);
+  for (const entry of resolved.raw_env) {
+    if (!/^[^=\s]+=/.test(entry)) throw new ConfigError(`Invalid value for raw_env: ${JSON.stringify(entry)}; expected KEY=VALUE.`);
+  }
+  return {
+    ...base,
+    config: resolved,
+    configFile,
+    appSpec: cli.positionals[0] ?? resolved.wsgi_app,
+    warnings,
+    infos,
+    checkConfig: Boolean(config.check_config),
+    printConfig: Boolean(config.print_config),
+  };
+}
+
+/** Seed-range advice, for --check-config and the start-up log. */
+export function advice(config: Config): string[] {
+  const out: string[] = [];
+  for (const setting of SETTINGS) {
+    const msg = setting.advise?.((config as unknown as Record<string, unknown>)[setting.name]);
+    if (msg) out.push(msg);
+  }
+  return out;
+}

@@ -1,0 +1,186 @@
+/**
+ * The settings registry: every setting declared once. The CLI parser, config-file loading,
+ * TUNICORN_CMD_ARGS, --print-config, --check-config, --help and docs/settings.md are generated from it.
+ * Names, flags and defaults follow Gunicorn's config.py except where the seed (bind :8080, async
+ * workers, 1000 connections, 30000 max requests, 15 s timeout) or Node (workers = CPUs) says otherwise.
+ */
+import { availableParallelism } from 'node:os';
+import * as v from './validators.js';
+
+export type Section = 'Config' | 'Server socket' | 'Worker processes' | 'Security' | 'Server mechanics' | 'Logging' | 'Process naming' | 'Application' | 'Server hooks';
+
+export interface Setting<T = unknown> {
+  /** Gunicorn's snake_case name; config files in JS/TS use the camelCase form. */
+  name: string;
+  section: Section;
+  /** CLI flags; the last one is the canonical long flag. */
+  flags?: string[];
+  meta?: string;
+  /** A flag that takes no value (a switch). */
+  isSwitch?: boolean;
+  /** Repeatable on the command line (each use adds one). */
+  repeatable?: boolean;
+  default: (env: NodeJS.ProcessEnv) => T;
+  /** How the default reads in --help and the docs. */
+  defaultText: string;
+  validate: v.Validator<T>;
+  doc: string;
+  /** Seed-range advice for --check-config: a warning, never a refusal. */
+  advise?: (value: T) => string | undefined;
+  /** Hook signature, for hooks. */
+  signature?: string;
+  /** Only meaningful on the command line (not stored from config files). */
+  cliOnly?: boolean;
+}
+
+const cpus = () => availableParallelism();
+
+/** workers: a number, "cpus" (one per CPU) or "cpus*2+1" (Gunicorn's rule of thumb, the seed's). */
+export const validateWorkers: v.Validator<number> = (raw, name) => {
+  if (typeof raw === 'string') {
+    const s = raw.replace(/\s+/g, '').toLowerCase();
+    if (s === 'cpus' || s === 'auto') return cpus();
+    if (s === 'cpus*2+1' || s === '2*cpus+1') return cpus() * 2 + 1;
+  }
+  try {
+    return v.int(1, 1024)(raw, name);
+  } catch {
+    throw v.invalid(name, raw, 'a whole number from 1 to 1024, "cpus" or "cpus*2+1"');
+  }
+};
+
+const range = (lo: number, hi: number, what: string) => (n: number) =>
+  n < lo || n > hi ? `${what} ${n} is outside the recommended range ${lo}-${hi}` : undefined;
+
+function hookSetting(name: string, signature: string, doc: string): Setting {
+  return { name, section: 'Server hooks', default: () => null, defaultText: 'none', validate: v.hook, doc, signature };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry is typed by its own validator
+export const SETTINGS: Setting<any>[] = [
+  // Config
+  { name: 'config', section: 'Config', flags: ['-c', '--config'], meta: 'CONFIG', default: () => null, defaultText: './tunicorn.config.{ts,mts,js,mjs,json} or ./gunicorn.conf.py if present', validate: v.optionalStr, doc: 'The configuration file to load: tunicorn.config.ts/.mts/.js/.mjs/.json, or a gunicorn.conf.py (evaluated with python3).', cliOnly: true },
+  { name: 'check_config', section: 'Config', flags: ['--check-config'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'Check the configuration and the app, print warnings for values outside the recommended ranges, and exit (0 when valid).', cliOnly: true },
+  { name: 'print_config', section: 'Config', flags: ['--print-config'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'Print the resolved configuration (every setting and its value) and exit.', cliOnly: true },
+  { name: 'wsgi_app', section: 'Application', default: () => null, defaultText: 'none', validate: v.optionalStr, doc: 'The app spec, when not given on the command line (Gunicorn\'s name; "app" in a tunicorn config file).' },
+
+  // Server socket
+  { name: 'bind', section: 'Server socket', flags: ['-b', '--bind'], meta: 'ADDRESS', repeatable: true, default: (env) => (env.PORT ? [`0.0.0.0:${env.PORT}`] : [':8080']), defaultText: "[':8080'] (or 0.0.0.0:$PORT when PORT is set)", validate: v.repeated, doc: 'The socket to bind: HOST:PORT, :PORT (all interfaces), [::1]:PORT, unix:/PATH or fd://FD. Repeat to bind several.' },
+  { name: 'backlog', section: 'Server socket', flags: ['--backlog'], meta: 'INT', default: () => 2048, defaultText: '2048', validate: v.int(1, 65535), doc: 'The maximum number of pending connections the kernel queues on each listening socket.' },
+
+  // Worker processes
+  { name: 'workers', section: 'Worker processes', flags: ['-w', '--workers'], meta: 'INT', default: (env) => (env.WEB_CONCURRENCY ? validateWorkers(env.WEB_CONCURRENCY, 'WEB_CONCURRENCY') : cpus()), defaultText: 'the number of CPUs ($WEB_CONCURRENCY when set)', validate: validateWorkers, doc: 'The number of worker processes. "cpus" is one per CPU (the default, best for Node: each worker is one event loop); "cpus*2+1" is Gunicorn\'s rule, the seed\'s.', advise: range(1, 64, 'workers') },
+  { name: 'worker_class', section: 'Worker processes', flags: ['-k', '--worker-class'], meta: 'STRING', default: () => 'async', defaultText: 'async', validate: v.choice(['async', 'sync'] as const, { gevent: 'async', eventlet: 'async', gthread: 'async', tornado: 'async' }), doc: 'async: many concurrent connections per worker (gevent, eventlet, gthread and tornado are aliases). sync: one request at a time per worker, Connection: close after each response.' },
+  { name: 'worker_connections', section: 'Worker processes', flags: ['--worker-connections'], meta: 'INT', default: () => 1000, defaultText: '1000', validate: v.int(1), doc: 'The maximum number of open connections per async worker; above it the worker stops accepting and new connections wait in the listen queue for a worker with room.', advise: (n) => (n > 2000 ? `worker_connections ${n} is above the recommended maximum 2000` : undefined) },
+  { name: 'max_requests', section: 'Worker processes', flags: ['--max-requests'], meta: 'INT', default: () => 30000, defaultText: '30000', validate: v.int(0), doc: 'Restart a worker after it has served this many requests (0 disables). Its replacement is serving before it stops accepting.', advise: (n) => (n !== 0 ? range(1000, 100000, 'max_requests')(n) : undefined) },
+  { name: 'max_requests_jitter', section: 'Worker processes', flags: ['--max-requests-jitter'], meta: 'INT', default: () => 0, defaultText: '0', validate: v.int(0), doc: 'Add a random 0..N to each worker\'s max_requests so workers do not all restart at once.' },
+  { name: 'timeout', section: 'Worker processes', flags: ['-t', '--timeout'], meta: 'INT', default: () => 15, defaultText: '15', validate: v.int(0), doc: 'Seconds: a worker whose event loop is blocked this long is killed and replaced (its stack is logged), and a request still running this long is answered 504. 0 disables.', advise: (n) => (n !== 0 ? range(5, 300, 'timeout')(n) : undefined) },
+  { name: 'graceful_timeout', section: 'Worker processes', flags: ['--graceful-timeout'], meta: 'INT', default: () => 30, defaultText: '30', validate: v.int(0), doc: 'Seconds a stopping worker has to finish in-flight requests before it is killed.' },
+  { name: 'keepalive', section: 'Worker processes', flags: ['--keep-alive'], meta: 'INT', default: () => 2, defaultText: '2', validate: v.int(0), doc: 'Seconds an idle keep-alive connection is kept open (0 closes after each response).' },
+
+  // Security
+  { name: 'limit_request_line', section: 'Security', flags: ['--limit-request-line'], meta: 'INT', default: () => 4094, defaultText: '4094', validate: v.int(0, 8190), doc: 'Maximum size in bytes of the request line (method, target, version); larger is answered 400. 0 means the 8190 maximum.' },
+  { name: 'limit_request_fields', section: 'Security', flags: ['--limit-request-fields'], meta: 'INT', default: () => 100, defaultText: '100', validate: v.int(0, 32768), doc: 'Maximum number of header fields in a request; more is answered 400. 0 means the 32768 maximum.' },
+  { name: 'limit_request_field_size', section: 'Security', flags: ['--limit-request-field-size', '--limit-request-field_size'], meta: 'INT', default: () => 8190, defaultText: '8190', validate: v.int(0, 65536), doc: 'Maximum size in bytes of one header field (name and value); larger is answered 400. 0 means the 65536 maximum.' },
+  { name: 'forwarded_allow_ips', section: 'Security', flags: ['--forwarded-allow-ips'], meta: 'STRING', default: (env) => v.strList(env.FORWARDED_ALLOW_IPS ?? '127.0.0.1,::1', 'FORWARDED_ALLOW_IPS'), defaultText: "'127.0.0.1,::1' ($FORWARDED_ALLOW_IPS when set)", validate: v.strList, doc: 'Peers whose X-Forwarded-For / X-Forwarded-Proto headers are trusted (comma-separated IPs, or * for all).' },
+  { name: 'secure_scheme_headers', section: 'Security', default: () => ({ 'X-FORWARDED-PROTOCOL': 'ssl', 'X-FORWARDED-PROTO': 'https', 'X-FORWARDED-SSL': 'on' }), defaultText: "{'X-FORWARDED-PROTOCOL': 'ssl', 'X-FORWARDED-PROTO': 'https', 'X-FORWARDED-SSL': 'on'}", validate: v.dict, doc: 'Headers (and values) that mark a request from a trusted proxy as https. Config file only.' },
+
+  // Server mechanics
+  { name: 'preload_app', section: 'Server mechanics', flags: ['--preload'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'Import the app in the master before starting workers, so a broken app fails before anything binds. Node has no fork(): this does not share memory between workers.' },
+  { name: 'reload', section: 'Server mechanics', flags: ['--reload'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'Restart the workers when a file under the app\'s directory changes (development).' },
+  { name: 'chdir', section: 'Server mechanics', flags: ['--chdir'], meta: 'PATH', default: () => process.cwd(), defaultText: 'the current directory', validate: v.str, doc: 'Change to this directory before loading the app.' },
+  { name: 'raw_env', section: 'Server mechanics', flags: ['-e', '--env'], meta: 'ENV', repeatable: true, default: () => [], defaultText: '[]', validate: v.repeated, doc: 'Set an environment variable for the app (KEY=VALUE). Repeat for several.' },
+  { name: 'pidfile', section: 'Server mechanics', flags: ['-p', '--pid'], meta: 'FILE', default: () => null, defaultText: 'none', validate: v.optionalStr, doc: 'Write the master\'s pid to this file, removed at exit.' },
+  { name: 'umask', section: 'Server mechanics', flags: ['-m', '--umask'], meta: 'INT', default: () => 0, defaultText: '0', validate: v.umask, doc: 'The file mode mask for the server processes (octal like 0o22 or 022).' },
+  { name: 'user', section: 'Server mechanics', flags: ['-u', '--user'], meta: 'USER', default: () => null, defaultText: 'none (the current user)', validate: v.optionalStr, doc: 'Switch worker processes to this user (name or uid) after the sockets are bound.' },
+  { name: 'group', section: 'Server mechanics', flags: ['-g', '--group'], meta: 'GROUP', default: () => null, defaultText: 'none (the current group)', validate: v.optionalStr, doc: 'Switch worker processes to this group (name or gid) after the sockets are bound.' },
+  { name: 'interface', section: 'Application', flags: ['--interface'], meta: 'STRING', default: () => 'auto', defaultText: 'auto', validate: v.choice(['auto', 'fetch', 'node'] as const), doc: 'How to call the app: fetch (a (Request) => Response handler or an object with fetch()), node (a (req, res) listener), or auto (detect).' },
+  { name: 'override_globals', section: 'Application', flags: ['--override-globals'], meta: 'BOOL', default: () => true, defaultText: 'true', validate: v.bool, doc: 'For fetch apps, replace the global Request/Response with @hono/node-server\'s lighter ones (about twice as fast); set false if a library relies on instanceof with the built-in classes.' },
+
+  // Logging
+  { name: 'accesslog', section: 'Logging', flags: ['--access-logfile'], meta: 'FILE', default: () => null, defaultText: 'none (off)', validate: v.optionalStr, doc: 'The access log file; "-" is stdout. Off by default.' },
+  { name: 'access_log_format', section: 'Logging', flags: ['--access-logformat'], meta: 'STRING', default: () => '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"', defaultText: '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"', validate: v.str, doc: 'The access log line, with Gunicorn\'s atoms: h l u t r s m U q H b B f a T D M L p, {header}i, {header}o, {var}e.' },
+  { name: 'errorlog', section: 'Logging', flags: ['--error-logfile', '--log-file'], meta: 'FILE', default: () => '-', defaultText: "'-' (stderr)", validate: v.str, doc: 'The error log file; "-" is stderr.' },
+  { name: 'loglevel', section: 'Logging', flags: ['--log-level'], meta: 'LEVEL', default: () => 'info', defaultText: 'info', validate: v.choice(['debug', 'info', 'warning', 'error', 'critical'] as const, { warn: 'warning' }), doc: 'The error log level: debug, info, warning, error or critical.' },
+  { name: 'log_format', section: 'Logging', flags: ['--log-format'], meta: 'STRING', default: () => 'text', defaultText: 'text', validate: v.choice(['text', 'json'] as const), doc: 'text: Gunicorn\'s line formats. json: one JSON object per line in both logs, with a request id (X-Request-ID honoured or generated).' },
+  { name: 'capture_output', section: 'Logging', flags: ['--capture-output'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'Send the workers\' stdout and stderr to the error log file.' },
+
+  // Process naming
+  { name: 'proc_name', section: 'Process naming', flags: ['-n', '--name'], meta: 'STRING', default: () => null, defaultText: 'none', validate: v.optionalStr, doc: 'A name for the processes in ps and top: "tunicorn: master [NAME]".' },
+
+  // Hooks (config files only)
+  hookSetting('on_starting', 'onStarting(server)', 'Called in the master before it binds.'),
+  hookSetting('on_reload', 'onReload(server)', 'Called in the master on HUP, before new workers start.'),
+  hookSetting('when_ready', 'whenReady(server)', 'Called in the master once the sockets are bound and the first workers are booted.'),
+  hookSetting('pre_fork', 'preFork(server, worker)', 'Called in the master just before a worker is started.'),
+  hookSetting('post_fork', 'postFork(server, worker)', 'Called in the worker just after it starts, before the app is loaded.'),
+  hookSetting('post_worker_init', 'postWorkerInit(worker)', 'Called in the worker after the app is loaded.'),
+  hookSetting('worker_int', 'workerInt(worker)', 'Called in the worker when it receives INT or QUIT.'),
+  hookSetting('worker_abort', 'workerAbort(server, worker)', 'Called in the master when a worker is killed for a blocked event loop (the worker cannot run code then).'),
+  hookSetting('pre_request', 'preRequest(worker, req)', 'Called in the worker before each request (req is the node:http IncomingMessage).'),
+  hookSetting('post_request', 'postRequest(worker, req, res)', 'Called in the worker after each response.'),
+  hookSetting('child_exit', 'childExit(server, worker)', 'Called in the master after a worker has exited.'),
+  hookSetting('worker_exit', 'workerExit(server, worker)', 'Called in the worker just before it exits.'),
+  hookSetting('nworkers_changed', 'nworkersChanged(server, newValue, oldValue)', 'Called in the master when the number of workers changes (TTIN, TTOU, HUP).'),
+  hookSetting('on_exit', 'onExit(server)', 'Called in the master just before it exits.'),
+];
+
+export const BY_NAME = new Map(SETTINGS.map((s) => [s.name, s]));
+
+export const camel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** camelCase key (config files) -> setting. `app` is the camelCase spelling of wsgi_app. */
+export const BY_KEY = new Map<string, Setting>([...SETTINGS.filter((s) => !s.cliOnly).map((s) => [camel(s.name), s] as [string, Setting]), ['app', BY_NAME.get('wsgi_app')!]]);
+BY_KEY.delete('wsgiApp');
+
+/**
+ * Gunicorn settings a gunicorn.conf.py may set that mean nothing for a Node server (or are not built
+ * yet). They are reported when present, never silently dropped.
+ */
+export const GUNICORN_WITHOUT_MEANING: Record<string, string> = {
+  threads: 'Node workers are single-threaded event loops; use workers and worker_connections',
+  worker_tmp_dir: 'tunicorn workers report liveness over IPC, not a temp file',
+  sendfile: 'Node decides how to write files',
+  reuse_port: 'workers share one listening socket (reuse_port resets queued connections when a worker retires)',
+  reload_engine: 'tunicorn watches files with fs.watch',
+  reload_extra_files: 'not supported yet',
+  spew: 'Python tracing',
+  pythonpath: 'Python module path',
+  paste: 'Python PasteDeploy',
+  daemon: 'run tunicorn under systemd, Docker or another supervisor instead',
+  logger_class: 'Python logging class',
+  logconfig: 'Python logging configuration',
+  logconfig_dict: 'Python logging configuration',
+  logconfig_json: 'Python logging configuration',
+  syslog: 'not supported yet; log to stdout/stderr and let the supervisor forward it',
+  syslog_addr: 'not supported yet',
+  syslog_prefix: 'not supported yet',
+  syslog_facility: 'not supported yet',
+  disable_redirect_access_to_syslog: 'not supported yet',
+  enable_stdio_inheritance: 'workers always inherit stdio',
+  statsd_host: 'not supported yet',
+  statsd_prefix: 'not supported yet',
+  dogstatsd_tags: 'not supported yet',
+  initgroups: 'not supported yet',
+  tmp_upload_dir: 'Python WSGI setting',
+  proxy_protocol: 'not supported yet',
+  proxy_allow_ips: 'not supported yet',
+  keyfile: 'TLS is not supported yet; terminate TLS at a proxy',
+  certfile: 'TLS is not supported yet; terminate TLS at a proxy',
+  ssl_version: 'TLS is not supported yet',
+  cert_reqs: 'TLS is not supported yet',
+  ca_certs: 'TLS is not supported yet',
+  suppress_ragged_eofs: 'TLS is not supported yet',
+  do_handshake_on_connect: 'TLS is not supported yet',
+  ciphers: 'TLS is not supported yet',
+  strip_header_spaces: 'Node\'s parser rejects spaces before the colon',
+  permit_unconventional_http_method: 'not supported',
+  permit_unconventional_http_version: 'not supported',
+  casefold_http_method: 'not supported',
+  header_map: 'not supported',
+  forwarder_headers: 'not supported yet',
+  pre_exec: 'there is no exec on USR2 yet',
+  ssl_context: 'TLS is not supported yet',
+  worker_class_str: 'internal',
+  default_proc_name: 'internal',
+};

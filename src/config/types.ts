@@ -1,0 +1,88 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** What hooks receive as `server` (the master) — a small, stable view. */
+export interface ServerInfo {
+  pid: number;
+  config: Config;
+  numWorkers: number;
+  workers(): WorkerInfo[];
+  log: HookLogger;
+}
+export interface WorkerInfo {
+  pid: number;
+  age: number;
+}
+export interface HookLogger {
+  debug(msg: string): void;
+  info(msg: string): void;
+  warning(msg: string): void;
+  error(msg: string): void;
+  critical(msg: string): void;
+}
+/** What hooks running inside a worker receive as `worker`. */
+export interface WorkerSelf extends WorkerInfo {
+  config: Config;
+  log: HookLogger;
+  requests: number;
+}
+
+export interface Hooks {
+  on_starting: ((server: ServerInfo) => unknown) | null;
+  on_reload: ((server: ServerInfo) => unknown) | null;
+  when_ready: ((server: ServerInfo) => unknown) | null;
+  pre_fork: ((server: ServerInfo, worker: WorkerInfo) => unknown) | null;
+  post_fork: ((server: ServerInfo | null, worker: WorkerSelf) => unknown) | null;
+  post_worker_init: ((worker: WorkerSelf) => unknown) | null;
+  worker_int: ((worker: WorkerSelf) => unknown) | null;
+  worker_abort: ((server: ServerInfo, worker: WorkerInfo) => unknown) | null;
+  pre_request: ((worker: WorkerSelf, req: IncomingMessage) => unknown) | null;
+  post_request: ((worker: WorkerSelf, req: IncomingMessage, res: ServerResponse) => unknown) | null;
+  child_exit: ((server: ServerInfo, worker: WorkerInfo) => unknown) | null;
+  worker_exit: ((server: ServerInfo | null, worker: WorkerSelf) => unknown) | null;
+  nworkers_changed: ((server: ServerInfo, newValue: number, oldValue: number) => unknown) | null;
+  on_exit: ((server: ServerInfo) => unknown) | null;
+}
+
+export interface Config extends Hooks {
+  wsgi_app: string | null;
+  bind: string[];
+  backlog: number;
+  workers: number;
+  worker_class: 'async' | 'sync';
+  worker_connections: number;
+  max_requests: number;
+  max_requests_jitter: number;
+  timeout: number;
+  graceful_timeout: number;
+  keepalive: number;
+  limit_request_line: number;
+  limit_request_fields: number;
+  limit_request_field_size: number;
+  forwarded_allow_ips: string[];
+  secure_scheme_headers: Record<string, string>;
+  preload_app: boolean;
+  reload: boolean;
+  chdir: string;
+  raw_env: string[];
+  pidfile: string | null;
+  umask: number;
+  user: string | null;
+  group: string | null;
+  interface: 'auto' | 'fetch' | 'node';
+  override_globals: boolean;
+  accesslog: string | null;
+  access_log_format: string;
+  errorlog: string;
+  loglevel: 'debug' | 'info' | 'warning' | 'error' | 'critical';
+  log_format: 'text' | 'json';
+  capture_output: boolean;
+  proc_name: string | null;
+}
+
+type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
+
+/** The shape of a tunicorn.config.ts: camelCase keys, all optional; `app` names the app spec. */
+export type UserConfig = { [K in Exclude<keyof Config, 'wsgi_app' | 'workers'> as CamelCase<K>]?: Config[K] } & {
+  app?: string;
+  workers?: number | 'cpus' | 'cpus*2+1';
+};

@@ -1,0 +1,31 @@
+/** Gunicorn's request limits, checked on each parsed request (a violation is answered 400). */
+import type { IncomingMessage } from 'node:http';
+
+export interface Limits {
+  line: number;
+  fields: number;
+  fieldSize: number;
+}
+
+/** Gunicorn's meaning of 0: the maximum. */
+export function limitsFrom(c: { limit_request_line: number; limit_request_fields: number; limit_request_field_size: number }): Limits {
+  return { line: c.limit_request_line || 8190, fields: c.limit_request_fields || 32768, fieldSize: c.limit_request_field_size || 65536 };
+}
+
+/** Node's parser needs room for everything the limits allow; bounded at 1 MiB of header block. */
+export function maxHeaderSize(l: Limits): number {
+  return Math.min(Math.max(16384, l.line + 2 + l.fields * (l.fieldSize + 2) + 2), 1 << 20);
+}
+
+/** Why the request breaks a limit, or null when it is within them. */
+export function limitViolation(req: IncomingMessage, l: Limits): string | null {
+  const lineLength = (req.method?.length ?? 0) + (req.url?.length ?? 0) + 10;
+  if (lineLength > l.line) return `request line is too large (${lineLength} > ${l.line})`;
+  const raw = req.rawHeaders;
+  if (raw.length / 2 > l.fields) return `too many header fields (more than ${l.fields})`;
+  for (let i = 0; i < raw.length; i += 2) {
+    const size = raw[i]!.length + 2 + raw[i + 1]!.length;
+    if (size > l.fieldSize) return `header field ${raw[i]} is too large (${size} > ${l.fieldSize})`;
+  }
+  return null;
+}

@@ -1,0 +1,143 @@
+/**
+ * The worker's HTTP front: a node:http server that never listens itself (acceptors feed it
+ * connections), with Gunicorn's limits, trusted forwarded headers, per-request timeouts, error
+ * handling, access logging, hooks, and graceful draining.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { NodeListener } from '../app/load.js';
+import type { Config, WorkerSelf } from '../config/types.js';
+import type { AccessLog } from '../logging/access-log.js';
+import type { ErrorLog } from '../logging/error-log.js';
+import { forwardedHeaderNames, trustCheck } from './forwarded.js';
+import { limitsFrom, limitViolation, maxHeaderSize } from './limits.js';
+import { answerClientError } from './client-error.js';
+
+export interface FrontOptions {
+  config: Config;
+  listener: NodeListener;
+  log: ErrorLog;
+  access: AccessLog | null;
+  worker: WorkerSelf;
+  /** Called once per finished request (counts toward max_requests). */
+  onRequestDone: () => void;
+}
+
+const TRUSTED = Symbol('tunicorn.trusted');
+const WRITTEN_AT_START = Symbol('tunicorn.bytesWrittenAtStart');
+type TrackedSocket = Socket & { [TRUSTED]?: boolean };
+type TrackedResponse = ServerResponse & { [WRITTEN_AT_START]?: number };
+
+export class HttpFront {
+  readonly server: http.Server;
+  readonly inflight = new Set<ServerResponse>();
+  private stopping = false;
+
+  constructor(private opts: FrontOptions) {
+    const { config } = opts;
+    const limits = limitsFrom(config);
+    this.server = http.createServer({ maxHeaderSize: maxHeaderSize(limits), requireHostHeader: true });
+    this.server.maxHeadersCount = limits.fields + 1;
+    this.server.keepAliveTimeout = config.keepalive * 1000;
+    this.server.on('clientError', (err, socket) => answerClientError(err as NodeJS.ErrnoException & { rawPacket?: Buffer }, socket as Socket, opts.log));
+
+    const trusted = trustCheck(config.forwarded_allow_ips);
+    const fwdHeaders = forwardedHeaderNames(config.secure_scheme_headers);
+    const closeEach = config.keepalive === 0 || config.worker_class === 'sync';
+    const timeoutMs = config.timeout * 1000;
+    const { listener, log, access, worker, onRequestDone } = opts;
+    const { pre_request: preRequest, post_request: postRequest } = config;
+    const inflight = this.inflight;
+
+    const fail = (err: unknown, req: IncomingMessage, res: ServerResponse) => {
+      log.exception(`Error handling request ${req.method} ${req.url}`, err);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      res.shouldKeepAlive = false;
+      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': '22' });
+      res.end('Internal Server Error\n');
+    };
+
+    const onTimeout = (req: IncomingMessage, res: ServerResponse) => {
+      log.error(`Request timed out after ${config.timeout}s: ${req.method} ${req.url}`);
+      res.on('error', () => {});
+      const err = Object.assign(new Error(`request timed out after ${config.timeout}s`), { name: 'TimeoutError' });
+      if (!res.headersSent) {
+        res.shouldKeepAlive = false;
+        res.writeHead(504, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': '16' });
+        res.end('Gateway Timeout\n', () => req.destroy(err));
+      } else {
+        req.destroy(err);
+        res.destroy(err);
+      }
+    };
+
+    this.server.on('request', (req: IncomingMessage, res: TrackedResponse) => {
+      const started = process.hrtime.bigint();
+      const startedMs = access ? Date.now() : 0;
+      const socket = req.socket as TrackedSocket;
+      let trust = socket[TRUSTED];
+      if (trust === undefined) trust = socket[TRUSTED] = trusted(socket.remoteAddress);
+      if (!trust) for (const h of fwdHeaders) if (h in req.headers) delete req.headers[h];
+      if (access) res[WRITTEN_AT_START] = socket.bytesWritten;
+
+      const violation = limitViolation(req, limits);
+      if (violation) {
+        log.info(`Invalid request from ${socket.remoteAddress ?? 'unix socket'}: ${violation}`);
+        const body = `Bad Request: ${violation}\n`;
+        res.shouldKeepAlive = false;
+        res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+        res.end(body);
+        return;
+      }
+      if (closeEach || this.stopping) res.shouldKeepAlive = false;
+      const requestId = access?.json ? access.requestId(req, res) : undefined;
+      inflight.add(res);
+      const timer = timeoutMs > 0 ? setTimeout(onTimeout, timeoutMs, req, res) : null;
+      res.once('close', () => {
+        if (timer) clearTimeout(timer);
+        inflight.delete(res);
+        if (access) {
+          const headerBytes = (res as unknown as { _header?: string })._header?.length ?? 0;
+          const bytes = Math.max(0, socket.bytesWritten - (res[WRITTEN_AT_START] ?? 0) - headerBytes);
+          access.write({ req, res, remote: socket.remoteAddress ?? '-', durationNs: process.hrtime.bigint() - started, bytes, startedMs }, requestId);
+        }
+        if (postRequest) runHook(log, 'post_request', () => postRequest(worker, req, res));
+        onRequestDone();
+      });
+      if (preRequest) runHook(log, 'pre_request', () => preRequest(worker, req));
+      try {
+        const result = listener(req, res) as Promise<unknown> | undefined;
+        if (result && typeof result.then === 'function') result.then(undefined, (err) => fail(err, req, res));
+      } catch (err) {
+        fail(err, req, res);
+      }
+    });
+    // The server never listens: emitting 'listening' starts node:http's connection tracking
+    // (closeIdleConnections, headers and request timeouts) for the connections acceptors hand over.
+    this.server.emit('listening');
+  }
+
+  /** Take a connection accepted by an acceptor. */
+  accept(socket: Socket): void {
+    this.server.emit('connection', socket);
+  }
+
+  /** Stop keeping connections alive: in-flight responses carry Connection: close, idle ones close now. */
+  drain(): void {
+    this.stopping = true;
+    for (const res of this.inflight) if (!res.headersSent) res.shouldKeepAlive = false;
+    this.server.closeIdleConnections();
+  }
+}
+
+export function runHook(log: ErrorLog, name: string, call: () => unknown): void {
+  try {
+    const r = call() as Promise<unknown> | undefined;
+    if (r && typeof r.then === 'function') r.then(undefined, (err) => log.exception(`Exception in ${name} hook`, err));
+  } catch (err) {
+    log.exception(`Exception in ${name} hook`, err);
+  }
+}

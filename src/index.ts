@@ -1,0 +1,3 @@
+/** The package's API for config files: `import { defineConfig } from 'tunicorn'`. */
+export { defineConfig } from './config/define.js';
+export type { Config, UserConfig, ServerInfo, WorkerInfo, WorkerSelf, Hooks } from './config/types.js';

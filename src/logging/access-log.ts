@@ -1,0 +1,37 @@
+/** The access log: one line per response, Gunicorn's format or JSON, written without blocking. */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { compileAccessFormat, jsonAccessLine, type AccessRecord } from './access-format.js';
+import { openDestination, type Destination } from './destination.js';
+
+export class AccessLog {
+  private dest: Destination;
+  private line: (r: AccessRecord) => string;
+  readonly json: boolean;
+
+  constructor(target: string, format: string, logFormat: 'text' | 'json') {
+    this.dest = openDestination(target, 1, false);
+    this.json = logFormat === 'json';
+    this.line = compileAccessFormat(format);
+  }
+
+  /** X-Request-ID from the client, or a new one; echoed on the response (JSON logs only). */
+  requestId(req: IncomingMessage, res: ServerResponse): string {
+    const given = req.headers['x-request-id'];
+    const id = typeof given === 'string' && given.length > 0 && given.length <= 200 ? given : randomUUID();
+    res.setHeader('X-Request-ID', id);
+    return id;
+  }
+
+  write(r: AccessRecord, requestId?: string): void {
+    this.dest.write(`${this.json ? jsonAccessLine(r, requestId) : this.line(r)}\n`);
+  }
+
+  reopen(): void {
+    this.dest.reopen();
+  }
+
+  flush(): void {
+    this.dest.flush();
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * A worker process: loads the app once, accepts on the master's listening sockets, serves HTTP,
+ * reports heartbeats, and retires after max_requests. Started by the master with fork().
+ */
+import { randomInt } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { installListenCapture } from '../app/capture-listen.js';
+import { AppLoadError, loadApp } from '../app/load.js';
+import { attachHooks } from '../config/hooks.js';
+import { ConfigError } from '../config/errors.js';
+import type { Config, WorkerSelf } from '../config/types.js';
+import { fetchListener } from '../http/fetch-adapter.js';
+import { HttpFront, runHook } from '../http/server.js';
+import { AccessLog } from '../logging/access-log.js';
+import { ErrorLog } from '../logging/error-log.js';
+import { Acceptors } from './acceptor.js';
+import { readBoot } from './boot.js';
+import { switchUser } from './privileges.js';
+import { WORKER_BOOT_ERROR, type MasterMessage, type WorkerMessage } from './protocol.js';
+
+const send = (msg: WorkerMessage) => {
+  if (process.connected) process.send!(msg);
+};
+
+async function main(): Promise<void> {
+  const boot = readBoot();
+  let config: Config = boot.config;
+  process.title = `tunicorn: worker [${config.proc_name ?? boot.appSpec}]`;
+  const log = new ErrorLog({ target: config.errorlog, level: config.loglevel, format: config.log_format });
+  const access = config.accesslog ? new AccessLog(config.accesslog, config.access_log_format, config.log_format) : null;
+  const self: WorkerSelf = { pid: process.pid, age: boot.age, config, log, requests: 0 };
+
+  // Handles may arrive while the app loads: keep them until the worker can serve.
+  const pending: Array<[number, object]> = [];
+  let acceptors: Acceptors | null = null;
+  let front: HttpFront | null = null;
+  let stopping = false;
+  let retiring = false;
+  let connections = 0;
+
+  const exit = (code: number) => {
+    if (config.worker_exit) runHook(log, 'worker_exit', () => config.worker_exit!(null, self));
+    access?.flush();
+    log.flush();
+    process.exit(code);
+  };
+
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    acceptors?.stop();
+    front?.drain();
+    const deadline = Date.now() + config.graceful_timeout * 1000;
+    const poll = setInterval(() => {
+      const busy = front?.inflight.size ?? 0;
+      if (busy === 0 && connections === 0) {
+        clearInterval(poll);
+        exit(0);
+      } else if (Date.now() >= deadline) {
+        clearInterval(poll);
+        if (busy > 0) log.warning(`Graceful timeout (${config.graceful_timeout}s): cutting ${busy} request(s) still running: ${[...front!.inflight].map((r) => `${r.req.method} ${r.req.url}`).join(', ')}`);
+        exit(0);
+      } else if (busy === 0) {
+        front?.server.closeIdleConnections();
+      }
+    }, 25);
+  };
+
+  const retire = (reason: string) => {
+    if (retiring || stopping) return;
+    retiring = true;
+    send({ type: 'retiring', reason });
+  };
+
+  process.on('message', (msg: MasterMessage, handle?: object) => {
+    if (msg.type === 'listen' && handle) {
+      if (acceptors) acceptors.addHandle(msg.bind, handle);
+      else pending.push([msg.bind, handle]);
+    } else if (msg.type === 'stop') stop();
+    else if (msg.type === 'reopen_logs') {
+      log.reopen();
+      access?.reopen();
+    }
+  });
+  process.on('SIGTERM', stop);
+  const quick = () => {
+    if (config.worker_int) runHook(log, 'worker_int', () => config.worker_int!(self));
+    exit(0);
+  };
+  process.on('SIGINT', quick);
+  process.on('SIGQUIT', quick);
+  for (const sig of ['SIGHUP', 'SIGUSR2', 'SIGTTIN', 'SIGTTOU', 'SIGWINCH'] as const) process.on(sig, () => {});
+  process.on('disconnect', () => {
+    if (!stopping) log.info('Master went away; worker exiting.');
+    stop();
+  });
+  process.on('unhandledRejection', (reason) => log.exception('Unhandled promise rejection in the app (the worker keeps serving)', reason));
+  process.on('uncaughtException', (err) => {
+    log.exception('Uncaught exception in the app; the worker will be replaced', err, 'critical');
+    retire('uncaught exception');
+  });
+
+  // Heartbeats come from the event loop from the start: a boot that blocks the loop is caught too.
+  setInterval(() => send({ type: 'heartbeat', requests: self.requests, connections }), 1000).unref();
+
+  try {
+    config = await attachHooks(config, boot.configFile);
+    self.config = config;
+    if (config.post_fork) await config.post_fork(null, self);
+    if (config.user || config.group) switchUser(config.user, config.group);
+    installListenCapture(boot.address);
+    const app = await loadApp(boot.appSpec, { baseDir: config.chdir, iface: config.interface, waitForListenMs: 5000 });
+    const listener =
+      app.kind === 'node'
+        ? app.listener
+        : fetchListener(app.fetch, config.override_globals, (err, request) => log.exception(`Error handling request ${request.method} ${new URL(request.url).pathname}`, err));
+    if (config.post_worker_init) await config.post_worker_init(self);
+
+    const maxRequests = config.max_requests > 0 ? config.max_requests + randomInt(0, config.max_requests_jitter + 1) : Infinity;
+    front = new HttpFront({
+      config,
+      listener,
+      log,
+      access,
+      worker: self,
+      onRequestDone: () => {
+        if (++self.requests >= maxRequests && !retiring) {
+          log.info('Autorestarting worker after current request.');
+          retire('max_requests');
+        }
+      },
+    });
+    const cap = config.worker_class === 'sync' ? 1 : config.worker_connections;
+    const theFront = front;
+    acceptors = new Acceptors({
+      binds: boot.binds,
+      backlog: config.backlog,
+      onConnection: (socket: Socket) => {
+        connections++;
+        socket.once('close', () => {
+          connections--;
+          if (connections < cap) acceptors!.resume();
+        });
+        if (connections >= cap) acceptors!.pause();
+        theFront.accept(socket);
+      },
+      requestHandle: (bind) => send({ type: 'want_listen', bind }),
+      onListenError: (bind, err) => {
+        send({ type: 'listen_error', bind, code: err.code ?? 'EUNKNOWN', message: err.message });
+        exit(WORKER_BOOT_ERROR);
+      },
+    });
+    for (const [bind, handle] of pending.splice(0)) acceptors.addHandle(bind, handle);
+    await acceptors.whenListening();
+  } catch (err) {
+    if (err instanceof AppLoadError || err instanceof ConfigError) log.error(err.message);
+    else log.exception('Exception in worker process', err);
+    send({ type: 'boot_error', message: err instanceof Error ? err.message : String(err) });
+    exit(WORKER_BOOT_ERROR);
+    return;
+  }
+  send({ type: 'ready' });
+}
+
+main().catch((err) => {
+  process.stderr.write(`tunicorn worker failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(WORKER_BOOT_ERROR);
+});

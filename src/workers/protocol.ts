@@ -1,0 +1,41 @@
+/**
+ * The master <-> worker protocol: plain JSON objects over the child's IPC channel (listening
+ * sockets travel as the IPC message's handle). It is language-neutral on purpose: a worker is any
+ * process that inherits the listening sockets this way and speaks these messages.
+ *
+ * Master -> worker
+ *   { type: 'listen', bind }        with a listening socket handle for bind number `bind`; sent
+ *                                   once per bind at spawn, and again whenever the worker asks.
+ *   { type: 'stop' }                graceful stop: stop accepting, finish in-flight requests, exit 0.
+ *   { type: 'reopen_logs' }         reopen the log files (the master got USR1).
+ *
+ * Worker -> master
+ *   { type: 'ready' }               the app is loaded and the worker accepts connections.
+ *   { type: 'heartbeat', requests, connections }   every second from the event loop; silence for
+ *                                   `timeout` seconds means the loop is blocked.
+ *   { type: 'boot_error', message } the app could not be loaded; the worker exits with code 3.
+ *   { type: 'want_listen', bind }   the worker closed its socket for `bind` (at its connection cap)
+ *                                   and wants a fresh one to resume accepting later.
+ *   { type: 'retiring', reason }    the worker wants to be replaced (max_requests reached, or an
+ *                                   uncaught exception); it keeps serving until told to stop.
+ *   { type: 'listen_error', bind, code, message }   listening failed (address in use).
+ *
+ * Signals still work without IPC: TERM graceful, INT/QUIT immediate, KILL.
+ * SIGUSR1 belongs to Node's inspector in workers (the master uses it to read a stuck worker's stack).
+ */
+export type MasterMessage = { type: 'listen'; bind: number } | { type: 'stop' } | { type: 'reopen_logs' };
+
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'heartbeat'; requests: number; connections: number }
+  | { type: 'boot_error'; message: string }
+  | { type: 'want_listen'; bind: number }
+  | { type: 'retiring'; reason: string }
+  | { type: 'listen_error'; bind: number; code: string; message: string };
+
+/** Exit codes shared with Gunicorn. */
+export const WORKER_BOOT_ERROR = 3;
+export const APP_LOAD_ERROR = 4;
+
+/** The environment variable carrying the worker's settings (JSON) from the master. */
+export const WORKER_ENV = 'TUNICORN_WORKER';
