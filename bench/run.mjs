@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [--only id,id] [--out DIR]
+// npm run bench [-- --quick] [--only id,id] [--out DIR] [--cli path/to/cli.js]
 // Starts each contender on loopback, drives it with wrk, writes RESULTS.md, results.json, chart.svg.
 // Full mode writes into bench/; quick mode (a smoke check, < 2 min) into bench/.work/quick/ so it
 // never overwrites the committed results.
@@ -23,18 +23,20 @@ const { values: opts } = parseArgs({ options: {
   quick: { type: 'boolean', default: false },
   only: { type: 'string' },
   out: { type: 'string' },
+  cli: { type: 'string' }, // another tunicorn build to measure (default: dist/cli.js)
 } });
 
-const ctx = { root, bench, apps: join(bench, 'apps'), work: join(bench, '.work'), cli: join(root, 'dist', 'cli.js') };
+const ctx = { root, bench, apps: join(bench, 'apps'), work: join(bench, '.work'), cli: opts.cli ?? join(root, 'dist', 'cli.js') };
 const plan = makePlan({ quick: opts.quick, cpus: availableParallelism() });
 const only = opts.only?.split(',').map((s) => s.trim());
 const outDir = opts.out ?? (opts.quick ? join(ctx.work, 'quick') : bench);
 
 function meta(wrkVersion) {
   const read = (p) => { try { return JSON.parse(readFileSync(p, 'utf8')).version; } catch { return null; } };
+  const num = (s) => s?.match(/\d+\.\d+(\.\d+)?/)?.[0];
   const versions = [
-    `Node ${process.version}`, wrkVersion,
-    versionOf('nginx', ['-v']), versionOf('/usr/bin/gunicorn', ['--version']),
+    `Node ${process.version}`, `wrk ${num(wrkVersion)}`,
+    `nginx ${num(versionOf('nginx', ['-v']))}`, `Gunicorn ${num(versionOf('/usr/bin/gunicorn', ['--version']))}`,
     read(join(ctx.work, 'node_modules', 'pm2', 'package.json')) && `PM2 ${read(join(ctx.work, 'node_modules', 'pm2', 'package.json'))}`,
     `tunicorn ${read(join(root, 'package.json'))}`,
   ].filter(Boolean);

@@ -18,7 +18,7 @@ export function chartSvg(table) {
       const cell = table.cells[c.id]?.[sid];
       out.push(`<text x="${x0 + labelW - 6}" y="${y + 12}" text-anchor="end">${esc(c.label)}</text>`);
       if (cell?.rps === undefined) {
-        out.push(`<text x="${x0 + labelW}" y="${y + 12}" fill="#888">${cell?.skipped ? 'n/a' : 'failed'}</text>`);
+        out.push(`<text x="${x0 + labelW}" y="${y + 12}" fill="#888">${cell?.skipped ? 'n/a' : table.failed[c.id]?.startsWith('not run') ? 'not run' : 'failed'}</text>`);
         return;
       }
       const w = Math.max(1, (cell.rps / max) * barW);

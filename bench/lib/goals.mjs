@@ -13,7 +13,7 @@ function rowsCheck(rows, value, ok, show) {
   let met = true;
   for (const [id, name] of rows) {
     const v = value(id);
-    if (v === undefined || Number.isNaN(v) || v === null) return { text: `not measured (${name})`, met: null };
+    if (v === undefined || v === null || Number.isNaN(v)) return { text: `no ${name} figure`, met: null };
     parts.push(`${name} ${show(v)}`);
     met &&= ok(v);
   }
@@ -24,8 +24,9 @@ const ratioTo = (base, scenario, rows, min) => (t) =>
   rowsCheck(rows, (id) => rps(t, id, scenario) / rps(t, base, scenario), (v) => v >= min, min >= 1 ? times : pct);
 
 function special(t, name, fn) {
-  const s = t.specials?.[name];
-  if (!s) return null; // this table has no such comparison
+  if (!t.specials) return null; // this table has no such comparison
+  const s = t.specials[name];
+  if (!s) return { text: t.specials.skipped ?? 'not run', met: null };
   if (s.failed || !s.base) return { text: s.failed ?? t.specials.skipped ?? 'not run', met: null };
   return fn(s);
 }

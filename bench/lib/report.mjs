@@ -30,7 +30,7 @@ function memoryTable(table, rssRequests) {
     '|---|---:|---:|---:|---:|---:|'];
   for (const c of table.contenders) {
     const m = table.memory[c.id];
-    if (!m) { lines.push(`| ${c.label} | ${table.failed[c.id] ? 'failed' : '—'} | | | | |`); continue; }
+    if (!m) { lines.push(`| ${c.label} | ${table.failed[c.id]?.startsWith('not run') ? 'not run' : 'failed'} | | | | |`); continue; }
     lines.push(`| ${c.label} | ${n0(m.startupMs)} | ${mb(m.idle?.master)} | ${mb(m.idle?.workerMean)} (×${m.idle?.workers}) | ${mb(m.after?.total)} | ${mb(m.after?.workerMean)} |`);
   }
   return lines.join('\n') + '\n';
