@@ -315,7 +315,7 @@ export class Arbiter {
     closeListeners(this.listeners);
     const limit = graceful ? this.config.graceful_timeout : Math.min(this.config.graceful_timeout, 5);
     for (const w of this.workers.values()) {
-      if (graceful) w.stop(this.config.graceful_timeout);
+      if (graceful) w.stop(this.config.graceful_timeout, true);
       else {
         w.state = 'stopping';
         w.expectedExit = true;

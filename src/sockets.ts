@@ -72,7 +72,7 @@ function bindOne(spec: BindSpec): Listener {
     }
     handle = createServerHandle(spec.path, -1, -1);
   } else if (spec.kind === 'fd') {
-    handle = createServerHandle(null, -1, -1, spec.fd);
+    handle = createServerHandle(null, 0, 0, spec.fd);
   } else {
     handle = createServerHandle(spec.host, spec.port, net.isIP(spec.host) === 6 ? 6 : 4, undefined, 0);
   }
@@ -83,7 +83,7 @@ function bindOne(spec: BindSpec): Listener {
   if (spec.kind === 'unix') return { spec, handle, url: `unix:${spec.path}`, address: spec.path };
   const out: Record<string, unknown> = {};
   handle.getsockname?.(out);
-  if (spec.kind === 'tcp' && spec.port !== 0 && out.port === 0) {
+  if (spec.kind === 'tcp' && spec.port !== 0 && out.port !== spec.port) {
     // libuv reports EADDRINUSE from bind() only at listen(); an unbound socket shows it now.
     handle.close();
     throw new BindError('EADDRINUSE', 'EADDRINUSE');

@@ -22,7 +22,7 @@ export function freePort(): Promise<number> {
 interface CallFrame {
   functionName: string;
   url: string;
-  location: { lineNumber: number; columnNumber: number };
+  location: { scriptId: string; lineNumber: number; columnNumber: number };
 }
 
 async function debuggerUrl(port: number, deadline: number): Promise<string | null> {
@@ -62,10 +62,14 @@ export async function dumpStack(pid: number, port: number, ms = 3000): Promise<s
       ws.send(JSON.stringify({ id: 1, method: 'Debugger.enable' }));
       ws.send(JSON.stringify({ id: 2, method: 'Debugger.pause' }));
     });
+    // Frames name their script by id; Debugger.enable reports every script's URL first.
+    const scripts = new Map<string, string>();
     ws.on('message', (data) => {
-      const msg = JSON.parse(String(data)) as { method?: string; params?: { callFrames: CallFrame[] } };
+      const msg = JSON.parse(String(data)) as { method?: string; params?: { callFrames: CallFrame[]; scriptId?: string; url?: string } };
+      if (msg.method === 'Debugger.scriptParsed' && msg.params?.scriptId) scripts.set(msg.params.scriptId, msg.params.url ?? '');
       if (msg.method !== 'Debugger.paused' || !msg.params) return;
-      const lines = msg.params.callFrames.map((f) => `    at ${f.functionName || '<anonymous>'} (${f.url || 'unknown'}:${f.location.lineNumber + 1}:${f.location.columnNumber + 1})`);
+      const where = (f: CallFrame) => f.url || scripts.get(f.location.scriptId) || 'unknown';
+      const lines = msg.params.callFrames.map((f) => `    at ${f.functionName || '<anonymous>'} (${where(f)}:${f.location.lineNumber + 1}:${f.location.columnNumber + 1})`);
       done(lines.join('\n'));
     });
   });

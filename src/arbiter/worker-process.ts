@@ -56,12 +56,17 @@ export class WorkerProcess {
     }
   }
 
-  /** Ask for a graceful stop: stop accepting, finish in-flight requests, exit. */
-  stop(gracefulTimeout: number): void {
-    if (this.state === 'stopping') return;
+  /**
+   * Ask for a graceful stop: stop accepting, finish in-flight requests, exit. `shutdown` (TERM)
+   * also closes idle keep-alive connections at once; a retirement leaves them to the keep-alive
+   * timeout so no client request is lost in the race.
+   */
+  stop(gracefulTimeout: number, shutdown = false): void {
+    if (this.state === 'stopping' && !shutdown) return;
     this.state = 'stopping';
     this.expectedExit = true;
-    this.stopDeadline = Date.now() + gracefulTimeout * 1000 + 1000;
-    this.kill('SIGTERM');
+    this.stopDeadline ??= Date.now() + gracefulTimeout * 1000 + 1000;
+    if (shutdown || !this.child.connected) this.kill('SIGTERM');
+    else this.send({ type: 'stop' });
   }
 }

@@ -12,6 +12,7 @@ import type { ErrorLog } from '../logging/error-log.js';
 import { forwardedHeaderNames, trustCheck } from './forwarded.js';
 import { limitsFrom, limitViolation, maxHeaderSize } from './limits.js';
 import { answerClientError } from './client-error.js';
+import { requestIdFor, withRequestId } from '../logging/request-id.js';
 
 export interface FrontOptions {
   config: Config;
@@ -36,7 +37,8 @@ export class HttpFront {
   constructor(private opts: FrontOptions) {
     const { config } = opts;
     const limits = limitsFrom(config);
-    this.server = http.createServer({ maxHeaderSize: maxHeaderSize(limits), requireHostHeader: true });
+    // HTTP/1.1 requests without Host are refused in limitViolation, answered and logged like the limits.
+    this.server = http.createServer({ maxHeaderSize: maxHeaderSize(limits), requireHostHeader: false });
     this.server.maxHeadersCount = limits.fields + 1;
     this.server.keepAliveTimeout = config.keepalive * 1000;
     this.server.on('clientError', (err, socket) => answerClientError(err as NodeJS.ErrnoException & { rawPacket?: Buffer }, socket as Socket, opts.log));
@@ -45,6 +47,7 @@ export class HttpFront {
     const fwdHeaders = forwardedHeaderNames(config.secure_scheme_headers);
     const closeEach = config.keepalive === 0 || config.worker_class === 'sync';
     const timeoutMs = config.timeout * 1000;
+    const jsonLogs = config.log_format === 'json';
     const { listener, log, access, worker, onRequestDone } = opts;
     const { pre_request: preRequest, post_request: postRequest } = config;
     const inflight = this.inflight;
@@ -85,7 +88,7 @@ export class HttpFront {
 
       const violation = limitViolation(req, limits);
       if (violation) {
-        log.info(`Invalid request from ${socket.remoteAddress ?? 'unix socket'}: ${violation}`);
+        log.warning(`Invalid request from ip=${socket.remoteAddress ?? 'unix socket'}: ${violation}`);
         const body = `Bad Request: ${violation}\n`;
         res.shouldKeepAlive = false;
         res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
@@ -93,7 +96,13 @@ export class HttpFront {
         return;
       }
       if (closeEach || this.stopping) res.shouldKeepAlive = false;
-      const requestId = access?.json ? access.requestId(req, res) : undefined;
+      if (jsonLogs) {
+        const requestId = requestIdFor(req, res);
+        withRequestId(requestId, () => serve(req, res, socket, started, startedMs, requestId));
+      } else serve(req, res, socket, started, startedMs, undefined);
+    });
+
+    const serve = (req: IncomingMessage, res: TrackedResponse, socket: Socket, started: bigint, startedMs: number, requestId: string | undefined) => {
       inflight.add(res);
       const timer = timeoutMs > 0 ? setTimeout(onTimeout, timeoutMs, req, res) : null;
       res.once('close', () => {
@@ -114,7 +123,7 @@ export class HttpFront {
       } catch (err) {
         fail(err, req, res);
       }
-    });
+    };
     // The server never listens: emitting 'listening' starts node:http's connection tracking
     // (closeIdleConnections, headers and request timeouts) for the connections acceptors hand over.
     this.server.emit('listening');
@@ -125,11 +134,15 @@ export class HttpFront {
     this.server.emit('connection', socket);
   }
 
-  /** Stop keeping connections alive: in-flight responses carry Connection: close, idle ones close now. */
-  drain(): void {
+  /**
+   * Stop keeping connections alive: in-flight and later responses carry Connection: close. On
+   * shutdown idle connections close at once; when a worker is replaced (recycling, reload) they are
+   * left to the keep-alive timeout, so a client sending on one just then is still answered.
+   */
+  drain(closeIdleNow: boolean): void {
     this.stopping = true;
     for (const res of this.inflight) if (!res.headersSent) res.shouldKeepAlive = false;
-    this.server.closeIdleConnections();
+    if (closeIdleNow) this.server.closeIdleConnections();
   }
 }
 

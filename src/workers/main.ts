@@ -45,11 +45,15 @@ async function main(): Promise<void> {
     process.exit(code);
   };
 
-  const stop = () => {
-    if (stopping) return;
+  /** Stop accepting and exit once in-flight requests are done. `shutdown`: idle connections close now. */
+  const stop = (shutdown: boolean) => {
+    if (stopping) {
+      if (shutdown) front?.drain(true);
+      return;
+    }
     stopping = true;
     acceptors?.stop();
-    front?.drain();
+    front?.drain(shutdown);
     const deadline = Date.now() + config.graceful_timeout * 1000;
     const poll = setInterval(() => {
       const busy = front?.inflight.size ?? 0;
@@ -60,8 +64,6 @@ async function main(): Promise<void> {
         clearInterval(poll);
         if (busy > 0) log.warning(`Graceful timeout (${config.graceful_timeout}s): cutting ${busy} request(s) still running: ${[...front!.inflight].map((r) => `${r.req.method} ${r.req.url}`).join(', ')}`);
         exit(0);
-      } else if (busy === 0) {
-        front?.server.closeIdleConnections();
       }
     }, 25);
   };
@@ -76,13 +78,13 @@ async function main(): Promise<void> {
     if (msg.type === 'listen' && handle) {
       if (acceptors) acceptors.addHandle(msg.bind, handle);
       else pending.push([msg.bind, handle]);
-    } else if (msg.type === 'stop') stop();
+    } else if (msg.type === 'stop') stop(false);
     else if (msg.type === 'reopen_logs') {
       log.reopen();
       access?.reopen();
     }
   });
-  process.on('SIGTERM', stop);
+  process.on('SIGTERM', () => stop(true));
   const quick = () => {
     if (config.worker_int) runHook(log, 'worker_int', () => config.worker_int!(self));
     exit(0);
@@ -92,7 +94,7 @@ async function main(): Promise<void> {
   for (const sig of ['SIGHUP', 'SIGUSR2', 'SIGTTIN', 'SIGTTOU', 'SIGWINCH'] as const) process.on(sig, () => {});
   process.on('disconnect', () => {
     if (!stopping) log.info('Master went away; worker exiting.');
-    stop();
+    stop(true);
   });
   process.on('unhandledRejection', (reason) => log.exception('Unhandled promise rejection in the app (the worker keeps serving)', reason));
   process.on('uncaughtException', (err) => {

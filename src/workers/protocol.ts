@@ -6,7 +6,10 @@
  * Master -> worker
  *   { type: 'listen', bind }        with a listening socket handle for bind number `bind`; sent
  *                                   once per bind at spawn, and again whenever the worker asks.
- *   { type: 'stop' }                graceful stop: stop accepting, finish in-flight requests, exit 0.
+ *   { type: 'stop' }                retire (recycling, reload, scale-down): stop accepting, answer
+ *                                   requests still arriving on open connections with Connection:
+ *                                   close, finish in-flight requests, exit 0. SIGTERM is the same
+ *                                   for shutdown, except idle keep-alive connections close at once.
  *   { type: 'reopen_logs' }         reopen the log files (the master got USR1).
  *
  * Worker -> master
