@@ -1,13 +1,14 @@
 /** The master's start-up and failure paths: binding, boot failures, preload, pidfile, dead and blocked workers. */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { CLI, FIXTURES, freePort, NODE, runCli, sleep, startServer, waitServing } from '../helpers/cli.js';
+import { CLI, FIXTURES, freePort, NODE, runCli, sleep, startServer, Tunicorn, waitServing } from '../helpers/cli.js';
 
 test('a port in use: five "Connection in use" tries a second apart, then "Can\'t connect to", exit 1', async () => {
   const port = await freePort();
@@ -125,4 +126,43 @@ test('systemd socket activation: LISTEN_FDS/LISTEN_PID sockets replace the bind 
     child.kill('SIGTERM');
     await once(child, 'exit');
   }
+});
+
+test('unix:/path binds a unix socket, serves on it, and removes it at exit', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tunicorn-unix-'));
+  const path = join(dir, 'app.sock');
+  const t = new Tunicorn(['--bind', `unix:${path}`, '-w', '1', 'app.mjs']);
+  await t.waitFor(new RegExp(`Listening at: unix:${path}`));
+  const body = await new Promise<string>((resolve, reject) => {
+    const attempt = (n: number) =>
+      http
+        .get({ socketPath: path, path: '/' }, (res) => {
+          let b = '';
+          res.on('data', (c) => (b += c));
+          res.on('end', () => resolve(b));
+        })
+        .on('error', (err) => (n > 0 ? setTimeout(() => attempt(n - 1), 100) : reject(err)));
+    attempt(50);
+  });
+  assert.equal(body, 'Hello, World!');
+  assert.equal((await t.stop()).code, 0);
+  assert.equal(existsSync(path), false);
+});
+
+test('--reload: a changed file under the app directory replaces the workers', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tunicorn-reload-'));
+  const app = join(dir, 'app.mjs');
+  writeFileSync(app, "export default () => new Response('version 1');\n");
+  const { t, url } = await startServer(['--reload', '--chdir', dir, 'app.mjs'], { workers: 1, cwd: dir });
+  assert.equal(await (await fetch(url)).text(), 'version 1');
+  writeFileSync(app, "export default () => new Response('version 2');\n");
+  await t.waitFor(/Worker reloading: app\.mjs modified/);
+  const deadline = Date.now() + 10_000;
+  let body = '';
+  while (Date.now() < deadline && body !== 'version 2') {
+    body = await (await fetch(url)).text();
+    await sleep(100);
+  }
+  assert.equal(body, 'version 2');
+  assert.equal((await t.stop()).code, 0);
 });
