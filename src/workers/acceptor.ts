@@ -15,6 +15,7 @@ export interface AcceptorOptions {
   onConnection: (socket: net.Socket) => void;
   requestHandle: (bind: number) => void;
   onListenError: (bind: number, err: NodeJS.ErrnoException) => void;
+  onAcceptError: (err: NodeJS.ErrnoException) => void;
 }
 
 export class Acceptors {
@@ -50,7 +51,9 @@ export class Acceptors {
     const handle = this.spares[bind]!.shift();
     if (!handle) return;
     const server = net.createServer({ noDelay: true }, this.opts.onConnection);
-    server.on('error', (err: NodeJS.ErrnoException) => this.opts.onListenError(bind, err));
+    // Before 'listening' an error means the socket cannot listen (address in use); after it, an
+    // accept() failed (EMFILE under a flood, say) and the server goes on accepting.
+    server.on('error', (err: NodeJS.ErrnoException) => (server.listening ? this.opts.onAcceptError(err) : this.opts.onListenError(bind, err)));
     server.listen(handle as net.ListenOptions, this.opts.backlog);
     this.servers[bind] = server;
     // Keep one spare so the next resume does not wait for the master.

@@ -147,6 +147,7 @@ async function main(): Promise<void> {
         theFront.accept(socket);
       },
       requestHandle: (bind) => send({ type: 'want_listen', bind }),
+      onAcceptError: (err) => log.warning(`accept() failed: ${err.code ?? err.message}; still accepting`),
       onListenError: (bind, err) => {
         send({ type: 'listen_error', bind, code: err.code ?? 'EUNKNOWN', message: err.message });
         exit(WORKER_BOOT_ERROR);

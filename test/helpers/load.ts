@@ -10,8 +10,25 @@ export interface LoadResult {
   rps: number;
 }
 
-export async function load(url: string, opts: { seconds: number; connections?: number; pipelining?: number; headers?: Record<string, string> }): Promise<LoadResult> {
-  const result = await autocannon({ url, duration: opts.seconds, connections: opts.connections ?? 20, pipelining: opts.pipelining ?? 1, headers: opts.headers, timeout: 10 });
+export interface LoadOptions {
+  seconds: number;
+  connections?: number;
+  pipelining?: number;
+  headers?: Record<string, string>;
+  /** A mix of requests each connection cycles through. */
+  requests?: autocannon.Request[];
+}
+
+export async function load(url: string, opts: LoadOptions): Promise<LoadResult> {
+  const result = await autocannon({
+    url,
+    duration: opts.seconds,
+    connections: opts.connections ?? 20,
+    pipelining: opts.pipelining ?? 1,
+    headers: opts.headers,
+    timeout: 10,
+    ...(opts.requests ? { requests: opts.requests } : {}),
+  });
   return {
     requests: result.requests.total,
     errors: result.errors,
