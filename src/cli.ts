@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 /** The tunicorn command: resolve the configuration, then run the master. */
+import { existsSync, statSync } from 'node:fs';
+import { isIP, type AddressInfo } from 'node:net';
+import { dirname, resolve } from 'node:path';
 import { loadApp, AppLoadError } from './app/load.js';
 import { installListenCapture } from './app/capture-listen.js';
 import { parseAppSpec } from './app/spec.js';
@@ -19,11 +22,28 @@ function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
+/**
+ * What server.address() tells an app that calls listen() while it is loaded in the master (by
+ * --check-config or --preload), before anything is bound: the first bind as configured.
+ */
+function plannedAddress(r: Resolved): AddressInfo | string | null {
+  const spec = parseBind(r.config.bind[0] ?? ':8080');
+  if (spec.kind === 'unix') return spec.path;
+  if (spec.kind === 'tcp') return { address: spec.host, family: isIP(spec.host) === 6 ? 'IPv6' : 'IPv4', port: spec.port };
+  return null;
+}
+
 /** Checks that need the whole configuration, done before anything binds. */
 function validate(r: Resolved): void {
   r.config.bind.forEach(parseBind);
   trustCheck(r.config.forwarded_allow_ips);
   if (r.appSpec) parseAppSpec(r.appSpec);
+  if (r.config.pidfile) {
+    const dir = dirname(resolve(r.config.chdir, r.config.pidfile));
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      throw new ConfigError(`Invalid value for pidfile: ${JSON.stringify(r.config.pidfile)}; its directory ${dir} does not exist.`);
+    }
+  }
   const bad = unknownAtoms(r.config.access_log_format);
   if (bad.length) r.warnings.push(`access_log_format has unknown atoms ${bad.map((a) => `%(${a})s`).join(', ')}; they log as "-".`);
 }
@@ -42,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
   validate(resolved);
   const { config } = resolved;
   if (resolved.printConfig) {
-    process.stdout.write(`${printConfig(config)}\n`);
+    process.stdout.write(`${printConfig(config, resolved.configFile)}\n`);
     return 0;
   }
   const appSpec = resolved.appSpec;
@@ -56,7 +76,9 @@ async function main(argv: string[]): Promise<number> {
   if (resolved.checkConfig) {
     for (const a of advice(config)) log.warning(a);
     try {
-      await loadApp(appSpec, { baseDir: config.chdir, iface: config.interface });
+      // A server.js that calls listen() itself is checked as a worker would load it: nothing binds.
+      installListenCapture(plannedAddress(resolved));
+      await loadApp(appSpec, { baseDir: config.chdir, iface: config.interface, waitForListenMs: 5000 });
     } catch (err) {
       log.error(err instanceof AppLoadError ? err.message : (err as Error).stack ?? String(err));
       log.error('App failed to load.');
@@ -68,8 +90,8 @@ async function main(argv: string[]): Promise<number> {
   for (const a of advice(config)) log.info(`Note: ${a}`);
   if (config.preload_app) {
     try {
-      installListenCapture(null);
-      await loadApp(appSpec, { baseDir: config.chdir, iface: config.interface });
+      installListenCapture(plannedAddress(resolved));
+      await loadApp(appSpec, { baseDir: config.chdir, iface: config.interface, waitForListenMs: 5000 });
     } catch (err) {
       log.error(err instanceof AppLoadError ? err.message : (err as Error).stack ?? String(err));
       log.error('App failed to load.');

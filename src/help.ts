@@ -8,19 +8,24 @@ export function helpText(): string {
   for (const s of SETTINGS) {
     if (!s.flags) continue;
     const flags = s.flags.join(', ') + (s.meta && !s.isSwitch ? ` ${s.meta}` : '');
-    const entry = `  ${flags.padEnd(38)} ${s.doc}${s.isSwitch ? '' : ` [default: ${s.defaultText}]`}`;
+    const doc = `${s.doc}${s.isSwitch ? '' : ` [default: ${s.defaultText}]`}`;
+    const entry = flags.length < 38 ? `  ${flags.padEnd(38)} ${doc}` : `  ${flags}\n  ${''.padEnd(38)} ${doc}`;
     const list = sections.get(s.section) ?? [];
     list.push(entry);
     sections.set(s.section, list);
   }
   for (const [section, entries] of sections) lines.push(`${section}:`, ...entries, '');
   lines.push('Other:', `  ${'-h, --help'.padEnd(38)} Show this help and exit.`, `  ${'-v, --version'.padEnd(38)} Show the version and exit.`, '');
-  lines.push('Settings also come from a config file (-c) and TUNICORN_CMD_ARGS; see docs/settings.md.');
+  lines.push(
+    'Settings also come from a config file (-c, or ./tunicorn.config.ts ... ./gunicorn.conf.py when present) and',
+    'from TUNICORN_CMD_ARGS. Later wins: defaults < config file < TUNICORN_CMD_ARGS < command line.',
+    'WEB_CONCURRENCY sets the default workers and PORT the default bind. See docs/settings.md.',
+  );
   return lines.join('\n');
 }
 
-export function printConfig(config: Config): string {
-  const out: string[] = [];
+export function printConfig(config: Config, configFile: string | null = null): string {
+  const out: string[] = [`${'config'.padEnd(26)} = ${JSON.stringify(configFile)}`];
   for (const s of SETTINGS) {
     if (s.cliOnly) continue;
     const value = (config as unknown as Record<string, unknown>)[s.name];

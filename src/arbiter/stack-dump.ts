@@ -4,7 +4,6 @@
  * loop is blocked), and Debugger.pause over the inspector protocol returns the call frames.
  */
 import net from 'node:net';
-import WebSocket from 'ws';
 
 /** A free loopback port for a worker's inspector. */
 export function freePort(): Promise<number> {
@@ -49,6 +48,8 @@ export async function dumpStack(pid: number, port: number, ms = 3000): Promise<s
   }
   const url = await debuggerUrl(port, deadline);
   if (!url) return null;
+  // Loaded only when needed: the master stays small until a worker is stuck.
+  const { default: WebSocket } = await import('ws');
   return new Promise((resolve) => {
     const ws = new WebSocket(url);
     const done = (v: string | null) => {

@@ -1,8 +1,8 @@
 /** Command-line parsing, generated from the settings registry (node:util parseArgs underneath). */
 import { parseArgs } from 'node:util';
 import { ConfigError } from './errors.js';
-import { SETTINGS, type Setting } from './settings.js';
-import { didYouMean } from './suggest.js';
+import { GUNICORN_WITHOUT_MEANING, SETTINGS, type Setting } from './settings.js';
+import { nearest } from './suggest.js';
 
 export interface ParsedArgs {
   /** Raw values by setting name, only for flags that were given. */
@@ -38,19 +38,85 @@ export function splitArgs(line: string): string[] {
   return out;
 }
 
+const SHORT_TO_LONG = new Map(Object.entries(OPTIONS).filter(([, o]) => o.short).map(([long, o]) => [o.short!, long]));
+
+/** The long option name an argument names (`--timeout`, `-t`), or undefined. */
+function optionOf(arg: string): string | undefined {
+  if (arg.startsWith('--')) return arg.slice(2);
+  if (/^-[a-zA-Z]$/.test(arg)) return SHORT_TO_LONG.get(arg.slice(1));
+  return undefined;
+}
+
+/**
+ * parseArgs refuses a value that starts with a dash ("--timeout -1" is "ambiguous"): join a
+ * negative number to its option, so the setting's validator reports it as a bad value.
+ */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const long = optionOf(arg);
+    const next = argv[i + 1];
+    if (long && OPTIONS[long]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`--${long}=${next}`);
+      i++;
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
+}
+
+/** Gunicorn's flags whose names differ from their settings' (the rest are the name with dashes). */
+const GUNICORN_FLAG_NAMES: Record<string, string> = {
+  D: 'daemon',
+  R: 'enable_stdio_inheritance',
+  dirty_app: 'dirty_apps',
+  uwsgi_allow_from: 'uwsgi_allow_ips',
+  paster: 'paste',
+  paste_global: 'raw_paste_global_conf',
+  log_config: 'logconfig',
+  log_config_dict: 'logconfig_dict',
+  log_config_json: 'logconfig_json',
+  log_syslog: 'syslog',
+  log_syslog_to: 'syslog_addr',
+  log_syslog_prefix: 'syslog_prefix',
+  log_syslog_facility: 'syslog_facility',
+  proxy_allow_from: 'proxy_allow_ips',
+  reload_extra_file: 'reload_extra_files',
+};
+
+/** A Gunicorn flag for a setting that means nothing here (--threads, -D): say so, rather than "unknown". */
+function gunicornOnly(flag: string): string | undefined {
+  const name = flag.replace(/^--?/, '').replace(/^no-/, '').replace(/-/g, '_');
+  const setting = GUNICORN_FLAG_NAMES[name] ?? name;
+  return Object.hasOwn(GUNICORN_WITHOUT_MEANING, setting) ? setting : undefined;
+}
+
 export function parseCommandLine(argv: string[], source = 'the command line'): ParsedArgs {
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(argv), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
     const msg = (err as Error).message;
     const unknown = /Unknown option '([^']+)'/.exec(msg);
     if (unknown) {
-      const flag = unknown[1]!;
-      throw new ConfigError(`Unknown option ${flag} on ${source}${didYouMean(flag, ALL_FLAGS)}; run "tunicorn --help" for the list.`);
+      const flag = unknown[1]!.split('=')[0]!;
+      const without = gunicornOnly(flag);
+      if (without) throw new ConfigError(`Option ${flag} on ${source} is Gunicorn's ${without}, which has no effect in tunicorn (${GUNICORN_WITHOUT_MEANING[without]}); remove it.`);
+      const near = nearest(flag, ALL_FLAGS);
+      throw new ConfigError(`Unknown option ${flag} on ${source}${near ? `; did you mean ${near}?` : '.'} Run "tunicorn --help" for the list.`);
     }
     const missing = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(msg);
     if (missing) throw new ConfigError(`Option ${missing[1]} on ${source} needs a value; run "tunicorn --help" for its format.`);
+    const ambiguous = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument is ambiguous/.exec(msg);
+    if (ambiguous) throw new ConfigError(`Option ${ambiguous[1]} on ${source} needs a value, but the next argument is an option; for a value that starts with "-" write ${ambiguous[1]}=VALUE.`);
+    const noArg = /Option '(?:-\w, )?(--[\w-]+)[^']*' does not take an argument/.exec(msg);
+    if (noArg) throw new ConfigError(`Option ${noArg[1]} on ${source} is a switch and takes no value; give it alone to turn it on.`);
     throw new ConfigError(`${msg.split('\n')[0]} (on ${source}); run "tunicorn --help".`);
   }
   const values = new Map<string, unknown>();

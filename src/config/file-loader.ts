@@ -1,6 +1,8 @@
 /** Config files: tunicorn.config.{ts,mts,js,mjs,json} (camelCase keys) and gunicorn.conf.py (snake_case). */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { importFile } from '../app/import.js';
 import { ConfigError } from './errors.js';
 import { evaluatePythonConfig } from './python-loader.js';
@@ -27,6 +29,7 @@ export function findConfigFile(cwd: string): string | null {
 
 export async function loadConfigFile(path: string): Promise<FileValues> {
   if (!existsSync(path)) throw new ConfigError(`Config file not found: ${path}; check the path given to -c/--config.`);
+  if (statSync(path).isDirectory()) throw new ConfigError(`Config file ${path} is a directory; give -c/--config a file such as tunicorn.config.ts or gunicorn.conf.py.`);
   if (path.endsWith('.py')) return loadPython(path);
   let object: unknown;
   if (path.endsWith('.json')) {
@@ -38,7 +41,7 @@ export async function loadConfigFile(path: string): Promise<FileValues> {
   } else if (/\.(c|m)?(j|t)s$/.test(path)) {
     let mod: Record<string, unknown>;
     try {
-      mod = await importFile(path);
+      mod = await importConfigModule(path);
     } catch (err) {
       throw new ConfigError(`${basename(path)} failed to load: ${(err as Error).message.split('\n')[0]}`);
     }
@@ -53,10 +56,28 @@ export async function loadConfigFile(path: string): Promise<FileValues> {
   return fromCamelObject(object as Record<string, unknown>, basename(path));
 }
 
+const loadCount = new Map<string, number>();
+
+/**
+ * Import a JS/TS config file. ES modules are cached by URL, so a second load (HUP) adds a query to
+ * the URL: the file is read again and an edited config takes effect.
+ */
+async function importConfigModule(path: string): Promise<Record<string, unknown>> {
+  const n = (loadCount.get(path) ?? 0) + 1;
+  loadCount.set(path, n);
+  if (n === 1) return importFile(path);
+  // A file Node (or tsx) runs as CommonJS is cached by file name in require.cache instead.
+  delete createRequire(import.meta.url).cache[path];
+  const mod = (await import(`${pathToFileURL(path).href}?reload=${n}`)) as Record<string, unknown>;
+  const def = mod.default as { __esModule?: boolean } | undefined;
+  return def && typeof def === 'object' && def.__esModule ? { ...def } : mod;
+}
+
 function fromCamelObject(object: Record<string, unknown>, file: string): FileValues {
   const values = new Map<string, unknown>();
   const keyOf = new Map<string, string>();
   for (const [key, raw] of Object.entries(object)) {
+    if (key === '$schema') continue;
     const setting = BY_KEY.get(key);
     if (!setting) {
       throw new ConfigError(`Unknown setting "${key}" in ${file}${didYouMean(key, BY_KEY.keys())}; see docs/settings.md for the list.`);
@@ -84,14 +105,18 @@ async function loadPython(path: string): Promise<FileValues> {
         continue;
       }
       if (entry.kind !== 'value') {
-        warnings.push(`${file}: ${name} is not a plain value (${entry.kind === 'other' ? entry.repr : entry.kind}); it is ignored.`);
-        continue;
+        const what = entry.kind === 'other' ? entry.repr : `a ${entry.kind === 'callable' ? 'function' : 'module'}`;
+        throw new ConfigError(`Invalid value for ${name} in ${path}: ${what}; expected a plain value (a number, string, boolean, None, list or dict).`);
       }
       values.set(name, entry.value);
       keyOf.set(name, name);
       continue;
     }
-    if (name in GUNICORN_WITHOUT_MEANING) {
+    if (setting?.cliOnly) {
+      warnings.push(`${file}: ${name} can only be given on the command line (--${name.replace(/_/g, '-')}); it is ignored here.`);
+      continue;
+    }
+    if (Object.hasOwn(GUNICORN_WITHOUT_MEANING, name)) {
       warnings.push(`${file}: ${name} has no effect in tunicorn (${GUNICORN_WITHOUT_MEANING[name]}); it is ignored.`);
       continue;
     }

@@ -9,6 +9,8 @@ export type PyEntry = { kind: 'value'; value: unknown } | { kind: 'callable' } |
 
 const SCRIPT = `
 import json, runpy, sys, types
+out_stream = sys.stdout
+sys.stdout = sys.stderr  # a print() in the config file must not corrupt the JSON answer
 ns = runpy.run_path(sys.argv[1], run_name="__config__")
 out = {}
 for name, value in ns.items():
@@ -20,11 +22,11 @@ for name, value in ns.items():
         out[name] = {"kind": "callable"}
     else:
         try:
-            json.dumps(value)
+            json.dumps(value, allow_nan=False)
             out[name] = {"kind": "value", "value": value}
         except (TypeError, ValueError):
             out[name] = {"kind": "other", "repr": repr(value)[:200]}
-sys.stdout.write(json.dumps(out))
+out_stream.write(json.dumps(out, allow_nan=False))
 `;
 
 export function evaluatePythonConfig(file: string, python = process.env.TUNICORN_PYTHON ?? 'python3'): Promise<Record<string, PyEntry>> {
@@ -39,7 +41,13 @@ export function evaluatePythonConfig(file: string, python = process.env.TUNICORN
         reject(new ConfigError(`${file} failed to evaluate in python3: ${last}`));
         return;
       }
-      resolve(JSON.parse(stdout) as Record<string, PyEntry>);
+      // What the file printed (to stdout or stderr) is shown, as Gunicorn would show it.
+      if (stderr) process.stderr.write(stderr);
+      try {
+        resolve(JSON.parse(stdout) as Record<string, PyEntry>);
+      } catch {
+        reject(new ConfigError(`${file} evaluated in python3 but its settings could not be read back (got ${JSON.stringify(stdout.slice(0, 80))}).`));
+      }
     });
   });
 }

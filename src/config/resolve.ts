@@ -1,4 +1,5 @@
 /** Resolve the configuration: defaults < config file < TUNICORN_CMD_ARGS < command line. */
+import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parseCommandLine, splitArgs, type ParsedArgs } from './cli-args.js';
 import { ConfigError } from './errors.js';
@@ -34,6 +35,9 @@ export async function resolveConfig({ argv, env, cwd }: ResolveInput): Promise<R
   if (cli.positionals.length > 1) {
     throw new ConfigError(`Expected one app spec, got ${cli.positionals.length}: ${cli.positionals.join(' ')}; quote it or check for a stray argument.`);
   }
+  if (envArgs && envArgs.positionals.length > 0) {
+    throw new ConfigError(`TUNICORN_CMD_ARGS holds settings only, but it has ${JSON.stringify(envArgs.positionals.join(' '))}; give the app on the command line or as app in the config file.`);
+  }
   const base = { help: cli.help, version: cli.version };
   const given = (name: string) => cli.values.get(name) ?? envArgs?.values.get(name);
   const explicitFile = given('config') as string | undefined;
@@ -46,6 +50,7 @@ export async function resolveConfig({ argv, env, cwd }: ResolveInput): Promise<R
   const infos: string[] = [];
 
   const config = {} as Record<string, unknown>;
+  const labels = new Map<string, string>();
   for (const setting of SETTINGS) {
     let raw: unknown;
     let label = setting.name;
@@ -62,6 +67,7 @@ export async function resolveConfig({ argv, env, cwd }: ResolveInput): Promise<R
       config[setting.name] = setting.default(env);
       continue;
     }
+    labels.set(setting.name, label);
     config[setting.name] = setting.validate(raw, label);
     if (setting.name === 'worker_class' && typeof raw === 'string' && ASYNC_ALIASES.has(raw.trim().toLowerCase())) {
       infos.push(`worker_class ${raw.trim()} is served by tunicorn's async worker (an event loop, like gevent's).`);
@@ -69,8 +75,8 @@ export async function resolveConfig({ argv, env, cwd }: ResolveInput): Promise<R
   }
   const resolved = config as unknown as Config;
   resolved.chdir = resolve(cwd, resolved.chdir);
-  for (const entry of resolved.raw_env) {
-    if (!/^[^=\s]+=/.test(entry)) throw new ConfigError(`Invalid value for raw_env: ${JSON.stringify(entry)}; expected KEY=VALUE.`);
+  if (!isDirectory(resolved.chdir)) {
+    throw new ConfigError(`Invalid value for ${labels.get('chdir') ?? 'chdir'}: ${JSON.stringify(resolved.chdir)}; expected an existing directory.`);
   }
   return {
     ...base,
@@ -82,6 +88,14 @@ export async function resolveConfig({ argv, env, cwd }: ResolveInput): Promise<R
     checkConfig: Boolean(config.check_config),
     printConfig: Boolean(config.print_config),
   };
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Seed-range advice, for --check-config and the start-up log. */

@@ -31,6 +31,10 @@ export interface Setting<T = unknown> {
   signature?: string;
   /** Only meaningful on the command line (not stored from config files). */
   cliOnly?: boolean;
+  /** tunicorn's own setting, with no Gunicorn counterpart. */
+  tunicornOnly?: boolean;
+  /** A longer explanation for docs/settings.md (Markdown), where one line is not enough. */
+  note?: string;
 }
 
 const cpus = () => availableParallelism();
@@ -69,7 +73,8 @@ export const SETTINGS: Setting<any>[] = [
   { name: 'backlog', section: 'Server socket', flags: ['--backlog'], meta: 'INT', default: () => 2048, defaultText: '2048', validate: v.int(1, 65535), doc: 'The maximum number of pending connections the kernel queues on each listening socket.' },
 
   // Worker processes
-  { name: 'workers', section: 'Worker processes', flags: ['-w', '--workers'], meta: 'INT', default: (env) => (env.WEB_CONCURRENCY ? validateWorkers(env.WEB_CONCURRENCY, 'WEB_CONCURRENCY') : cpus()), defaultText: 'the number of CPUs ($WEB_CONCURRENCY when set)', validate: validateWorkers, doc: 'The number of worker processes. "cpus" is one per CPU (the default, best for Node: each worker is one event loop); "cpus*2+1" is Gunicorn\'s rule, the seed\'s.', advise: range(1, 64, 'workers') },
+  { name: 'workers', section: 'Worker processes', flags: ['-w', '--workers'], meta: 'INT', default: (env) => (env.WEB_CONCURRENCY ? validateWorkers(env.WEB_CONCURRENCY, 'WEB_CONCURRENCY') : cpus()), defaultText: 'the number of CPUs ($WEB_CONCURRENCY when set)', validate: validateWorkers, doc: 'The number of worker processes. "cpus" is one per CPU (the default, best for Node: each worker is one event loop); "cpus*2+1" is Gunicorn\'s rule, the seed\'s.', advise: range(1, 64, 'workers'),
+    note: 'Gunicorn defaults to 1 worker and the seed uses `cpus*2+1`, the rule of thumb for Python workers that sit idle while they wait on I/O. A Node worker is an event loop that does not wait: one per CPU keeps every core busy, and extra processes add context switches and memory but no throughput. So the default is the number of CPUs (`os.availableParallelism()`), and `-w cpus*2+1` gives the seed\'s count in one word. `npm run bench` compares the two on your machine.' },
   { name: 'worker_class', section: 'Worker processes', flags: ['-k', '--worker-class'], meta: 'STRING', default: () => 'async', defaultText: 'async', validate: v.choice(['async', 'sync'] as const, { gevent: 'async', eventlet: 'async', gthread: 'async', tornado: 'async' }), doc: 'async: many concurrent connections per worker (gevent, eventlet, gthread and tornado are aliases). sync: one request at a time per worker, Connection: close after each response.' },
   { name: 'worker_connections', section: 'Worker processes', flags: ['--worker-connections'], meta: 'INT', default: () => 1000, defaultText: '1000', validate: v.int(1), doc: 'The maximum number of open connections per async worker; above it the worker stops accepting and new connections wait in the listen queue for a worker with room.', advise: (n) => (n > 2000 ? `worker_connections ${n} is above the recommended maximum 2000` : undefined) },
   { name: 'max_requests', section: 'Worker processes', flags: ['--max-requests'], meta: 'INT', default: () => 30000, defaultText: '30000', validate: v.int(0), doc: 'Restart a worker after it has served this many requests (0 disables). Its replacement is serving before it stops accepting.', advise: (n) => (n !== 0 ? range(1000, 100000, 'max_requests')(n) : undefined) },
@@ -86,23 +91,24 @@ export const SETTINGS: Setting<any>[] = [
   { name: 'secure_scheme_headers', section: 'Security', default: () => ({ 'X-FORWARDED-PROTOCOL': 'ssl', 'X-FORWARDED-PROTO': 'https', 'X-FORWARDED-SSL': 'on' }), defaultText: "{'X-FORWARDED-PROTOCOL': 'ssl', 'X-FORWARDED-PROTO': 'https', 'X-FORWARDED-SSL': 'on'}", validate: v.dict, doc: 'Headers (and values) that mark a request from a trusted proxy as https. Config file only.' },
 
   // Server mechanics
-  { name: 'preload_app', section: 'Server mechanics', flags: ['--preload'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'Import the app in the master before starting workers, so a broken app fails before anything binds. Node has no fork(): this does not share memory between workers.' },
-  { name: 'reload', section: 'Server mechanics', flags: ['--reload'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'Restart the workers when a file under the app\'s directory changes (development).' },
+  { name: 'preload_app', section: 'Server mechanics', flags: ['--preload'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'Import the app in the master before starting workers, so a broken app fails before anything binds. Node has no fork(): this does not share memory between workers.',
+    note: 'In Gunicorn, preloading shares the app\'s memory between workers by copy-on-write after fork(). Node has no fork(), so each worker still imports its own copy; what preloading gives here is a fail-fast start: an app that cannot be imported stops the server before any socket is bound or any worker started.' },
+  { name: 'reload', section: 'Server mechanics', flags: ['--reload'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'Restart the workers when a file under chdir (the working directory) changes, node_modules and .git excepted. For development.' },
   { name: 'chdir', section: 'Server mechanics', flags: ['--chdir'], meta: 'PATH', default: () => process.cwd(), defaultText: 'the current directory', validate: v.str, doc: 'Change to this directory before loading the app.' },
-  { name: 'raw_env', section: 'Server mechanics', flags: ['-e', '--env'], meta: 'ENV', repeatable: true, default: () => [], defaultText: '[]', validate: v.repeated, doc: 'Set an environment variable for the app (KEY=VALUE). Repeat for several.' },
+  { name: 'raw_env', section: 'Server mechanics', flags: ['-e', '--env'], meta: 'ENV', repeatable: true, default: () => [], defaultText: '[]', validate: v.envList, doc: 'Set an environment variable for the app (KEY=VALUE). Repeat for several.' },
   { name: 'pidfile', section: 'Server mechanics', flags: ['-p', '--pid'], meta: 'FILE', default: () => null, defaultText: 'none', validate: v.optionalStr, doc: 'Write the master\'s pid to this file, removed at exit.' },
   { name: 'umask', section: 'Server mechanics', flags: ['-m', '--umask'], meta: 'INT', default: () => 0, defaultText: '0', validate: v.umask, doc: 'The file mode mask for the server processes (octal like 0o22 or 022).' },
   { name: 'user', section: 'Server mechanics', flags: ['-u', '--user'], meta: 'USER', default: () => null, defaultText: 'none (the current user)', validate: v.optionalStr, doc: 'Switch worker processes to this user (name or uid) after the sockets are bound.' },
   { name: 'group', section: 'Server mechanics', flags: ['-g', '--group'], meta: 'GROUP', default: () => null, defaultText: 'none (the current group)', validate: v.optionalStr, doc: 'Switch worker processes to this group (name or gid) after the sockets are bound.' },
-  { name: 'interface', section: 'Application', flags: ['--interface'], meta: 'STRING', default: () => 'auto', defaultText: 'auto', validate: v.choice(['auto', 'fetch', 'node'] as const), doc: 'How to call the app: fetch (a (Request) => Response handler or an object with fetch()), node (a (req, res) listener), or auto (detect).' },
-  { name: 'override_globals', section: 'Application', flags: ['--override-globals'], meta: 'BOOL', default: () => true, defaultText: 'true', validate: v.bool, doc: 'For fetch apps, replace the global Request/Response with @hono/node-server\'s lighter ones (about twice as fast); set false if a library relies on instanceof with the built-in classes.' },
+  { name: 'interface', section: 'Application', flags: ['--interface'], meta: 'STRING', default: () => 'auto', defaultText: 'auto', validate: v.choice(['auto', 'fetch', 'node'] as const), doc: 'How to call the app: fetch (a (Request) => Response handler or an object with fetch()), node (a (req, res) listener), or auto (detect).', tunicornOnly: true },
+  { name: 'override_globals', section: 'Application', flags: ['--override-globals'], meta: 'BOOL', default: () => true, defaultText: 'true', validate: v.bool, doc: 'For fetch apps, replace the global Request/Response with @hono/node-server\'s lighter ones (about twice as fast); set false if a library relies on instanceof with the built-in classes.', tunicornOnly: true },
 
   // Logging
   { name: 'accesslog', section: 'Logging', flags: ['--access-logfile'], meta: 'FILE', default: () => null, defaultText: 'none (off)', validate: v.optionalStr, doc: 'The access log file; "-" is stdout. Off by default.' },
   { name: 'access_log_format', section: 'Logging', flags: ['--access-logformat'], meta: 'STRING', default: () => '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"', defaultText: '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"', validate: v.str, doc: 'The access log line, with Gunicorn\'s atoms: h l u t r s m U q H b B f a T D M L p, {header}i, {header}o, {var}e.' },
   { name: 'errorlog', section: 'Logging', flags: ['--error-logfile', '--log-file'], meta: 'FILE', default: () => '-', defaultText: "'-' (stderr)", validate: v.str, doc: 'The error log file; "-" is stderr.' },
   { name: 'loglevel', section: 'Logging', flags: ['--log-level'], meta: 'LEVEL', default: () => 'info', defaultText: 'info', validate: v.choice(['debug', 'info', 'warning', 'error', 'critical'] as const, { warn: 'warning' }), doc: 'The error log level: debug, info, warning, error or critical.' },
-  { name: 'log_format', section: 'Logging', flags: ['--log-format'], meta: 'STRING', default: () => 'text', defaultText: 'text', validate: v.choice(['text', 'json'] as const), doc: 'text: Gunicorn\'s line formats. json: one JSON object per line in both logs, with a request id (X-Request-ID honoured or generated).' },
+  { name: 'log_format', section: 'Logging', flags: ['--log-format'], meta: 'STRING', default: () => 'text', defaultText: 'text', validate: v.choice(['text', 'json'] as const), doc: 'text: Gunicorn\'s line formats. json: one JSON object per line in both logs, with a request id (X-Request-ID honoured or generated).', tunicornOnly: true },
   { name: 'capture_output', section: 'Logging', flags: ['--capture-output'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'Send the workers\' stdout and stderr to the error log file.' },
 
   // Process naming
@@ -111,7 +117,7 @@ export const SETTINGS: Setting<any>[] = [
   // Hooks (config files only)
   hookSetting('on_starting', 'onStarting(server)', 'Called in the master before it binds.'),
   hookSetting('on_reload', 'onReload(server)', 'Called in the master on HUP, before new workers start.'),
-  hookSetting('when_ready', 'whenReady(server)', 'Called in the master once the sockets are bound and the first workers are booted.'),
+  hookSetting('when_ready', 'whenReady(server)', 'Called in the master just after the sockets are bound, before the first workers start (as in Gunicorn).'),
   hookSetting('pre_fork', 'preFork(server, worker)', 'Called in the master just before a worker is started.'),
   hookSetting('post_fork', 'postFork(server, worker)', 'Called in the worker just after it starts, before the app is loaded.'),
   hookSetting('post_worker_init', 'postWorkerInit(worker)', 'Called in the worker after the app is loaded.'),
@@ -183,4 +189,32 @@ export const GUNICORN_WITHOUT_MEANING: Record<string, string> = {
   ssl_context: 'TLS is not supported yet',
   worker_class_str: 'internal',
   default_proc_name: 'internal',
+  raw_paste_global_conf: 'Python PasteDeploy',
+  permit_obsolete_folding: 'Node\'s parser rejects obsolete line folding',
+  enable_backlog_metric: 'not supported yet',
+  protocol: 'tunicorn speaks HTTP only (no uwsgi protocol)',
+  uwsgi_allow_ips: 'tunicorn speaks HTTP only (no uwsgi protocol)',
+  http_protocols: 'HTTP/2 is not supported yet; terminate it at a proxy',
+  http2_cleartext: 'HTTP/2 is not supported yet',
+  http2_max_concurrent_streams: 'HTTP/2 is not supported yet',
+  http2_initial_window_size: 'HTTP/2 is not supported yet',
+  http2_max_frame_size: 'HTTP/2 is not supported yet',
+  http2_max_header_list_size: 'HTTP/2 is not supported yet',
+  asgi_loop: 'Python ASGI setting',
+  asgi_lifespan: 'Python ASGI setting',
+  asgi_disconnect_grace_period: 'Python ASGI setting',
+  http_parser: 'Node\'s own HTTP parser is used',
+  root_path: 'Python ASGI/WSGI setting',
+  dirty_apps: 'Gunicorn\'s dirty arbiters are not supported',
+  dirty_workers: 'Gunicorn\'s dirty arbiters are not supported',
+  dirty_timeout: 'Gunicorn\'s dirty arbiters are not supported',
+  dirty_threads: 'Gunicorn\'s dirty arbiters are not supported',
+  dirty_graceful_timeout: 'Gunicorn\'s dirty arbiters are not supported',
+  on_dirty_starting: 'Gunicorn\'s dirty arbiters are not supported',
+  dirty_post_fork: 'Gunicorn\'s dirty arbiters are not supported',
+  dirty_worker_init: 'Gunicorn\'s dirty arbiters are not supported',
+  dirty_worker_exit: 'Gunicorn\'s dirty arbiters are not supported',
+  control_socket: 'not supported yet; use signals',
+  control_socket_mode: 'not supported yet; use signals',
+  control_socket_disable: 'not supported yet; use signals',
 };

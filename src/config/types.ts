@@ -81,8 +81,24 @@ export interface Config extends Hooks {
 
 type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
 
+/** Settings a config file may spell more loosely than the resolved Config holds them. */
+type Loose = 'wsgi_app' | 'workers' | 'worker_class' | 'loglevel' | 'bind' | 'raw_env' | 'forwarded_allow_ips' | 'umask';
+
 /** The shape of a tunicorn.config.ts: camelCase keys, all optional; `app` names the app spec. */
-export type UserConfig = { [K in Exclude<keyof Config, 'wsgi_app' | 'workers'> as CamelCase<K>]?: Config[K] } & {
+export type UserConfig = { [K in Exclude<keyof Config, Loose> as CamelCase<K>]?: Config[K] } & {
+  /** The app spec, as on the command line: "app.ts", "server.js:handler", "app:createApp()". */
   app?: string;
+  /** A number, "cpus" (one per CPU, the default) or "cpus*2+1" (Gunicorn's rule). */
   workers?: number | 'cpus' | 'cpus*2+1';
+  /** "async" or "sync"; Gunicorn's gevent, eventlet, gthread and tornado are aliases of async. */
+  workerClass?: Config['worker_class'] | 'gevent' | 'eventlet' | 'gthread' | 'tornado';
+  loglevel?: Config['loglevel'] | 'warn';
+  /** One address or several: "HOST:PORT", ":PORT", "[::1]:PORT", "unix:/PATH", "fd://N". */
+  bind?: string | string[];
+  /** "KEY=VALUE" entries set in the workers' environment. */
+  rawEnv?: string | string[];
+  /** IPs or networks, as a list or one comma-separated string; "*" trusts every peer. */
+  forwardedAllowIps?: string | string[];
+  /** A number (0o22) or an octal string ("022"). */
+  umask?: number | string;
 };

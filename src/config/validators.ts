@@ -68,6 +68,14 @@ export const repeated: Validator<string[]> = (raw, name) => {
   throw invalid(name, raw, 'a string or a list of strings');
 };
 
+/** raw_env: like `repeated`, each entry KEY=VALUE. */
+export const envList: Validator<string[]> = (raw, name) => {
+  const list = repeated(raw, name);
+  const bad = list.find((entry) => !/^[^=\s]+=/.test(entry));
+  if (bad !== undefined) throw invalid(name, bad, 'KEY=VALUE (for example --env NODE_ENV=production)');
+  return list;
+};
+
 export const dict: Validator<Record<string, string>> = (raw, name) => {
   if (raw && typeof raw === 'object' && !Array.isArray(raw) && Object.values(raw).every((v) => typeof v === 'string')) {
     return raw as Record<string, string>;
