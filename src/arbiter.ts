@@ -4,7 +4,7 @@
  * down on TERM (graceful) or INT/QUIT (quick). It never serves requests itself.
  */
 import { openSync, unlinkSync, writeFileSync } from 'node:fs';
-import { watch, type FSWatcher } from 'node:fs';
+import { relative } from 'node:path';
 import { exitMessage } from './arbiter/exit-reason.js';
 import { dumpStack, freePort } from './arbiter/stack-dump.js';
 import { WorkerProcess } from './arbiter/worker-process.js';
@@ -38,7 +38,7 @@ export class Arbiter {
   private shuttingDown = false;
   private exitCode = 0;
   private tick: NodeJS.Timeout | null = null;
-  private watcher: FSWatcher | null = null;
+  private watcher: { close(): void } | null = null;
   private output: number | 'inherit' = 'inherit';
   private spawning = 0;
   private done!: (code: number) => void;
@@ -78,12 +78,20 @@ export class Arbiter {
     for (const l of listeners) log.info(`Listening at: ${l.url} (${process.pid})`);
     log.info(`Using worker: ${config.worker_class}`);
     log.info(`Workers: ${this.numWorkers}, worker_connections: ${config.worker_connections}, max_requests: ${config.max_requests || 'off'}, timeout: ${config.timeout}s`);
-    if (config.pidfile) writeFileSync(config.pidfile, `${process.pid}\n`);
+    if (config.pidfile) {
+      try {
+        writeFileSync(config.pidfile, `${process.pid}\n`);
+      } catch (err) {
+        log.error(`Cannot write the pidfile ${config.pidfile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; fix its directory's permissions or change --pid.`);
+        closeListeners(listeners);
+        return 1;
+      }
+    }
     if (config.capture_output && config.errorlog !== '-') this.output = openSync(config.errorlog, 'a');
     for (const sig of SIGNALS) process.on(sig, () => this.onSignal(sig));
     this.hook('when_ready', () => config.when_ready?.(this.server));
     this.tick = setInterval(() => this.murderBlocked(), 500);
-    if (config.reload) this.watchForChanges();
+    if (config.reload) await this.watchForChanges();
     this.manageWorkers();
     return finished;
   }
@@ -283,20 +291,27 @@ export class Arbiter {
     this.manageWorkers();
   }
 
-  private watchForChanges(): void {
+  /**
+   * --reload: watch the app's source files (JavaScript, TypeScript, JSON) under chdir, and the
+   * config file, with chokidar (node_modules and .git are skipped, so start-up stays quick); a
+   * change reloads as HUP does.
+   */
+  private async watchForChanges(): Promise<void> {
+    const { watch } = await import('chokidar');
+    const skip = /(^|[/\\])(node_modules|\.git)([/\\]|$)/;
+    const source = /\.(c|m)?(j|t)sx?$|\.json$/;
+    const paths = [this.config.chdir, ...(this.opts.configFile ? [this.opts.configFile] : [])];
     let timer: NodeJS.Timeout | null = null;
-    try {
-      this.watcher = watch(this.config.chdir, { recursive: true }, (_event, file) => {
-        if (!file || /(^|\/)(node_modules|\.git)(\/|$)/.test(file)) return;
-        if (timer) clearTimeout(timer);
-        timer = setTimeout(() => {
-          this.log.info(`Worker reloading: ${file} modified`);
-          void this.reload();
-        }, 200);
-      });
-    } catch (err) {
-      this.log.warning(`reload: cannot watch ${this.config.chdir}: ${(err as Error).message}`);
-    }
+    const watcher = watch(paths, { ignoreInitial: true, ignored: (path, stats) => skip.test(path) || (!!stats?.isFile() && !source.test(path) && path !== this.opts.configFile) });
+    watcher.on('all', (_event, file) => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        this.log.info(`Worker reloading: ${relative(this.config.chdir, file) || file} modified`);
+        void this.reload();
+      }, 200);
+    });
+    watcher.on('error', (err) => this.log.warning(`reload: cannot watch files: ${(err as Error).message}`));
+    this.watcher = { close: () => void watcher.close() };
   }
 
   private halt(reason: string, code: number): void {

@@ -9,12 +9,13 @@ export interface ExitInfo {
   expected: boolean;
 }
 
-export function exitMessage(e: ExitInfo): { level: 'info' | 'warning' | 'error'; text: string } {
+export function exitMessage(e: ExitInfo): { level: 'debug' | 'info' | 'warning' | 'error'; text: string } {
   if (e.signal) {
     if (e.expected) return { level: 'info', text: `Worker (pid:${e.pid}) was stopped with ${e.signal}` };
     return { level: 'error', text: `Worker (pid:${e.pid}) was sent ${e.signal}!${e.signal === 'SIGKILL' ? ' Perhaps out of memory?' : ''}` };
   }
-  if (e.code === 0) return { level: 'info', text: `Worker exiting (pid: ${e.pid})` };
+  // A clean exit: the worker itself logged "Worker exiting (pid: N)", as Gunicorn's workers do.
+  if (e.code === 0) return { level: 'debug', text: `Worker (pid:${e.pid}) exited` };
   if (e.code === WORKER_BOOT_ERROR) return { level: 'error', text: `Worker (pid:${e.pid}) failed to boot (exit code ${e.code})` };
   return { level: 'error', text: `Worker (pid:${e.pid}) exited with code ${e.code}` };
 }

@@ -39,6 +39,7 @@ async function main(): Promise<void> {
   let connections = 0;
 
   const exit = (code: number) => {
+    if (code === 0) log.info(`Worker exiting (pid: ${process.pid})`);
     if (config.worker_exit) runHook(log, 'worker_exit', () => config.worker_exit!(null, self));
     access?.flush();
     log.flush();
