@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [--only id,id] [--out DIR] [--cli path/to/cli.js]
+// npm run bench [-- --quick] [--only id,id] [--out DIR] [--cli path/to/cli.js] [--render results.json]
 // Starts each contender on loopback, drives it with wrk, writes RESULTS.md, results.json, chart.svg.
 // Full mode writes into bench/; quick mode (a smoke check, < 2 min) into bench/.work/quick/ so it
 // never overwrites the committed results.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, release } from 'node:os';
+import { availableParallelism, cpus, loadavg, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,6 +24,7 @@ const { values: opts } = parseArgs({ options: {
   only: { type: 'string' },
   out: { type: 'string' },
   cli: { type: 'string' }, // another tunicorn build to measure (default: dist/cli.js)
+  render: { type: 'string' }, // only rewrite the reports from a results.json (no measuring)
 } });
 
 const ctx = { root, bench, apps: join(bench, 'apps'), work: join(bench, '.work'), cli: opts.cli ?? join(root, 'dist', 'cli.js') };
@@ -31,7 +32,7 @@ const plan = makePlan({ quick: opts.quick, cpus: availableParallelism() });
 const only = opts.only?.split(',').map((s) => s.trim());
 const outDir = opts.out ?? (opts.quick ? join(ctx.work, 'quick') : bench);
 
-function meta(wrkVersion) {
+function meta(wrkVersion, loadStart) {
   const read = (p) => { try { return JSON.parse(readFileSync(p, 'utf8')).version; } catch { return null; } };
   const num = (s) => s?.match(/\d+\.\d+(\.\d+)?/)?.[0];
   const versions = [
@@ -41,11 +42,28 @@ function meta(wrkVersion) {
     `tunicorn ${read(join(root, 'package.json'))}`,
   ].filter(Boolean);
   return { date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), cpus: availableParallelism(),
-    cpuModel: cpus()[0]?.model ?? 'unknown', kernel: release(), versions };
+    cpuModel: cpus()[0]?.model ?? 'unknown', kernel: release(), versions, load: { start: loadStart, end: loadavg()[0] } };
+}
+
+function writeOutputs(run) {
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'RESULTS.md'), resultsMarkdown(run));
+  writeFileSync(join(outDir, 'results.json'), resultsJson(run));
+  writeFileSync(join(outDir, 'chart.svg'), chartSvg(run.tables[0]));
+  console.log(`bench: wrote ${join(outDir, 'RESULTS.md')}, results.json, chart.svg`);
+  for (const g of run.goals) {
+    const res = g.results.filter((r) => r.met !== undefined);
+    console.log(`  ${g.goal} (${g.target}): ${res.map((r) => `${r.workers}w ${r.text}${r.met === true ? ' met' : r.met === false ? ' NOT MET' : ''}`).join('; ')}`);
+  }
 }
 
 async function main() {
+  if (opts.render) {
+    const { meta: m, plan: p, tables } = JSON.parse(readFileSync(opts.render, 'utf8'));
+    return writeOutputs({ meta: m, plan: p, tables, goals: evaluateGoals(tables) });
+  }
   installCleanup();
+  const loadStart = loadavg()[0];
   const watchdog = setTimeout(() => {
     console.error(`bench: still running after ${plan.deadlineMin} minutes; stopping everything`);
     stopAll().finally(() => process.exit(1));
@@ -63,13 +81,9 @@ async function main() {
     await stopAll();
     for (const f of readdirSync(ctx.work)) if (/^access-\d+\.log$/.test(f)) rmSync(join(ctx.work, f), { force: true });
   }
-  const run = { meta: meta(wrkVersion), plan, tables, goals: evaluateGoals(tables) };
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'RESULTS.md'), resultsMarkdown(run));
-  writeFileSync(join(outDir, 'results.json'), resultsJson(run));
-  writeFileSync(join(outDir, 'chart.svg'), chartSvg(tables[0]));
-  console.log(`bench: done in ${((Date.now() - t0) / 1000).toFixed(0)} s; wrote ${join(outDir, 'RESULTS.md')}, results.json, chart.svg`);
-  for (const g of run.goals) console.log(`  ${g.goal} (${g.target}): ${g.results.map((r) => `${r.workers}w ${r.text}${r.met === true ? ' met' : r.met === false ? ' NOT MET' : ''}`).join('; ')}`);
+  const run = { meta: meta(wrkVersion, loadStart), plan, tables, goals: evaluateGoals(tables) };
+  console.log(`bench: measured in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  writeOutputs(run);
 }
 
 main().catch(async (err) => {

@@ -37,13 +37,20 @@ export function get(port, path = '/', timeoutMs = 1000) {
 export async function waitForOk(port, { since, timeoutMs = 20000, handle }) {
   const deadline = since + timeoutMs;
   let lastErr = 'no answer';
+  let badSince = null; // a server that answers, but not 200, for 2 s is not going to start
   while (performance.now() < deadline) {
     if (handle?.exitCode !== undefined) throw new Error(`exited (${handle.exitCode}) before answering`);
     try {
       const res = await get(port, '/', 500);
       if (res.status === 200) return performance.now() - since;
-      lastErr = `status ${res.status}`;
-    } catch (err) { lastErr = err.code ?? err.message; }
+      lastErr = `status ${res.status}: ${JSON.stringify(res.body.slice(0, 80))}`;
+      badSince ??= performance.now();
+      if (performance.now() - badSince > 2000) throw new Error(`GET / answered ${lastErr}`);
+    } catch (err) {
+      if (err.message.startsWith('GET / answered')) throw err;
+      lastErr = err.code ?? err.message;
+      badSince = null;
+    }
     await sleep(10);
   }
   throw new Error(`no 200 within ${timeoutMs} ms (${lastErr})`);

@@ -61,7 +61,7 @@ export function treeRss(rootPid) {
  * program to shut down quickly (gunicorn: SIGINT, nginx/node: SIGTERM).
  */
 export function start(cmd, args, { env, cwd, logFile, stopSignal = 'SIGTERM' } = {}) {
-  const fd = openSync(logFile, 'a');
+  const fd = openSync(logFile, 'w');
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, cwd, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   const handle = adopt(child, stopSignal);

@@ -6,34 +6,9 @@ import { byId } from './scenarios.mjs';
 import { runWrk } from './wrk.mjs';
 import { sleep, treeRss } from './procs.mjs';
 import { runSpecials } from './specials.mjs';
-
-export const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
-};
-
-/** Median of rounds for req/s and latencies; errors are summed. */
-export function aggregate(runs) {
-  return {
-    rps: median(runs.map((r) => r.rps)),
-    p50: median(runs.map((r) => r.p50)),
-    p99: median(runs.map((r) => r.p99)),
-    errors: runs.reduce((a, r) => a + r.errors, 0),
-    non2xx: runs.reduce((a, r) => a + r.non2xx, 0),
-    requests: runs.reduce((a, r) => a + r.requests, 0),
-    rounds: runs.length,
-  };
-}
-
-/** Round r visits the contenders forwards when r is even, backwards when odd. */
-export const serpentine = (list, r) => (r % 2 ? [...list].reverse() : list);
+import { aggregate, median, serpentine, wrkOptions } from './rounds.mjs';
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
-
-export function wrkOptions(scenario, port, durationS, ctx) {
-  const { path, connections, headers = [], method, bodyBytes } = scenario;
-  return { port, path, connections, headers, method, bodyBytes, durationS, workDir: ctx.work };
-}
 
 export async function runTable(spec, plan, ctx, only) {
   const { workers } = spec;
@@ -52,7 +27,7 @@ export async function runTable(spec, plan, ctx, only) {
 
   // Start-up time: extra start/stop cycles first, then the start we keep serves the load.
   const startups = Object.fromEntries(contenders.map((c) => [c.id, []]));
-  for (let r = 1; r < plan.startupRounds; r++) {
+  for (let r = 1; r < (spec.startupRounds ?? plan.startupRounds); r++) {
     for (const c of serpentine(ready(), r)) {
       try {
         const run = await launch(c, { workers, ctx });
@@ -98,7 +73,7 @@ async function runScenario(scenario, { table, running, ready, plan, ctx, tag, fa
     if (skip) table.cells[c.id][scenario.id] = { skipped: skip };
     return !skip;
   });
-  if (plan.warmupS) {
+  if (plan.warmupS && scenario.path !== '/') { // the hello path is already warm from the RSS phase
     for (const c of active) await runWrk(wrkOptions(scenario, running[c.id].port, plan.warmupS, ctx));
   }
   const runs = Object.fromEntries(active.map((c) => [c.id, []]));

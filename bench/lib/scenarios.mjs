@@ -22,10 +22,10 @@ export function plan({ quick, cpus }) {
   }
   return {
     mode: 'full', durationS: 3, rounds: 3, warmupS: 1, rssRequests: 100_000, startupRounds: 3,
-    special: { durationS: 4, rounds: 3 }, deadlineMin: 30,
+    special: { durationS: 3, rounds: 3 }, deadlineMin: 30,
     tables: [
       { workers: 2, scenarios: all, specials: true },
-      { workers: cpus * 2 + 1, scenarios: ['ka50', 'close', 'sleep50'], specials: false },
+      { workers: cpus * 2 + 1, scenarios: ['ka50', 'close', 'sleep50'], specials: false, startupRounds: 1 },
     ],
   };
 }

@@ -4,8 +4,14 @@ import { SPECIALS } from './contenders.mjs';
 import { launch } from './launch.mjs';
 import { byId } from './scenarios.mjs';
 import { runWrk } from './wrk.mjs';
+import { readFileSync } from 'node:fs';
 import { tree } from './procs.mjs';
-import { aggregate, serpentine, wrkOptions } from './runner.mjs';
+import { aggregate, serpentine, wrkOptions } from './rounds.mjs';
+
+/** Workers the master says it booted (Gunicorn's "Booting worker with pid" line), if it logs them. */
+function bootedInLog(logFile) {
+  try { return (readFileSync(logFile, 'utf8').match(/Booting worker/g) ?? []).length; } catch { return 0; }
+}
 
 /** Collects the pids of rootPid's descendants every 50 ms (a lower bound on workers started). */
 function watchWorkers(rootPid) {
@@ -36,7 +42,7 @@ async function compare(base, variant, { workers, plan, ctx, tag }) {
     }
     watch.stop();
     return { label: variant.label, base: aggregate(runs.base), variant: aggregate(runs.variant),
-      workersStarted: watch.seen.size, exited: run.handle.exitCode };
+      workersStarted: Math.max(watch.seen.size, bootedInLog(run.logFile)), exited: run.handle.exitCode };
   } finally {
     watch.stop();
     await run.handle.stop();

@@ -1,0 +1,27 @@
+// Rounds of wrk runs: the order contenders take in a round, wrk options of a scenario, medians.
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
+
+/** Median of rounds for req/s and latencies; errors are summed. */
+export function aggregate(runs) {
+  return {
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    errors: runs.reduce((a, r) => a + r.errors, 0),
+    non2xx: runs.reduce((a, r) => a + r.non2xx, 0),
+    requests: runs.reduce((a, r) => a + r.requests, 0),
+    rounds: runs.length,
+  };
+}
+
+/** Round r visits the contenders forwards when r is even, backwards when odd. */
+export const serpentine = (list, r) => (r % 2 ? [...list].reverse() : list);
+
+export function wrkOptions(scenario, port, durationS, ctx) {
+  const { path, connections, headers = [], method, bodyBytes } = scenario;
+  return { port, path, connections, headers, method, bodyBytes, durationS, workDir: ctx.work };
+}
