@@ -14,6 +14,7 @@ import { HttpFront, runHook } from '../http/server.js';
 import { AccessLog } from '../logging/access-log.js';
 import { ErrorLog } from '../logging/error-log.js';
 import { Acceptors } from './acceptor.js';
+import { ConnectionCap } from './connection-cap.js';
 import { readBoot } from './boot.js';
 import { switchUser } from './privileges.js';
 import { WORKER_BOOT_ERROR, type MasterMessage, type WorkerMessage } from './protocol.js';
@@ -36,7 +37,8 @@ async function main(): Promise<void> {
   let front: HttpFront | null = null;
   let stopping = false;
   let retiring = false;
-  let connections = 0;
+  let cap: ConnectionCap | null = null;
+  const connections = () => cap?.size ?? 0;
 
   const exit = (code: number) => {
     if (code === 0) log.info(`Worker exiting (pid: ${process.pid})`);
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
     const deadline = Date.now() + config.graceful_timeout * 1000;
     const poll = setInterval(() => {
       const busy = front?.inflight.size ?? 0;
-      if (busy === 0 && connections === 0) {
+      if (busy === 0 && connections() === 0) {
         clearInterval(poll);
         exit(0);
       } else if (Date.now() >= deadline) {
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
   });
 
   // Heartbeats come from the event loop from the start: a boot that blocks the loop is caught too.
-  setInterval(() => send({ type: 'heartbeat', requests: self.requests, connections }), 1000).unref();
+  setInterval(() => send({ type: 'heartbeat', requests: self.requests, connections: connections() }), 1000).unref();
 
   try {
     config = await attachHooks(config, boot.configFile);
@@ -133,18 +135,24 @@ async function main(): Promise<void> {
         }
       },
     });
-    const cap = config.worker_class === 'sync' ? 1 : config.worker_connections;
     const theFront = front;
+    let lastShedLog = 0;
+    cap = new ConnectionCap({
+      cap: config.worker_class === 'sync' ? 1 : config.worker_connections,
+      pause: () => acceptors!.pause(),
+      resume: () => acceptors!.resume(),
+      onShed: (n) => {
+        // At most one line a second: under a slow-client flood this fires constantly.
+        if (Date.now() - lastShedLog < 1000) return;
+        lastShedLog = Date.now();
+        log.warning(`worker_connections (${config.worker_connections}) reached: closed ${n} connection(s) with no request in progress (${cap!.shedTotal} so far)`);
+      },
+    });
     acceptors = new Acceptors({
       binds: boot.binds,
       backlog: config.backlog,
       onConnection: (socket: Socket) => {
-        connections++;
-        socket.once('close', () => {
-          connections--;
-          if (connections < cap) acceptors!.resume();
-        });
-        if (connections >= cap) acceptors!.pause();
+        cap!.add(socket);
         theFront.accept(socket);
       },
       requestHandle: (bind) => send({ type: 'want_listen', bind }),

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
@@ -136,8 +137,15 @@ export async function waitServing(url: string, t?: Tunicorn, ms = 15_000): Promi
   const deadline = Date.now() + ms;
   for (;;) {
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      await res.arrayBuffer();
+      // A one-off connection (Connection: close), so no idle keep-alive socket lingers in the server.
+      await new Promise<void>((resolve, reject) => {
+        const req = http.get(url, { agent: false, timeout: 2000 }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        });
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.on('error', reject);
+      });
       return;
     } catch (err) {
       if (t && (t.proc.exitCode !== null || t.proc.signalCode !== null)) throw new Error(`tunicorn exited before serving; output:\n${t.output}`);

@@ -20,20 +20,38 @@ function rawRequest(port: number, path = '/'): { socket: net.Socket; response: P
   return { socket, response };
 }
 
-test('above worker_connections a new connection waits (not reset) and is served when one closes', async () => {
+test('above worker_connections a new connection waits (not reset) while the others are busy, then is served', async () => {
   const { t, port } = await startServer(['--worker-connections', '2', '--keep-alive', '30', 'app.mjs'], { workers: 1 });
-  await sleep(300); // the probe connection of startServer closes
-  const a = rawRequest(port);
-  const b = rawRequest(port);
+  const a = rawRequest(port, '/slow?ms=1500');
+  const b = rawRequest(port, '/slow?ms=1500');
+  await sleep(200);
+  const c = rawRequest(port);
+  const early = await Promise.race([c.response.then(() => 'served'), sleep(1000).then(() => 'waiting')]);
+  assert.equal(early, 'waiting', 'the third connection waits while two requests are in progress');
   assert.match(await a.response, /^HTTP\/1\.1 200/);
   assert.match(await b.response, /^HTTP\/1\.1 200/);
-  const c = rawRequest(port);
-  const early = await Promise.race([c.response.then(() => 'served'), sleep(700).then(() => 'waiting')]);
-  assert.equal(early, 'waiting', 'the third connection waits while two are open');
-  a.socket.destroy();
-  assert.match(await c.response, /^HTTP\/1\.1 200/, 'served once a slot frees');
-  b.socket.destroy();
-  c.socket.destroy();
+  assert.match(await c.response, /^HTTP\/1\.1 200/, 'served once a slot frees (idle connections are shed at the cap)');
+  for (const x of [a, b, c]) x.socket.destroy();
+  assert.equal((await t.stop()).code, 0);
+});
+
+test('at the cap, slow-header connections are shed so a normal client is still served', async () => {
+  const { t, port, url } = await startServer(['--worker-connections', '3', 'app.mjs'], { workers: 1 });
+  // Three connections that dribble a request line and never finish their headers (slowloris).
+  const slow = Array.from({ length: 3 }, () => {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('error', () => {});
+    s.write('GET / HTTP/1.1\r\nHost: x\r\n');
+    return s;
+  });
+  await sleep(1300);
+  const started = Date.now();
+  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  assert.equal(res.status, 200);
+  console.log(`served past 3 slow-header connections in ${Date.now() - started} ms`);
+  await t.waitFor(/worker_connections \(3\) reached: closed \d+ connection\(s\) with no request in progress/);
+  assert.ok(slow.some((s) => s.destroyed || s.readableEnded), 'a slow connection was shed');
+  for (const s of slow) s.destroy();
   assert.equal((await t.stop()).code, 0);
 });
 
