@@ -30,9 +30,15 @@ export function resolveModulePath(module: string, baseDir: string): string | nul
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'function') return 'function';
-  if (typeof value === 'object') return (value as object).constructor?.name === 'Object' ? 'object' : `${(value as object).constructor?.name ?? 'object'} instance`;
+  if (typeof value === 'object') {
+    const name = (value as object).constructor?.name;
+    return !name || name === 'Object' ? 'object' : `${name} instance`;
+  }
   return typeof value;
 }
+
+/** "a number", "an object", "an Express instance". */
+const withArticle = (text: string) => `${/^[aeiou]/i.test(text) ? 'an' : 'a'} ${text}`;
 
 function exportList(mod: Record<string, unknown>): string {
   const names = Object.keys(mod).filter((k) => k !== '__esModule');
@@ -76,12 +82,14 @@ export async function loadApp(specText: string, opts: { baseDir: string; iface: 
   let mod: Record<string, unknown>;
   try {
     if (path) mod = await importFile(path);
-    else if (/^[@a-z0-9]/i.test(spec.module) && !spec.module.includes('/')) mod = await importSpecifier(spec.module, opts.baseDir);
+    else if (/^(@[\w.-]+\/)?[\w][\w.-]*(\/|$)/.test(spec.module) && !isAbsolute(spec.module)) mod = await importSpecifier(spec.module, opts.baseDir);
     else throw new AppLoadError(`App module not found: ${spec.module} (looked in ${opts.baseDir}); check the path in "${spec.text}".`);
   } catch (err) {
     if (err instanceof AppLoadError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    if (!path && (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND')) {
+    // Only when the app's own module is missing; a missing import inside it is the app's error.
+    const aboutSpec = String((err as Error).message).includes(`'${spec.module}'`);
+    if (!path && aboutSpec && (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND')) {
       throw new AppLoadError(`App module not found: ${spec.module} (looked in ${opts.baseDir} and node_modules); check the path in "${spec.text}".`);
     }
     throw err;
@@ -89,21 +97,28 @@ export async function loadApp(specText: string, opts: { baseDir: string; iface: 
   const where = path ?? spec.module;
   let value: unknown = mod[spec.exportName];
   if (value === undefined && spec.exportName === 'default' && spec.callArgs === null) {
-    const server = await capturedServer(opts.waitForListenMs ?? 0);
+    // An entry file that exports nothing is a server.js that may call listen() after async set-up:
+    // give it time. A module with named exports most likely wants one of them named.
+    const waitMs = Object.keys(mod).some((k) => k !== '__esModule') ? Math.min(opts.waitForListenMs ?? 0, 250) : (opts.waitForListenMs ?? 0);
+    const server = await capturedServer(waitMs);
     if (server) return { kind: 'node', listener: (req, res) => server.emit('request', req, res), description: 'server captured from listen()' };
   }
   if (value === undefined) {
     throw new AppLoadError(`${where} has no export "${spec.exportName}"; it exports: ${exportList(mod)}. Name one with ${spec.module}:NAME.`);
   }
   if (spec.callArgs) {
-    if (typeof value !== 'function') throw new AppLoadError(`${spec.text}: ${spec.exportName} is a ${describe(value)}, not a function to call.`);
+    if (typeof value !== 'function') throw new AppLoadError(`${spec.text}: ${spec.exportName} is ${withArticle(describe(value))}, not a function to call. ${where} exports: ${exportList(mod)}.`);
     value = await (value as (...a: unknown[]) => unknown)(...spec.callArgs);
   }
   const app = await asApp(value, opts.iface);
   if (!app) {
-    throw new AppLoadError(
-      `${spec.text} is a ${describe(value)}, not an app: export a fetch handler (request) => Response, an object with fetch() (Hono), or a Node (req, res) listener (Express). ${where} exports: ${exportList(mod)}.`,
-    );
+    const wanted =
+      opts.iface === 'fetch'
+        ? 'with --interface fetch, export a fetch handler (request) => Response or an object with fetch() (Hono)'
+        : opts.iface === 'node'
+          ? 'with --interface node, export a Node (req, res) listener (Express), a Koa or Fastify app, or an http.Server'
+          : 'export a fetch handler (request) => Response, an object with fetch() (Hono), or a Node (req, res) listener (Express)';
+    throw new AppLoadError(`${spec.text} is ${withArticle(describe(value))}, not an app: ${wanted}. ${where} exports: ${exportList(mod)}.`);
   }
   return app;
 }

@@ -2,26 +2,75 @@
  * Fetch handlers on node:http through @hono/node-server's listener, which builds Request and
  * Response objects lazily (about twice as fast as full undici objects per request). A handler that
  * throws or rejects is logged with its stack and answered 500 with no detail to the client.
+ *
+ * A handler may settle after its response is no longer wanted: the request timed out (answered 504
+ * already) or the client went away (request.signal fired). Its late Response is then dropped quietly;
+ * handing it to the listener would make it write headers twice and print the error to stderr.
  */
+import type { ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import type { FetchHandler, NodeListener } from '../app/load.js';
+import { isForwardedHttps } from './forwarded.js';
+import { requestIdOf, withRequestId } from '../logging/request-id.js';
+
+/** @hono/node-server's marker for "the response was written already": it writes nothing more. */
+const ALREADY_SENT = 'x-hono-already-sent';
+/**
+ * The built-in Response, taken before the listener may replace the global: the listener honours
+ * the marker only on a built-in Response (its own lighter ones take a path that writes headers).
+ */
+const BuiltinResponse = globalThis.Response;
+
+/** Errors an app gets from its request once the client has gone (a body read cut short, an abort). */
+function clientGone(err: unknown): boolean {
+  const e = err as NodeJS.ErrnoException | null;
+  return !!e && (e.name === 'AbortError' || e.code === 'ECONNRESET' || e.code === 'ERR_STREAM_PREMATURE_CLOSE' || e.message === 'aborted');
+}
 
 export function fetchListener(fetch: FetchHandler, overrideGlobals: boolean, onError: (err: unknown, request: Request) => void): NodeListener {
   const internalError = () => new Response('Internal Server Error\n', { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8', connection: 'close' } });
-  const fail = (request: Request) => (err: unknown) => {
-    onError(err, request);
-    return internalError();
-  };
+  const alreadySent = () => new BuiltinResponse(null, { headers: { [ALREADY_SENT]: 'true' } });
+  /** The response is answered (504) or its client is gone: nothing the handler returns can be sent. */
+  const gone = (outgoing: ServerResponse | undefined) => !!outgoing && (outgoing.headersSent || outgoing.destroyed);
   const noResponse = () => new TypeError('The fetch handler returned no Response');
-  const guarded = (request: Request, env: unknown) => {
+
+  const guarded = (request: Request, env: { outgoing?: ServerResponse } | undefined) => {
+    const outgoing = env?.outgoing;
+    const report = (err: unknown) => withRequestId(requestIdOf(outgoing), () => onError(err, request));
+    const fail = (err: unknown) => {
+      if (!gone(outgoing)) {
+        report(err);
+        return internalError();
+      }
+      // A handler giving up because its signal fired (timeout, client gone) is not an app error.
+      const signal = request.signal;
+      const aborted = signal.aborted && (err === signal.reason || clientGone(err));
+      if (!aborted) report(err);
+      return alreadySent();
+    };
     try {
       const result = fetch(request, env);
-      if (result instanceof Promise) return result.then((r) => r ?? fail(request)(noResponse()), fail(request));
-      if (result === undefined || result === null) return fail(request)(noResponse());
+      if (result instanceof Promise) {
+        return result.then((r: unknown) => (r === undefined || r === null ? fail(noResponse()) : gone(outgoing) ? alreadySent() : r), fail);
+      }
+      if (result === undefined || result === null) return fail(noResponse());
       return result;
     } catch (err) {
-      return fail(request)(err);
+      return fail(err);
     }
   };
-  return getRequestListener(guarded as Parameters<typeof getRequestListener>[0], { overrideGlobalObjects: overrideGlobals }) as unknown as NodeListener;
+  // hostname: the URL's host for requests with no Host header (HTTP/1.0), which would otherwise be refused.
+  const listener = getRequestListener(guarded as unknown as Parameters<typeof getRequestListener>[0], { overrideGlobalObjects: overrideGlobals, hostname: 'localhost' }) as unknown as NodeListener;
+  return (req, res) => {
+    if (!isForwardedHttps(req) || req.url?.[0] !== '/') return listener(req, res);
+    // A trusted proxy got this request over https: the listener builds request.url from an absolute
+    // URL (synchronously, before its first await); req.url is put back for the access log and hooks.
+    const path = req.url;
+    req.url = `https://${req.headers.host ?? 'localhost'}${path}`;
+    try {
+      return listener(req, res);
+    } finally {
+      req.url = path;
+    }
+  };
 }

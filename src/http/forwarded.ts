@@ -1,8 +1,10 @@
 /**
  * forwarded_allow_ips: X-Forwarded-For / X-Forwarded-Proto (and the secure_scheme_headers) are
  * trusted only from these peers. From any other peer they are removed before the app sees them, so
- * a client cannot spoof its address or scheme.
+ * a client cannot spoof its address or scheme. From a trusted peer, a secure_scheme_headers match
+ * makes the request https (fetch apps see it in request.url), as Gunicorn sets wsgi.url_scheme.
  */
+import type { IncomingMessage } from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import { ConfigError } from '../config/errors.js';
 
@@ -30,4 +32,43 @@ export function trustCheck(allow: string[]): TrustCheck {
 
 export function forwardedHeaderNames(secureSchemeHeaders: Record<string, string>): string[] {
   return [...new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', ...Object.keys(secureSchemeHeaders).map((h) => h.toLowerCase())])];
+}
+
+/** Remove the forwarded headers an untrusted peer sent, from both `headers` and `rawHeaders`. */
+export function stripForwarded(req: IncomingMessage, names: string[]): void {
+  let found = false;
+  for (const h of names) if (h in req.headers) found = true;
+  if (!found) return;
+  const raw = req.rawHeaders;
+  let w = 0;
+  for (let r = 0; r < raw.length; r += 2) {
+    if (names.includes(raw[r]!.toLowerCase())) continue;
+    raw[w++] = raw[r]!;
+    raw[w++] = raw[r + 1]!;
+  }
+  raw.length = w;
+  for (const h of names) delete req.headers[h];
+}
+
+/** secure_scheme_headers lower-cased, for schemeIsHttps. */
+export function secureHeaders(secureSchemeHeaders: Record<string, string>): Array<[string, string]> {
+  return Object.entries(secureSchemeHeaders).map(([k, v]) => [k.toLowerCase(), v.toLowerCase()]);
+}
+
+/** A trusted proxy says the client spoke https (one of the secure_scheme_headers has its value). */
+export function schemeIsHttps(req: IncomingMessage, secure: Array<[string, string]>): boolean {
+  for (const [name, value] of secure) {
+    const got = req.headers[name];
+    if (typeof got === 'string' && got.split(',')[0]!.trim().toLowerCase() === value) return true;
+  }
+  return false;
+}
+
+const HTTPS = Symbol('tunicorn.forwardedHttps');
+/** Mark a request a trusted proxy received over https (fetch apps then see an https:// request.url). */
+export function markHttps(req: IncomingMessage): void {
+  (req as IncomingMessage & { [HTTPS]?: true })[HTTPS] = true;
+}
+export function isForwardedHttps(req: IncomingMessage): boolean {
+  return (req as IncomingMessage & { [HTTPS]?: true })[HTTPS] === true;
 }

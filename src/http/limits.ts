@@ -1,4 +1,4 @@
-/** Gunicorn's request limits, checked on each parsed request (a violation is answered 400). */
+/** Gunicorn's request limits (and HTTP/1.1's Host header), checked on each parsed request: a violation is answered 400. */
 import type { IncomingMessage } from 'node:http';
 
 export interface Limits {
@@ -19,6 +19,7 @@ export function maxHeaderSize(l: Limits): number {
 
 /** Why the request breaks a limit, or null when it is within them. */
 export function limitViolation(req: IncomingMessage, l: Limits): string | null {
+  if (req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) return 'missing Host header (required in HTTP/1.1)';
   const lineLength = (req.method?.length ?? 0) + (req.url?.length ?? 0) + 10;
   if (lineLength > l.line) return `request line is too large (${lineLength} > ${l.line})`;
   const raw = req.rawHeaders;

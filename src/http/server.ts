@@ -9,10 +9,10 @@ import type { NodeListener } from '../app/load.js';
 import type { Config, WorkerSelf } from '../config/types.js';
 import type { AccessLog } from '../logging/access-log.js';
 import type { ErrorLog } from '../logging/error-log.js';
-import { forwardedHeaderNames, trustCheck } from './forwarded.js';
+import { forwardedHeaderNames, markHttps, schemeIsHttps, secureHeaders, stripForwarded, trustCheck } from './forwarded.js';
 import { limitsFrom, limitViolation, maxHeaderSize } from './limits.js';
 import { answerClientError } from './client-error.js';
-import { requestIdFor, withRequestId } from '../logging/request-id.js';
+import { requestIdFor, requestIdOf, withRequestId } from '../logging/request-id.js';
 
 export interface FrontOptions {
   config: Config;
@@ -43,8 +43,13 @@ export class HttpFront {
     this.server.keepAliveTimeout = config.keepalive * 1000;
     this.server.on('clientError', (err, socket) => answerClientError(err as NodeJS.ErrnoException & { rawPacket?: Buffer }, socket as Socket, opts.log));
 
+    opts.log.debug(
+      `HTTP: limit_request_line ${limits.line}, limit_request_fields ${limits.fields}, limit_request_field_size ${limits.fieldSize}, ` +
+        `keepalive ${config.keepalive}s, timeout ${config.timeout}s, forwarded_allow_ips ${config.forwarded_allow_ips.join(',')}`,
+    );
     const trusted = trustCheck(config.forwarded_allow_ips);
     const fwdHeaders = forwardedHeaderNames(config.secure_scheme_headers);
+    const secure = secureHeaders(config.secure_scheme_headers);
     const closeEach = config.keepalive === 0 || config.worker_class === 'sync';
     const timeoutMs = config.timeout * 1000;
     const jsonLogs = config.log_format === 'json';
@@ -53,9 +58,13 @@ export class HttpFront {
     const inflight = this.inflight;
 
     const fail = (err: unknown, req: IncomingMessage, res: ServerResponse) => {
-      log.exception(`Error handling request ${req.method} ${req.url}`, err);
+      withRequestId(requestIdOf(res), () => log.exception(`Error handling request ${req.method} ${req.url}`, err));
       if (res.headersSent) {
-        res.destroy();
+        // The status is out: send what was written, then close so the client sees an incomplete body.
+        const socket = res.socket;
+        if (!socket) return void res.destroy();
+        socket.end();
+        setTimeout(() => socket.destroy(), 1000).unref();
         return;
       }
       res.shouldKeepAlive = false;
@@ -64,7 +73,7 @@ export class HttpFront {
     };
 
     const onTimeout = (req: IncomingMessage, res: ServerResponse) => {
-      log.error(`Request timed out after ${config.timeout}s: ${req.method} ${req.url}`);
+      withRequestId(requestIdOf(res), () => log.error(`Request timed out after ${config.timeout}s: ${req.method} ${req.url}`));
       res.on('error', () => {});
       const err = Object.assign(new Error(`request timed out after ${config.timeout}s`), { name: 'TimeoutError' });
       if (!res.headersSent) {
@@ -83,7 +92,8 @@ export class HttpFront {
       const socket = req.socket as TrackedSocket;
       let trust = socket[TRUSTED];
       if (trust === undefined) trust = socket[TRUSTED] = trusted(socket.remoteAddress);
-      if (!trust) for (const h of fwdHeaders) if (h in req.headers) delete req.headers[h];
+      if (!trust) stripForwarded(req, fwdHeaders);
+      else if (schemeIsHttps(req, secure)) markHttps(req);
       if (access) res[WRITTEN_AT_START] = socket.bytesWritten;
 
       const violation = limitViolation(req, limits);
@@ -96,10 +106,7 @@ export class HttpFront {
         return;
       }
       if (closeEach || this.stopping) res.shouldKeepAlive = false;
-      if (jsonLogs) {
-        const requestId = requestIdFor(req, res);
-        withRequestId(requestId, () => serve(req, res, socket, started, startedMs, requestId));
-      } else serve(req, res, socket, started, startedMs, undefined);
+      serve(req, res, socket, started, startedMs, jsonLogs ? requestIdFor(req, res) : undefined);
     });
 
     const serve = (req: IncomingMessage, res: TrackedResponse, socket: Socket, started: bigint, startedMs: number, requestId: string | undefined) => {
@@ -113,10 +120,10 @@ export class HttpFront {
           const bytes = Math.max(0, socket.bytesWritten - (res[WRITTEN_AT_START] ?? 0) - headerBytes);
           access.write({ req, res, remote: socket.remoteAddress ?? '-', durationNs: process.hrtime.bigint() - started, bytes, startedMs }, requestId);
         }
-        if (postRequest) runHook(log, 'post_request', () => postRequest(worker, req, res));
+        if (postRequest) withRequestId(requestId, () => runHook(log, 'post_request', () => postRequest(worker, req, res)));
         onRequestDone();
       });
-      if (preRequest) runHook(log, 'pre_request', () => preRequest(worker, req));
+      if (preRequest) withRequestId(requestId, () => runHook(log, 'pre_request', () => preRequest(worker, req)));
       try {
         const result = listener(req, res) as Promise<unknown> | undefined;
         if (result && typeof result.then === 'function') result.then(undefined, (err) => fail(err, req, res));
@@ -141,6 +148,7 @@ export class HttpFront {
    */
   drain(closeIdleNow: boolean): void {
     this.stopping = true;
+    this.opts.log.debug(`Draining: ${this.inflight.size} request(s) in flight${closeIdleNow ? '; closing idle keep-alive connections' : ''}`);
     for (const res of this.inflight) if (!res.headersSent) res.shouldKeepAlive = false;
     if (closeIdleNow) this.server.closeIdleConnections();
   }

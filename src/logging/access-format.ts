@@ -1,7 +1,7 @@
 /**
  * Gunicorn's access_log_format, compiled once into a function. Atoms (Gunicorn's glogging):
  *   h remote address   l '-'   u user (basic auth)   t [date]   r request line   s status
- *   m method   U path   q query   H protocol   b body bytes or '-'   B body bytes
+ *   m method   U path   q query   H protocol   b body bytes ('-' if no response)   B body bytes
  *   f referer   a user agent   T seconds   D microseconds   M milliseconds   L decimal seconds
  *   p <pid>   {name}i request header   {name}o response header   {name}e environment variable
  */
@@ -25,8 +25,19 @@ type Piece = string | ((r: AccessRecord) => string);
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number) => String(n).padStart(2, '0');
 
-/** Apache/Gunicorn request time: [10/Oct/2000:13:55:36 -0700]. */
+let cachedSecond = NaN;
+let cachedTime = '';
+
+/** Apache/Gunicorn request time: [10/Oct/2000:13:55:36 -0700] (formatted once per second). */
 export function accessTime(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second === cachedSecond) return cachedTime;
+  cachedSecond = second;
+  cachedTime = formatAccessTime(ms);
+  return cachedTime;
+}
+
+export function formatAccessTime(ms: number): string {
   const d = new Date(ms);
   const off = -d.getTimezoneOffset();
   const abs = Math.abs(off);
@@ -49,6 +60,21 @@ function user(req: IncomingMessage): string {
   return colon > 0 ? decoded.slice(0, colon) : '-';
 }
 
+/**
+ * A response header as it went out. Headers given to writeHead() as an object (as fetch apps'
+ * responses are written) are not kept for getHeader(): read them from the header block sent.
+ */
+export function sentHeader(res: ServerResponse, lowerName: string): string | undefined {
+  const block = (res as unknown as { _header?: string | null })._header;
+  if (!block) return undefined;
+  const values: string[] = [];
+  for (const line of block.split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && line.length > lowerName.length && line.slice(0, colon).toLowerCase() === lowerName) values.push(line.slice(colon + 1).trim());
+  }
+  return values.length ? values.join(', ') : undefined;
+}
+
 const ATOMS: Record<string, (r: AccessRecord) => string> = {
   h: (r) => r.remote,
   l: () => '-',
@@ -64,7 +90,8 @@ const ATOMS: Record<string, (r: AccessRecord) => string> = {
     return i === -1 ? '' : url.slice(i + 1);
   },
   H: (r) => `HTTP/${r.req.httpVersion}`,
-  b: (r) => (r.bytes > 0 ? String(r.bytes) : '-'),
+  // Gunicorn: the body bytes sent, '-' when no response went out at all.
+  b: (r) => (r.res.headersSent ? String(r.bytes) : '-'),
   B: (r) => String(r.bytes),
   f: (r) => dash(r.req.headers.referer),
   a: (r) => dash(r.req.headers['user-agent']),
@@ -81,7 +108,7 @@ function atom(name: string): (r: AccessRecord) => string {
     const key = braced[1]!.toLowerCase();
     const raw = braced[1]!;
     if (braced[2] === 'i') return (r) => dash(r.req.headers[key]);
-    if (braced[2] === 'o') return (r) => dash(r.res.getHeader(key));
+    if (braced[2] === 'o') return (r) => dash(r.res.getHeader(key) ?? sentHeader(r.res, key));
     return () => dash(process.env[raw]);
   }
   const fn = ATOMS[name];
@@ -117,21 +144,32 @@ export function unknownAtoms(format: string): string[] {
   return bad;
 }
 
-/** The JSON access line for log_format=json. */
+const str = (v: string | undefined | null) => (v === undefined || v === null ? 'null' : JSON.stringify(v));
+let isoSecond = NaN;
+let isoPrefix = '';
+
+/** ISO 8601 UTC with milliseconds, the seconds part formatted once per second. */
+function isoTime(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== isoSecond) {
+    isoSecond = second;
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  return `${isoPrefix}${String(ms - second * 1000).padStart(3, '0')}Z`;
+}
+
+/**
+ * The JSON access line for log_format=json: the same object JSON.stringify would give, built by
+ * hand (strings still go through JSON.stringify for escaping); about twice as fast on a busy worker.
+ */
 export function jsonAccessLine(r: AccessRecord, requestId: string | undefined): string {
-  return JSON.stringify({
-    time: new Date(r.startedMs).toISOString(),
-    pid: process.pid,
-    remote_addr: r.remote,
-    method: r.req.method,
-    path: path(r.req),
-    query: ATOMS.q!(r),
-    protocol: `HTTP/${r.req.httpVersion}`,
-    status: r.res.statusCode,
-    bytes: r.bytes,
-    duration_ms: Number(r.durationNs / 1000n) / 1000,
-    referer: r.req.headers.referer ?? null,
-    user_agent: r.req.headers['user-agent'] ?? null,
-    request_id: requestId ?? null,
-  });
+  const { req } = r;
+  const referer = req.headers.referer;
+  const agent = req.headers['user-agent'];
+  return (
+    `{"time":"${isoTime(r.startedMs)}","pid":${process.pid},"remote_addr":${str(r.remote)},"method":${str(req.method)},` +
+    `"path":${str(path(req))},"query":${str(ATOMS.q!(r))},"protocol":"HTTP/${req.httpVersion}","status":${r.res.statusCode},` +
+    `"bytes":${r.bytes},"duration_ms":${Number(r.durationNs / 1000n) / 1000},"referer":${str(referer)},"user_agent":${str(agent)},` +
+    `"request_id":${str(requestId)}}`
+  );
 }

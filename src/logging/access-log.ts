@@ -1,8 +1,8 @@
 /** The access log: one line per response, Gunicorn's format or JSON, written without blocking. */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { compileAccessFormat, jsonAccessLine, type AccessRecord } from './access-format.js';
 import { openDestination, type Destination } from './destination.js';
+import { requestIdFor } from './request-id.js';
 
 export class AccessLog {
   private dest: Destination;
@@ -17,10 +17,7 @@ export class AccessLog {
 
   /** X-Request-ID from the client, or a new one; echoed on the response (JSON logs only). */
   requestId(req: IncomingMessage, res: ServerResponse): string {
-    const given = req.headers['x-request-id'];
-    const id = typeof given === 'string' && given.length > 0 && given.length <= 200 ? given : randomUUID();
-    res.setHeader('X-Request-ID', id);
-    return id;
+    return requestIdFor(req, res);
   }
 
   write(r: AccessRecord, requestId?: string): void {

@@ -1,6 +1,12 @@
 /**
  * A log destination: "-" (stdout for the access log, stderr for the error log) or a file opened
- * for append. sonic-boom (pino's destination) does the buffered writes and reopen() for logrotate.
+ * for append. sonic-boom (pino's destination) does the writes and reopen() for logrotate.
+ *
+ * The access log (not sync) batches its lines before handing them to sonic-boom: every 16 KB, or
+ * 100 ms after the first line waiting. Line by line, sonic-boom measured the byte length of its
+ * whole pending buffer on every write() (several microseconds a line under load), and one write to
+ * the file per turn of the event loop took about a fifth of a busy worker's CPU. Lines reach the
+ * file within 100 ms, and at once on flush() (exit) and reopen().
  */
 import sonicBoom from 'sonic-boom';
 
@@ -12,18 +18,45 @@ export interface Destination {
   flush(): void;
 }
 
+const BATCH = 16 * 1024;
+const LINGER_MS = 100;
+
 export function openDestination(target: string, stdFd: 1 | 2, sync: boolean): Destination {
   const isStd = target === '-';
   const boom = new SonicBoom({ dest: isStd ? stdFd : target, sync, append: true, mkdir: !isStd, ...(sync ? {} : { periodicFlush: 250 }) });
   boom.on('error', (err: Error) => {
     process.stderr.write(`tunicorn: cannot write log ${target}: ${err.message}\n`);
   });
+
+  let pending = '';
+  let timer: NodeJS.Timeout | null = null;
+  const handOver = () => {
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    if (pending) {
+      boom.write(pending);
+      pending = '';
+    }
+  };
+  const write = sync
+    ? (line: string) => void boom.write(line)
+    : (line: string) => {
+        pending += line;
+        if (pending.length >= BATCH) handOver();
+        else if (!timer) timer = setTimeout(handOver, LINGER_MS).unref();
+      };
+
   return {
-    write: (line) => boom.write(line),
+    write,
     reopen: () => {
+      // Lines logged before the signal belong to the old (renamed) file.
+      handOver();
       if (!isStd) boom.reopen();
     },
     flush: () => {
+      handOver();
       try {
         boom.flushSync();
       } catch {

@@ -3,6 +3,7 @@
  * or one JSON object per line with log_format=json.
  */
 import { openDestination, type Destination } from './destination.js';
+import { currentRequestId } from './request-id.js';
 
 export const LEVELS = { debug: 10, info: 20, warning: 30, error: 40, critical: 50 } as const;
 export type Level = keyof typeof LEVELS;
@@ -41,7 +42,9 @@ export class ErrorLog {
   log(level: Level, msg: string, fields?: Record<string, unknown>): void {
     if (LEVELS[level] < this.threshold) return;
     if (this.json) {
-      this.dest.write(`${JSON.stringify({ time: new Date().toISOString(), pid: process.pid, level, msg, ...fields })}\n`);
+      const requestId = currentRequestId();
+      const line = { time: new Date().toISOString(), pid: process.pid, level, msg, ...(requestId ? { request_id: requestId } : {}), ...fields };
+      this.dest.write(`${JSON.stringify(line)}\n`);
     } else {
       this.dest.write(`[${errorLogTime()}] [${process.pid}] [${level.toUpperCase()}] ${msg}\n`);
     }
