@@ -38,14 +38,24 @@ function validate(r: Resolved): void {
   r.config.bind.forEach(parseBind);
   trustCheck(r.config.forwarded_allow_ips);
   if (r.appSpec) parseAppSpec(r.appSpec);
-  if (r.config.pidfile) {
-    const dir = dirname(resolve(r.config.chdir, r.config.pidfile));
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-      throw new ConfigError(`Invalid value for pidfile: ${JSON.stringify(r.config.pidfile)}; its directory ${dir} does not exist.`);
-    }
-  }
   const bad = unknownAtoms(r.config.access_log_format);
   if (bad.length) r.warnings.push(`access_log_format has unknown atoms ${bad.map((a) => `%(${a})s`).join(', ')}; they log as "-".`);
+}
+
+/** Files the server writes: their directory must exist (nothing is created behind the user's back). */
+function checkPaths(r: Resolved): void {
+  const files: Array<[string, string | null]> = [
+    ['pidfile', r.config.pidfile],
+    ['accesslog', r.config.accesslog === '-' ? null : r.config.accesslog],
+    ['errorlog', r.config.errorlog === '-' ? null : r.config.errorlog],
+  ];
+  for (const [name, file] of files) {
+    if (!file) continue;
+    const dir = dirname(resolve(r.config.chdir, file));
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      throw new ConfigError(`Invalid value for ${name}: ${JSON.stringify(file)}; its directory ${dir} does not exist (create it or choose another path).`);
+    }
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -61,10 +71,14 @@ async function main(argv: string[]): Promise<number> {
   }
   validate(resolved);
   const { config } = resolved;
+
   if (resolved.printConfig) {
     process.stdout.write(`${printConfig(config, resolved.configFile)}\n`);
     return 0;
   }
+  checkPaths(resolved);
+  // As Gunicorn: relative paths (pidfile, log files) are relative to chdir, in the master too.
+  process.chdir(config.chdir);
   const appSpec = resolved.appSpec;
   if (!appSpec) fail('No app given: run tunicorn [OPTIONS] APP (for example tunicorn app.ts or tunicorn app.js:handler), or set app in the config file.');
 

@@ -206,7 +206,9 @@ describe('mistakes: one line, no stack, exit 1, nothing bound', () => {
       [['--max-requests', 'lots'], /^Error: Invalid value for max_requests \(--max-requests\): "lots"; expected a whole number >= 0\.$/],
       [['-b', '127.0.0.1:99999'], /^Error: Invalid bind "127\.0\.0\.1:99999": port 99999 is above 65535\.$/],
       [['--chdir', join(TMP, 'nope')], /^Error: Invalid value for chdir \(--chdir\): ".*nope"; expected an existing directory\.$/],
-      [['-p', join(TMP, 'nope', 'app.pid')], /^Error: Invalid value for pidfile: ".*app\.pid"; its directory .*nope does not exist\.$/],
+      [['-p', join(TMP, 'nope', 'app.pid')], /^Error: Invalid value for pidfile: ".*app\.pid"; its directory .*nope does not exist \(create it or choose another path\)\.$/],
+      [['--access-logfile', join(TMP, 'nope', 'access.log')], /^Error: Invalid value for accesslog: ".*access\.log"; its directory .*nope does not exist/],
+      [['--error-logfile', join(TMP, 'nope', 'error.log')], /^Error: Invalid value for errorlog: ".*error\.log"; its directory .*nope does not exist/],
       [['--forwarded-allow-ips', '10.0.0.x'], /^Error: Invalid value for forwarded_allow_ips: "10\.0\.0\.x"/],
     ];
     const messages = await Promise.all(cases.map(([args]) => userError([...bind, ...args, APP])));

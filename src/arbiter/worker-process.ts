@@ -30,7 +30,9 @@ export class WorkerProcess {
     this.child = fork(WORKER_MAIN, [], {
       cwd: config.chdir,
       env,
-      execArgv: [`--inspect-port=127.0.0.1:${inspectPort}`],
+      // The inspector stays off until the master needs a stuck worker's stack (SIGUSR1); its URL is
+      // then published over HTTP only, not printed.
+      execArgv: [`--inspect-port=127.0.0.1:${inspectPort}`, '--inspect-publish-uid=http'],
       stdio: ['ignore', output, output, 'ipc'],
       serialization: 'json',
     });

@@ -23,7 +23,7 @@ const LINGER_MS = 100;
 
 export function openDestination(target: string, stdFd: 1 | 2, sync: boolean): Destination {
   const isStd = target === '-';
-  const boom = new SonicBoom({ dest: isStd ? stdFd : target, sync, append: true, mkdir: !isStd, ...(sync ? {} : { periodicFlush: 250 }) });
+  const boom = new SonicBoom({ dest: isStd ? stdFd : target, sync, append: true, ...(sync ? {} : { periodicFlush: 250 }) });
   boom.on('error', (err: Error) => {
     process.stderr.write(`tunicorn: cannot write log ${target}: ${err.message}\n`);
   });

@@ -106,7 +106,9 @@ async function main(): Promise<void> {
   });
 
   // Heartbeats come from the event loop from the start: a boot that blocks the loop is caught too.
-  setInterval(() => send({ type: 'heartbeat', requests: self.requests, connections: connections() }), 1000).unref();
+  // Four beats per timeout (at most one a second), so a loop starved of CPU for a moment is not taken for a blocked one.
+  const beat = config.timeout > 0 ? Math.min(1000, config.timeout * 250) : 1000;
+  setInterval(() => send({ type: 'heartbeat', requests: self.requests, connections: connections() }), beat).unref();
 
   try {
     config = await attachHooks(config, boot.configFile);
@@ -118,7 +120,10 @@ async function main(): Promise<void> {
     const listener =
       app.kind === 'node'
         ? app.listener
-        : fetchListener(app.fetch, config.override_globals, (err, request) => log.exception(`Error handling request ${request.method} ${new URL(request.url).pathname}`, err));
+        : fetchListener(app.fetch, config.override_globals, (err, request) => {
+            const url = new URL(request.url);
+            log.exception(`Error handling request ${request.method} ${url.pathname}${url.search}`, err);
+          });
     if (config.post_worker_init) await config.post_worker_init(self);
 
     const maxRequests = config.max_requests > 0 ? config.max_requests + randomInt(0, config.max_requests_jitter + 1) : Infinity;
