@@ -57,9 +57,13 @@ export function secureHeaders(secureSchemeHeaders: Record<string, string>): Arra
 
 /** A trusted proxy says the client spoke https (one of the secure_scheme_headers has its value). */
 export function schemeIsHttps(req: IncomingMessage, secure: Array<[string, string]>): boolean {
-  for (const [name, value] of secure) {
-    const got = req.headers[name];
-    if (typeof got === 'string' && got.split(',')[0]!.trim().toLowerCase() === value) return true;
+  // rawHeaders, not req.headers (built lazily: an app that never reads headers should not pay for it).
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    for (const [wanted, value] of secure) {
+      if (name.length === wanted.length && name.toLowerCase() === wanted && raw[i + 1]!.split(',')[0]!.trim().toLowerCase() === value) return true;
+    }
   }
   return false;
 }

@@ -19,14 +19,19 @@ export function maxHeaderSize(l: Limits): number {
 
 /** Why the request breaks a limit, or null when it is within them. */
 export function limitViolation(req: IncomingMessage, l: Limits): string | null {
-  if (req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) return 'missing Host header (required in HTTP/1.1)';
   const lineLength = (req.method?.length ?? 0) + (req.url?.length ?? 0) + 10;
   if (lineLength > l.line) return `request line is too large (${lineLength} > ${l.line})`;
+  // rawHeaders, not req.headers: node:http builds the headers object lazily, and an app that never
+  // reads it should not pay for it.
   const raw = req.rawHeaders;
   if (raw.length / 2 > l.fields) return `too many header fields (more than ${l.fields})`;
+  let host = false;
   for (let i = 0; i < raw.length; i += 2) {
-    const size = raw[i]!.length + 2 + raw[i + 1]!.length;
-    if (size > l.fieldSize) return `header field ${raw[i]} is too large (${size} > ${l.fieldSize})`;
+    const name = raw[i]!;
+    const size = name.length + 2 + raw[i + 1]!.length;
+    if (size > l.fieldSize) return `header field ${name} is too large (${size} > ${l.fieldSize})`;
+    if (!host && name.length === 4 && name.toLowerCase() === 'host') host = true;
   }
+  if (!host && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) return 'missing Host header (required in HTTP/1.1)';
   return null;
 }

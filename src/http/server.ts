@@ -12,6 +12,7 @@ import type { ErrorLog } from '../logging/error-log.js';
 import { forwardedHeaderNames, markHttps, schemeIsHttps, secureHeaders, stripForwarded, trustCheck } from './forwarded.js';
 import { limitsFrom, limitViolation, maxHeaderSize } from './limits.js';
 import { answerClientError } from './client-error.js';
+import { Deadlines } from './deadlines.js';
 import { requestIdFor, requestIdOf, withRequestId } from '../logging/request-id.js';
 
 export interface FrontOptions {
@@ -31,7 +32,8 @@ type TrackedResponse = ServerResponse & { [WRITTEN_AT_START]?: number };
 
 export class HttpFront {
   readonly server: http.Server;
-  readonly inflight = new Set<ServerResponse>();
+  /** Requests in flight, oldest first; also enforces `timeout` on each. */
+  private readonly deadlines: Deadlines<ServerResponse>;
   private stopping = false;
 
   constructor(private opts: FrontOptions) {
@@ -55,7 +57,7 @@ export class HttpFront {
     const jsonLogs = config.log_format === 'json';
     const { listener, log, access, worker, onRequestDone } = opts;
     const { pre_request: preRequest, post_request: postRequest } = config;
-    const inflight = this.inflight;
+    const deadlines = (this.deadlines = new Deadlines<ServerResponse>(timeoutMs, (res) => onTimeout(res.req, res)));
 
     const fail = (err: unknown, req: IncomingMessage, res: ServerResponse) => {
       withRequestId(requestIdOf(res), () => log.exception(`Error handling request ${req.method} ${req.url}`, err));
@@ -87,7 +89,7 @@ export class HttpFront {
     };
 
     this.server.on('request', (req: IncomingMessage, res: TrackedResponse) => {
-      const started = process.hrtime.bigint();
+      const started = access ? process.hrtime.bigint() : 0n;
       const startedMs = access ? Date.now() : 0;
       const socket = req.socket as TrackedSocket;
       let trust = socket[TRUSTED];
@@ -110,11 +112,9 @@ export class HttpFront {
     });
 
     const serve = (req: IncomingMessage, res: TrackedResponse, socket: Socket, started: bigint, startedMs: number, requestId: string | undefined) => {
-      inflight.add(res);
-      const timer = timeoutMs > 0 ? setTimeout(onTimeout, timeoutMs, req, res) : null;
+      deadlines.add(res);
       res.once('close', () => {
-        if (timer) clearTimeout(timer);
-        inflight.delete(res);
+        deadlines.delete(res);
         if (access) {
           const headerBytes = (res as unknown as { _header?: string })._header?.length ?? 0;
           const bytes = Math.max(0, socket.bytesWritten - (res[WRITTEN_AT_START] ?? 0) - headerBytes);
@@ -136,6 +136,15 @@ export class HttpFront {
     this.server.emit('listening');
   }
 
+  /** Requests in flight, oldest first. */
+  get inflight(): Iterable<ServerResponse> {
+    return this.deadlines.inflight.keys();
+  }
+
+  get inflightCount(): number {
+    return this.deadlines.size;
+  }
+
   /** Take a connection accepted by an acceptor. */
   accept(socket: Socket): void {
     this.server.emit('connection', socket);
@@ -148,8 +157,8 @@ export class HttpFront {
    */
   drain(closeIdleNow: boolean): void {
     this.stopping = true;
-    this.opts.log.debug(`Draining: ${this.inflight.size} request(s) in flight${closeIdleNow ? '; closing idle keep-alive connections' : ''}`);
-    for (const res of this.inflight) if (!res.headersSent) res.shouldKeepAlive = false;
+    this.opts.log.debug(`Draining: ${this.inflightCount} request(s) in flight${closeIdleNow ? '; closing idle keep-alive connections' : ''}`);
+    for (const res of this.deadlines.inflight.keys()) if (!res.headersSent) res.shouldKeepAlive = false;
     if (closeIdleNow) this.server.closeIdleConnections();
   }
 }

@@ -97,7 +97,7 @@ describe('forwarded headers, unit', () => {
     assert.deepEqual(req.headers, { host: 'x', 'x-keep': '1' });
     assert.deepEqual(req.rawHeaders, ['Host', 'x', 'X-Keep', '1']);
     assert.equal(schemeIsHttps(req, secure), false);
-    assert.equal(schemeIsHttps({ headers: { 'x-forwarded-ssl': 'on' } } as unknown as http.IncomingMessage, secure), true);
-    assert.equal(schemeIsHttps({ headers: { 'x-forwarded-proto': 'http' } } as unknown as http.IncomingMessage, secure), false);
+    assert.equal(schemeIsHttps({ rawHeaders: ['X-Forwarded-SSL', 'on'] } as unknown as http.IncomingMessage, secure), true);
+    assert.equal(schemeIsHttps({ rawHeaders: ['x-forwarded-proto', 'http'] } as unknown as http.IncomingMessage, secure), false);
   });
 });
