@@ -10,7 +10,7 @@ import { dumpStack, freePort } from './arbiter/stack-dump.js';
 import { WorkerProcess } from './arbiter/worker-process.js';
 import { ConfigError } from './config/errors.js';
 import type { Config, ServerInfo, WorkerInfo } from './config/types.js';
-import { runHook } from './http/server.js';
+import { runHook } from './config/run-hook.js';
 import { ErrorLog } from './logging/error-log.js';
 import { bindAll, closeListeners, parseBind, systemdBinds, type Listener } from './sockets.js';
 import { VERSION } from './version.js';

@@ -3,8 +3,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { isIP, type AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
-import { loadApp, AppLoadError } from './app/load.js';
-import { installListenCapture } from './app/capture-listen.js';
 import { parseAppSpec } from './app/spec.js';
 import { Arbiter } from './arbiter.js';
 import { ConfigError } from './config/errors.js';
@@ -58,6 +56,23 @@ function checkPaths(r: Resolved): void {
   }
 }
 
+/**
+ * Import the app in the master (--check-config, --preload), as a worker would: a server.js that
+ * calls listen() itself is captured, so nothing binds. Loaded lazily: a plain run never needs it.
+ */
+async function loadInMaster(resolved: Resolved, appSpec: string, log: ErrorLog): Promise<boolean> {
+  const [{ loadApp, AppLoadError }, { installListenCapture }] = await Promise.all([import('./app/load.js'), import('./app/capture-listen.js')]);
+  try {
+    installListenCapture(plannedAddress(resolved));
+    await loadApp(appSpec, { baseDir: resolved.config.chdir, iface: resolved.config.interface, waitForListenMs: 5000 });
+    return true;
+  } catch (err) {
+    log.error(err instanceof AppLoadError ? err.message : (err as Error).stack ?? String(err));
+    log.error('App failed to load.');
+    return false;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const input = { argv, env: process.env, cwd: process.cwd() };
   const resolved = await resolveConfig(input);
@@ -89,29 +104,12 @@ async function main(argv: string[]): Promise<number> {
 
   if (resolved.checkConfig) {
     for (const a of advice(config)) log.warning(a);
-    try {
-      // A server.js that calls listen() itself is checked as a worker would load it: nothing binds.
-      installListenCapture(plannedAddress(resolved));
-      await loadApp(appSpec, { baseDir: config.chdir, iface: config.interface, waitForListenMs: 5000 });
-    } catch (err) {
-      log.error(err instanceof AppLoadError ? err.message : (err as Error).stack ?? String(err));
-      log.error('App failed to load.');
-      return APP_LOAD_ERROR;
-    }
+    if (!(await loadInMaster(resolved, appSpec, log))) return APP_LOAD_ERROR;
     log.info('Configuration and app are valid.');
     return 0;
   }
   for (const a of advice(config)) log.info(`Note: ${a}`);
-  if (config.preload_app) {
-    try {
-      installListenCapture(plannedAddress(resolved));
-      await loadApp(appSpec, { baseDir: config.chdir, iface: config.interface, waitForListenMs: 5000 });
-    } catch (err) {
-      log.error(err instanceof AppLoadError ? err.message : (err as Error).stack ?? String(err));
-      log.error('App failed to load.');
-      return APP_LOAD_ERROR;
-    }
-  }
+  if (config.preload_app && !(await loadInMaster(resolved, appSpec, log))) return APP_LOAD_ERROR;
   const arbiter = new Arbiter({
     config,
     configFile: resolved.configFile,

@@ -1,4 +1,15 @@
-/** Requests node:http's parser rejects: answered with a status and Connection: close, and logged. */
+/**
+ * Requests node:http's parser rejects: answered with a status and Connection: close, and logged.
+ *
+ * The error is in the bytes after every request parsed so far on the connection. When those
+ * requests are complete (pipelined garbage behind a valid request), their responses are sent first
+ * and the refusal after them, so a valid request is never answered 400 because of what followed it;
+ * "data after Connection: close" is not answered at all (RFC 9112 §9.6: the server closes after the
+ * response that carried close). When the error is inside a request still being received (a bad
+ * chunk, a cut-off body) that request is answered 400 unless its response has started, in which
+ * case the connection is closed.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ErrorLog } from '../logging/error-log.js';
 
@@ -7,18 +18,72 @@ const STATUS: Record<string, [number, string]> = {
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],
   HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'Content Too Large'],
 };
+const NOT_IMPLEMENTED: [number, string] = [501, 'Not Implemented'];
+/** A request line that is well formed but for its method: a token, one target, an HTTP version. */
+const UNKNOWN_METHOD_LINE = /^(?:\r?\n)*[!#$%&'*+\-.^_`|~0-9A-Za-z]+ [^ \r\n]+ HTTP\/\d\.\d\r?\n/;
 
-export function answerClientError(err: NodeJS.ErrnoException, socket: Socket, log: ErrorLog): void {
+const ANSWERED = Symbol('tunicorn.clientErrorAnswered');
+type HttpSocket = Socket & {
+  [ANSWERED]?: true;
+  _httpMessage?: ServerResponse | null;
+  parser?: { incoming?: IncomingMessage | null } | null;
+};
+
+/** Call `then` once no response is in progress on the socket (pipelined ones are sent in turn). */
+function whenResponsesDone(socket: HttpSocket, then: () => void): void {
+  const res = socket._httpMessage;
+  if (!res || res.writableFinished || socket.destroyed) return then();
+  let called = false;
+  const next = () => {
+    if (called) return;
+    called = true;
+    res.off('finish', next);
+    res.off('close', next);
+    socket.off('close', next);
+    // node:http's own 'finish' handler (registered first) has assigned the next queued response.
+    setImmediate(() => whenResponsesDone(socket, then));
+  };
+  res.once('finish', next);
+  res.once('close', next);
+  socket.once('close', next);
+}
+
+export function answerClientError(err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: HttpSocket, log: ErrorLog): void {
   const code = err.code ?? 'EUNKNOWN';
-  const inProgress = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+  // The parser stays in its error state: later bytes on the connection report the same error again.
+  if (socket[ANSWERED]) return;
+  socket[ANSWERED] = true;
+  const who = socket.remoteAddress ?? 'on unix socket';
+  const inProgress = socket._httpMessage;
+  const receiving = socket.parser?.incoming;
   // The client went away (reset, or closed in the middle of a request): nobody to answer.
-  if (code === 'ECONNRESET' || code === 'HPE_INVALID_EOF_STATE' || !socket.writable || inProgress) {
-    log.debug(`Client ${socket.remoteAddress ?? 'on unix socket'} closed the connection mid-request (${code})`);
+  if (code === 'ECONNRESET' || code === 'HPE_INVALID_EOF_STATE' || !socket.writable) {
+    log.debug(`Client ${who} closed the connection mid-request (${code})`);
     socket.destroy();
     return;
   }
-  const [status, text] = STATUS[code] ?? [400, 'Bad Request'];
+  if (code === 'HPE_CLOSED_CONNECTION') {
+    // More requests after one with Connection: close: that one is answered, then the connection
+    // closes (node:http does both); what followed is ignored.
+    log.debug(`Client ${who} sent data after Connection: close; ignored`);
+    if (!inProgress) socket.destroy();
+    return;
+  }
+  const [status, text] = STATUS[code] ?? (code === 'HPE_INVALID_METHOD' && UNKNOWN_METHOD_LINE.test(err.rawPacket?.toString('latin1', 0, 8192) ?? '') ? NOT_IMPLEMENTED : [400, 'Bad Request']);
   log.warning(`Invalid request from ip=${socket.remoteAddress ?? 'unix socket'}: ${err.message} (${code})`);
   const body = `${text}\n`;
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+  const answer = `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  if (inProgress && receiving && !receiving.complete) {
+    // The error is inside the request being received. Answer it in place of its response unless
+    // that has started, or belongs to an earlier pipelined request (an answer now would be read as
+    // that one's): then all the client can be told is a closed connection.
+    if (inProgress.headersSent || (inProgress as ServerResponse & { req?: IncomingMessage }).req !== receiving) return void socket.destroy();
+    socket.end(answer);
+    return;
+  }
+  // Every request parsed so far is complete: answer them first, then refuse what followed.
+  whenResponsesDone(socket, () => {
+    if (socket.writable && !socket.destroyed) socket.end(answer);
+    else socket.destroy();
+  });
 }

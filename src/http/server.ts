@@ -12,7 +12,9 @@ import type { ErrorLog } from '../logging/error-log.js';
 import { forwardedHeaderNames, markHttps, schemeIsHttps, secureHeaders, stripForwarded, trustCheck } from './forwarded.js';
 import { limitsFrom, limitViolation, maxHeaderSize } from './limits.js';
 import { answerClientError } from './client-error.js';
+import { refuse, refusedEarlier, requestRefusal } from './request-guard.js';
 import { Deadlines } from './deadlines.js';
+import { runHook } from '../config/run-hook.js';
 import { requestIdFor, requestIdOf, withRequestId } from '../logging/request-id.js';
 
 export interface FrontOptions {
@@ -98,15 +100,10 @@ export class HttpFront {
       else if (schemeIsHttps(req, secure)) markHttps(req);
       if (access) res[WRITTEN_AT_START] = socket.bytesWritten;
 
+      if (refusedEarlier(req, res)) return;
       const violation = limitViolation(req, limits);
-      if (violation) {
-        log.warning(`Invalid request from ip=${socket.remoteAddress ?? 'unix socket'}: ${violation}`);
-        const body = `Bad Request: ${violation}\n`;
-        res.shouldKeepAlive = false;
-        res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-        res.end(body);
-        return;
-      }
+      const refusal = violation ? { status: 400 as const, reason: violation } : requestRefusal(req);
+      if (refusal) return refuse(req, res, refusal, log);
       if (closeEach || this.stopping) res.shouldKeepAlive = false;
       serve(req, res, socket, started, startedMs, jsonLogs ? requestIdFor(req, res) : undefined);
     });
@@ -160,14 +157,5 @@ export class HttpFront {
     this.opts.log.debug(`Draining: ${this.inflightCount} request(s) in flight${closeIdleNow ? '; closing idle keep-alive connections' : ''}`);
     for (const res of this.deadlines.inflight.keys()) if (!res.headersSent) res.shouldKeepAlive = false;
     if (closeIdleNow) this.server.closeIdleConnections();
-  }
-}
-
-export function runHook(log: ErrorLog, name: string, call: () => unknown): void {
-  try {
-    const r = call() as Promise<unknown> | undefined;
-    if (r && typeof r.then === 'function') r.then(undefined, (err) => log.exception(`Exception in ${name} hook`, err));
-  } catch (err) {
-    log.exception(`Exception in ${name} hook`, err);
   }
 }

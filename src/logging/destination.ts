@@ -1,6 +1,7 @@
 /**
- * A log destination: "-" (stdout for the access log, stderr for the error log) or a file opened
- * for append. sonic-boom (pino's destination) does the writes and reopen() for logrotate.
+ * The access log's destination: "-" (stdout) or a file opened for append. sonic-boom (pino's
+ * destination) does the buffered writes and reopen() for logrotate. (The error log writes each
+ * line synchronously: sync-destination.ts.)
  *
  * The access log (not sync) batches its lines before handing them to sonic-boom: every 16 KB, or
  * 100 ms after the first line waiting. Line by line, sonic-boom measured the byte length of its

@@ -2,7 +2,8 @@
  * The error log, in Gunicorn's format: `[2026-11-23 12:00:00 +0000] [pid] [INFO] message`,
  * or one JSON object per line with log_format=json.
  */
-import { openDestination, type Destination } from './destination.js';
+import type { Destination } from './destination.js';
+import { openSyncDestination } from './sync-destination.js';
 import { currentRequestId } from './request-id.js';
 
 export const LEVELS = { debug: 10, info: 20, warning: 30, error: 40, critical: 50 } as const;
@@ -30,7 +31,7 @@ export class ErrorLog {
   private json: boolean;
 
   constructor(opts: ErrorLogOptions) {
-    this.dest = openDestination(opts.target, 2, true);
+    this.dest = openSyncDestination(opts.target);
     this.threshold = LEVELS[opts.level];
     this.json = opts.format === 'json';
   }
