@@ -34,29 +34,32 @@ export function fetchListener(fetch: FetchHandler, overrideGlobals: boolean, onE
   const gone = (outgoing: ServerResponse | undefined) => !!outgoing && (outgoing.headersSent || outgoing.destroyed);
   const noResponse = () => new TypeError('The fetch handler returned no Response');
 
+  /** What to answer when the handler failed (closures are made only on this path and the async one). */
+  const failure = (request: Request, outgoing: ServerResponse | undefined) => (err: unknown) => {
+    const report = () => withRequestId(requestIdOf(outgoing), () => onError(err, request));
+    if (!gone(outgoing)) {
+      report();
+      return internalError();
+    }
+    // A handler giving up because its signal fired (timeout, client gone) is not an app error.
+    const signal = request.signal;
+    const aborted = signal.aborted && (err === signal.reason || clientGone(err));
+    if (!aborted) report();
+    return alreadySent();
+  };
+
   const guarded = (request: Request, env: { outgoing?: ServerResponse } | undefined) => {
-    const outgoing = env?.outgoing;
-    const report = (err: unknown) => withRequestId(requestIdOf(outgoing), () => onError(err, request));
-    const fail = (err: unknown) => {
-      if (!gone(outgoing)) {
-        report(err);
-        return internalError();
-      }
-      // A handler giving up because its signal fired (timeout, client gone) is not an app error.
-      const signal = request.signal;
-      const aborted = signal.aborted && (err === signal.reason || clientGone(err));
-      if (!aborted) report(err);
-      return alreadySent();
-    };
     try {
       const result = fetch(request, env);
       if (result instanceof Promise) {
+        const outgoing = env?.outgoing;
+        const fail = failure(request, outgoing);
         return result.then((r: unknown) => (r === undefined || r === null ? fail(noResponse()) : gone(outgoing) ? alreadySent() : r), fail);
       }
-      if (result === undefined || result === null) return fail(noResponse());
+      if (result === undefined || result === null) return failure(request, env?.outgoing)(noResponse());
       return result;
     } catch (err) {
-      return fail(err);
+      return failure(request, env?.outgoing)(err);
     }
   };
   // hostname: the URL's host for requests with no Host header (HTTP/1.0), which would otherwise be refused.

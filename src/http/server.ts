@@ -29,8 +29,11 @@ export interface FrontOptions {
 
 const TRUSTED = Symbol('tunicorn.trusted');
 const WRITTEN_AT_START = Symbol('tunicorn.bytesWrittenAtStart');
+const SOCKET = Symbol('tunicorn.socket');
+const STARTED = Symbol('tunicorn.started');
+const STARTED_MS = Symbol('tunicorn.startedMs');
 type TrackedSocket = Socket & { [TRUSTED]?: boolean };
-type TrackedResponse = ServerResponse & { [WRITTEN_AT_START]?: number };
+type TrackedResponse = ServerResponse & { [WRITTEN_AT_START]?: number; [SOCKET]?: Socket; [STARTED]?: bigint; [STARTED_MS]?: number };
 
 export class HttpFront {
   readonly server: http.Server;
@@ -108,18 +111,30 @@ export class HttpFront {
       serve(req, res, socket, started, startedMs, jsonLogs ? requestIdFor(req, res) : undefined);
     });
 
+    /** One shared 'close' listener (`this` is the response): no closure allocated per request. */
+    function onResponseClose(this: TrackedResponse) {
+      const res = this;
+      const req = res.req;
+      deadlines.delete(res);
+      const requestId = requestIdOf(res);
+      if (access) {
+        const socket = res[SOCKET]!;
+        const headerBytes = (res as unknown as { _header?: string })._header?.length ?? 0;
+        const bytes = Math.max(0, socket.bytesWritten - (res[WRITTEN_AT_START] ?? 0) - headerBytes);
+        access.write({ req, res, remote: socket.remoteAddress ?? '-', durationNs: process.hrtime.bigint() - res[STARTED]!, bytes, startedMs: res[STARTED_MS]! }, requestId);
+      }
+      if (postRequest) withRequestId(requestId, () => runHook(log, 'post_request', () => postRequest(worker, req, res)));
+      onRequestDone();
+    }
+
     const serve = (req: IncomingMessage, res: TrackedResponse, socket: Socket, started: bigint, startedMs: number, requestId: string | undefined) => {
       deadlines.add(res);
-      res.once('close', () => {
-        deadlines.delete(res);
-        if (access) {
-          const headerBytes = (res as unknown as { _header?: string })._header?.length ?? 0;
-          const bytes = Math.max(0, socket.bytesWritten - (res[WRITTEN_AT_START] ?? 0) - headerBytes);
-          access.write({ req, res, remote: socket.remoteAddress ?? '-', durationNs: process.hrtime.bigint() - started, bytes, startedMs }, requestId);
-        }
-        if (postRequest) withRequestId(requestId, () => runHook(log, 'post_request', () => postRequest(worker, req, res)));
-        onRequestDone();
-      });
+      if (access) {
+        res[SOCKET] = socket;
+        res[STARTED] = started;
+        res[STARTED_MS] = startedMs;
+      }
+      res.on('close', onResponseClose);
       if (preRequest) withRequestId(requestId, () => runHook(log, 'pre_request', () => preRequest(worker, req)));
       try {
         const result = listener(req, res) as Promise<unknown> | undefined;
