@@ -91,6 +91,8 @@ export const CONTENDERS = [
 export const SPECIALS = {
   recycle: tunicorn('t-node-mr1000', 'tunicorn, Node listener, max_requests 1000', 'node.mjs',
     { maxRequests: 1000, special: true }),
+  recycle30k: tunicorn('t-node-mr30000', "tunicorn, Node listener, max_requests 30000 (the seed's)", 'node.mjs',
+    { maxRequests: 30000, special: true }),
   accesslog: tunicorn('t-node-alog', 'tunicorn, Node listener, access log on', 'node.mjs',
     { extraArgs: ({ port, ctx }) => ['--access-logfile', join(ctx.work, `access-${port}.log`)], special: true }),
 };

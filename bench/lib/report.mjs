@@ -1,4 +1,5 @@
 // RESULTS.md and results.json from the tables of one run.
+import { existsSync, readFileSync } from 'node:fs';
 import { byId } from './scenarios.mjs';
 import { CONTENDERS } from './contenders.mjs';
 
@@ -95,6 +96,9 @@ export function resultsMarkdown({ meta, plan, tables, goals }) {
     '- The plain cluster sets NODE_CLUSTER_SCHED_POLICY=none (workers accept themselves); PM2 keeps Node\'s default, its primary accepting and handing connections round-robin.',
     '- RSS is VmRSS from /proc for the master (the process started) and its descendants (workers).',
     '- For reference, the issue measured on its machine: plain cluster ×2 ~41k req/s keep-alive, Gunicorn gevent seed config ~13.7k, nginx ~71k; Connection: close: cluster (workers accept) ~12k, Gunicorn ~5.1k.', '');
+  // The measured explanations of goals not met are written by hand, next to the harness.
+  const limits = new URL('../limits.md', import.meta.url);
+  if (existsSync(limits)) out.push(readFileSync(limits, 'utf8').trim(), '');
   const failures = tables.flatMap((t) => Object.entries(t.failed).map(([id, why]) => `- ${t.workers} workers, ${id}: ${why.split('\n')[0]}`));
   if (failures.length) out.push('Contenders that did not run or failed:', '', ...failures, '');
   return out.join('\n');
