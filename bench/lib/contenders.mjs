@@ -56,7 +56,7 @@ const gunicorn = {
   prepare: () => ensureGunicorn(),
   command: ({ port, workers, ctx }) => ({
     cmd: '/usr/bin/gunicorn',
-    args: ['-c', join(ctx.apps, 'gunicorn.conf.py'), '--bind', `127.0.0.1:${port}`, '--workers', String(workers),
+    args: ['-c', join(ctx.root, 'examples', 'gunicorn.conf.py'), '--bind', `127.0.0.1:${port}`, '--workers', String(workers),
       'wsgi_app:application'],
     cwd: ctx.apps, stopSignal: 'SIGINT', // SIGINT: quick shutdown (SIGTERM waits up to 30 s)
   }),

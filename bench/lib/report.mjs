@@ -91,7 +91,7 @@ export function resultsMarkdown({ meta, plan, tables, goals }) {
   out.push('## Notes', '',
     '¹ n/a: the contender cannot express the scenario (nginx-light has no way to delay a response).',
     '² nginx answers the POST without handing the body to an app (it discards it): a transport ceiling, not an app reading 1 MB.', '',
-    '- Gunicorn runs bench/apps/gunicorn.conf.py, the seed\'s file as it is (gevent, worker_connections 1000, max_requests 30000, timeout 15); only bind and workers are set on the command line.',
+    '- Gunicorn runs examples/gunicorn.conf.py, the seed\'s file as it is (gevent, worker_connections 1000, max_requests 30000, timeout 15); only bind and workers are set on the command line.',
     '- tunicorn rows run with `--max-requests 0` like the cluster and PM2 rows (no recycling); recycling is measured on its own above. Access log off (the default).',
     '- The plain cluster sets NODE_CLUSTER_SCHED_POLICY=none (workers accept themselves); PM2 keeps Node\'s default, its primary accepting and handing connections round-robin.',
     '- RSS is VmRSS from /proc for the master (the process started) and its descendants (workers).',
