@@ -20,7 +20,16 @@ const STATUS: Record<string, [number, string]> = {
 };
 const NOT_IMPLEMENTED: [number, string] = [501, 'Not Implemented'];
 /** A request line that is well formed but for its method: a token, one target, an HTTP version. */
-const UNKNOWN_METHOD_LINE = /^(?:\r?\n)*[!#$%&'*+\-.^_`|~0-9A-Za-z]+ [^ \r\n]+ HTTP\/\d\.\d\r?\n/;
+const UNKNOWN_METHOD_LINE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ [^ \r\n]+ HTTP\/\d\.\d\r?\n/;
+
+/** The line the parser stopped in is a request line with a method llhttp does not know (RFC 9110 §9.1: 501). */
+function unknownMethod(err: { rawPacket?: Buffer; bytesParsed?: number }): boolean {
+  const chunk = err.rawPacket;
+  if (!chunk) return false;
+  const at = Math.min(err.bytesParsed ?? 0, chunk.length);
+  const start = at > 0 ? chunk.lastIndexOf(10, at - 1) + 1 : 0;
+  return UNKNOWN_METHOD_LINE.test(chunk.toString('latin1', start, start + 8192));
+}
 
 const ANSWERED = Symbol('tunicorn.clientErrorAnswered');
 type HttpSocket = Socket & {
@@ -31,8 +40,10 @@ type HttpSocket = Socket & {
 
 /** Call `then` once no response is in progress on the socket (pipelined ones are sent in turn). */
 function whenResponsesDone(socket: HttpSocket, then: () => void): void {
+  // node:http detaches a response from its socket in its own 'finish' handler: while one is
+  // attached, its 'finish' (or 'close', when destroyed) is still to come.
   const res = socket._httpMessage;
-  if (!res || res.writableFinished || socket.destroyed) return then();
+  if (!res || socket.destroyed) return then();
   let called = false;
   const next = () => {
     if (called) return;
@@ -48,7 +59,18 @@ function whenResponsesDone(socket: HttpSocket, then: () => void): void {
   socket.once('close', next);
 }
 
-export function answerClientError(err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: HttpSocket, log: ErrorLog): void {
+/**
+ * Send the last bytes and close. node:http's sockets allow half-open connections, so end() alone
+ * would leave one open for as long as the client keeps its side open (still sending, say); it is
+ * destroyed once the answer is flushed plus a moment for the client to read it.
+ */
+function closeSoon(socket: Socket, answer?: string): void {
+  if (answer !== undefined) socket.end(answer);
+  else if (!socket.writableEnded) socket.end();
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
+export function answerClientError(err: NodeJS.ErrnoException & { rawPacket?: Buffer; bytesParsed?: number }, socket: HttpSocket, log: ErrorLog): void {
   const code = err.code ?? 'EUNKNOWN';
   // The parser stays in its error state: later bytes on the connection report the same error again.
   if (socket[ANSWERED]) return;
@@ -57,33 +79,44 @@ export function answerClientError(err: NodeJS.ErrnoException & { rawPacket?: Buf
   const inProgress = socket._httpMessage;
   const receiving = socket.parser?.incoming;
   // The client went away (reset, or closed in the middle of a request): nobody to answer.
-  if (code === 'ECONNRESET' || code === 'HPE_INVALID_EOF_STATE' || !socket.writable) {
+  if (code === 'ECONNRESET' || code === 'HPE_INVALID_EOF_STATE') {
     log.debug(`Client ${who} closed the connection mid-request (${code})`);
     socket.destroy();
+    return;
+  }
+  if (!socket.writable) {
+    // Already closing (a response that carried Connection: close is being flushed): let it finish.
+    log.debug(`Client ${who} sent more on a closing connection (${code}); ignored`);
+    if (socket.writableEnded) closeSoon(socket);
+    else socket.destroy();
     return;
   }
   if (code === 'HPE_CLOSED_CONNECTION') {
     // More requests after one with Connection: close: that one is answered, then the connection
     // closes (node:http does both); what followed is ignored.
     log.debug(`Client ${who} sent data after Connection: close; ignored`);
-    if (!inProgress) socket.destroy();
+    if (!inProgress) closeSoon(socket);
     return;
   }
-  const [status, text] = STATUS[code] ?? (code === 'HPE_INVALID_METHOD' && UNKNOWN_METHOD_LINE.test(err.rawPacket?.toString('latin1', 0, 8192) ?? '') ? NOT_IMPLEMENTED : [400, 'Bad Request']);
-  log.warning(`Invalid request from ip=${socket.remoteAddress ?? 'unix socket'}: ${err.message} (${code})`);
+  const [status, text] = STATUS[code] ?? (code === 'HPE_INVALID_METHOD' && unknownMethod(err) ? NOT_IMPLEMENTED : [400, 'Bad Request']);
+  const warn = () => log.warning(`Invalid request from ip=${socket.remoteAddress ?? 'unix socket'}: ${err.message} (${code})`);
   const body = `${text}\n`;
   const answer = `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
   if (inProgress && receiving && !receiving.complete) {
     // The error is inside the request being received. Answer it in place of its response unless
     // that has started, or belongs to an earlier pipelined request (an answer now would be read as
     // that one's): then all the client can be told is a closed connection.
+    warn();
     if (inProgress.headersSent || (inProgress as ServerResponse & { req?: IncomingMessage }).req !== receiving) return void socket.destroy();
-    socket.end(answer);
+    closeSoon(socket, answer);
     return;
   }
   // Every request parsed so far is complete: answer them first, then refuse what followed.
+  // Not writable by then: the last response carried Connection: close and node:http is closing the
+  // connection once it is flushed (destroying it now could cut that response short).
   whenResponsesDone(socket, () => {
-    if (socket.writable && !socket.destroyed) socket.end(answer);
-    else socket.destroy();
+    if (!socket.writable) return log.debug(`Client ${who} sent more after a response that closes the connection (${code}); ignored`);
+    warn();
+    closeSoon(socket, answer);
   });
 }

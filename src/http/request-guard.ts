@@ -16,6 +16,8 @@
  *   Transfer-Encoding in an HTTP/1.0 request            400                      9112 §6.1 (faulty framing)
  *   codings besides chunked ("gzip, chunked",           501                      9112 §6.1
  *     "identity, chunked", split over several lines)
+ *   a Transfer-Encoding field line with no coding      400                      9112 §6.3 (chunked must be
+ *     (read as absent by Node: "TE: " + body)                                      final when TE is present)
  *   Transfer_Encoding / Content_Length (an underscore   400                      9110 §5.1 (a proxy that maps
  *     where a framing field has a hyphen)                                          _ to - reads other framing)
  *   a fragment (#) in the request target                400                      9112 §3.2
@@ -39,10 +41,17 @@ type MarkedSocket = Socket & { [REFUSED]?: true };
 
 /** uri-host [":" port] (RFC 3986: IP-literal, IPv4address or reg-name); empty is allowed (RFC 9110 §7.2). */
 const HOST_VALUE = /^(?:\[(?:[0-9A-Fa-f:.]+|v[0-9A-Fa-f]+\.[-A-Za-z0-9._~!$&'()*+,;=:]+)\]|(?:[-A-Za-z0-9._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)(?::[0-9]*)?$/;
+/** The usual case, a subset of HOST_VALUE that is quicker to test: a name or IPv4 address and a port. */
+const COMMON_HOST = /^[-A-Za-z0-9._~!$&'()*+,;=]*(?::[0-9]*)?$/;
 const ABSOLUTE_FORM = /^([A-Za-z][-A-Za-z0-9+.]*):\/\/([^/?#]*)/;
 /** Methods llhttp accepts only in an RTSP request line (DESCRIBE / RTSP/1.0 is parsed like HTTP/1.0). */
 const RTSP_ONLY = new Set(['DESCRIBE', 'ANNOUNCE', 'SETUP', 'PLAY', 'PAUSE', 'TEARDOWN', 'GET_PARAMETER', 'SET_PARAMETER', 'REDIRECT', 'RECORD', 'FLUSH']);
 const OWS = /^[ \t]+|[ \t]+$/g;
+
+/** Client bytes in a reason (logged, and sent back in the body): escaped and cut short. */
+function quote(s: string): string {
+  return JSON.stringify(s.length > 64 ? `${s.slice(0, 64)}...` : s);
+}
 
 /** The authority without a default port, lowercased, for comparing the target's with Host. */
 function normalAuthority(authority: string, scheme: string): string {
@@ -69,8 +78,9 @@ export function requestRefusal(req: IncomingMessage): Refusal | null {
     if (n === 4) {
       if (name.toLowerCase() !== 'host') continue;
       if (host !== undefined) return { status: 400, reason: 'more than one Host header' };
-      host = raw[i + 1]!.replace(OWS, '');
-      if (!HOST_VALUE.test(host)) return { status: 400, reason: `invalid Host header ${JSON.stringify(host)}` };
+      // node:http has trimmed the value's surrounding whitespace.
+      host = raw[i + 1]!;
+      if (!COMMON_HOST.test(host) && !HOST_VALUE.test(host)) return { status: 400, reason: `invalid Host header ${quote(host)}` };
     } else if (n === 17 || n === 14) {
       const lower = name.toLowerCase();
       if (lower === 'transfer-encoding') (te ??= []).push(raw[i + 1]!);
@@ -85,9 +95,16 @@ export function requestRefusal(req: IncomingMessage): Refusal | null {
     if (minor === 0) return { status: 400, reason: 'Transfer-Encoding in an HTTP/1.0 request' };
     // llhttp has checked that chunked is the final coding; anything before it is a coding tunicorn
     // does not decode (the app would get the coded bytes as if they were the body).
-    const codings = te.flatMap((v) => v.split(',')).map((c) => c.replace(OWS, '').toLowerCase()).filter((c) => c !== '');
+    const codings: string[] = [];
+    for (const line of te) {
+      const listed = line.split(',').map((c) => c.replace(OWS, '').toLowerCase()).filter((c) => c !== '');
+      // Legal as an empty list, but a proxy that keeps one of several lines may see no framing at all.
+      if (listed.length === 0) return { status: 400, reason: 'an empty Transfer-Encoding field' };
+      codings.push(...listed);
+    }
+    if (codings[codings.length - 1] !== 'chunked') return { status: 400, reason: 'Transfer-Encoding without chunked as the final coding' };
     const other = codings.find((c) => c !== 'chunked');
-    if (other !== undefined) return { status: 501, reason: `transfer coding ${JSON.stringify(other)} is not implemented` };
+    if (other !== undefined) return { status: 501, reason: `transfer coding ${quote(other)} is not implemented` };
     if (codings.length > 1) return { status: 400, reason: 'chunked applied more than once' };
   }
 
@@ -103,7 +120,7 @@ export function requestRefusal(req: IncomingMessage): Refusal | null {
       if (!m) return { status: 400, reason: 'invalid request target' };
       const scheme = m[1]!.toLowerCase();
       const authority = m[2]!;
-      if (scheme !== 'http' && scheme !== 'https') return { status: 400, reason: `absolute-form target with scheme ${scheme}` };
+      if (scheme !== 'http' && scheme !== 'https') return { status: 400, reason: `absolute-form target with scheme ${quote(scheme)}` };
       if (authority.includes('@')) return { status: 400, reason: 'userinfo in the request target' };
       if (authority === '' || authority.startsWith(':') || !HOST_VALUE.test(authority)) return { status: 400, reason: 'invalid authority in the request target' };
       if (host !== undefined && normalAuthority(host, scheme) !== normalAuthority(authority, scheme)) {
@@ -124,7 +141,7 @@ export function requestRefusal(req: IncomingMessage): Refusal | null {
         let p = at + target.length;
         while (chunk[p] === 32) p++;
         const proto = chunk.toString('latin1', p, p + 5);
-        if (proto.startsWith('RTSP/') || proto.startsWith('ICE/')) return { status: 400, reason: `not an HTTP request line (${proto.replace('/', '')})` };
+        if (proto.startsWith('RTSP/') || proto.startsWith('ICE/')) return { status: 400, reason: `not an HTTP request line (${proto.split('/')[0]})` };
       }
     }
   }

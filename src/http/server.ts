@@ -32,7 +32,9 @@ const WRITTEN_AT_START = Symbol('tunicorn.bytesWrittenAtStart');
 const SOCKET = Symbol('tunicorn.socket');
 const STARTED = Symbol('tunicorn.started');
 const STARTED_MS = Symbol('tunicorn.startedMs');
+const QUEUED = Symbol('tunicorn.queuedResponses');
 type TrackedSocket = Socket & { [TRUSTED]?: boolean };
+type QueueSocket = Socket & { [QUEUED]?: Set<ServerResponse> };
 type TrackedResponse = ServerResponse & { [WRITTEN_AT_START]?: number; [SOCKET]?: Socket; [STARTED]?: bigint; [STARTED_MS]?: number };
 
 export class HttpFront {
@@ -111,6 +113,28 @@ export class HttpFront {
       serve(req, res, socket, started, startedMs, jsonLogs ? requestIdFor(req, res) : undefined);
     });
 
+    /**
+     * A pipelined request queued behind a slower one has no socket yet, and node:http never closes
+     * it when the connection goes first: it would stay "in flight" until `timeout` and hold up a
+     * graceful stop. One listener per such connection closes its queued responses.
+     */
+    const queue = (socket: QueueSocket, res: ServerResponse) => {
+      let queued = socket[QUEUED];
+      if (!queued) {
+        const set = (queued = socket[QUEUED] = new Set());
+        socket.once('close', () => {
+          for (const r of set) {
+            if (r.writableFinished) continue;
+            r.destroyed = true;
+            r.emit('close');
+          }
+          set.clear();
+        });
+      }
+      queued.add(res);
+      res.once('close', () => queued.delete(res));
+    };
+
     /** One shared 'close' listener (`this` is the response): no closure allocated per request. */
     function onResponseClose(this: TrackedResponse) {
       const res = this;
@@ -135,6 +159,7 @@ export class HttpFront {
         res[STARTED_MS] = startedMs;
       }
       res.on('close', onResponseClose);
+      if (!res.socket) queue(socket as QueueSocket, res);
       if (preRequest) withRequestId(requestId, () => runHook(log, 'pre_request', () => preRequest(worker, req)));
       try {
         const result = listener(req, res) as Promise<unknown> | undefined;
