@@ -1,35 +1,93 @@
 /**
  * worker_connections: at the cap a worker stops accepting, so new connections wait in the kernel's
  * queue for this or another worker (never reset). So that the cap cannot be used against the
- * server (slowloris: connections that dribble headers, or idle keep-alive connections hoarding
- * slots), reaching it also sheds the oldest connections that have no request in progress and are
- * older than `minAgeMs`; a connection whose request is being served is never shed.
+ * server by clients that hold a slot while barely moving (slowloris, R-U-Dead-Yet, slow read),
+ * reaching it also sheds connections that are waiting on their client, and only those:
+ *
+ * - headers: no request in progress, nothing ever answered, open at least `minAgeMs` (a client
+ *   still sending its request line and headers after that long while the worker is full);
+ * - body: a request whose body is still arriving at under `minRate` bytes a second over the last
+ *   `minAgeMs`, while the app is not behind on reading it;
+ * - read: a response the kernel will not take because the client does not read it, moving under
+ *   `minRate` bytes a second over the last 2 x `minAgeMs` (the kernel takes a response in bursts,
+ *   each time the client's reads free part of a buffer that can hold megabytes, so a client that
+ *   does read is judged on longer), or over `minAgeMs` while the worker has shed in the last
+ *   2 x `minAgeMs` (a flood: slots matter more than a download that pauses for a second);
+ * - idle: no request in progress, answered before, silent for `minAgeMs` (idle keep-alive).
+ *
+ * A request the app is working on (body received, response not blocked on the client) is never
+ * shed, however long it takes; `timeout` deals with those. Neither is a connection the app took
+ * over (an upgrade). From half the cap on, every connection's progress is sampled every `checkMs`;
+ * at the cap the kinds are shed in that order, oldest first, at most `shedFraction` of the cap per check.
  */
 import type { Socket } from 'node:net';
 
-const CONNECTED_AT = Symbol('tunicorn.connectedAt');
-type Tracked = Socket & { [CONNECTED_AT]: number; _httpMessage?: unknown };
+const STATE = Symbol('tunicorn.capState');
+
+interface State {
+  connectedAt: number;
+  /** Bytes moved (read + taken by the kernel) at the last check, and when that count last changed. */
+  bytes: number;
+  movedAt: number;
+  /** [time, bytes moved] every half `minAgeMs` or so, oldest first, for rates over a span. */
+  marks: Array<[number, number]>;
+  /** When the last sample was taken, to tell marks left over from a calm spell. */
+  checkedAt: number;
+  /** The response in progress at the last check: a new request starts new marks. */
+  res: unknown;
+}
+
+interface HttpParts {
+  parser?: unknown;
+  /** Bytes handed to libuv, and libuv's live count of those the kernel has not taken yet. */
+  _bytesDispatched?: number;
+  _handle?: { writeQueueSize?: number } | null;
+  _httpMessage?: {
+    headersSent?: boolean;
+    req?: { complete?: boolean; readableLength?: number; readableHighWaterMark?: number };
+  } | null;
+}
+type Tracked = Socket & HttpParts & { [STATE]: State };
+
+export type ShedKind = 'headers' | 'body' | 'read' | 'idle';
+export type ShedCounts = Record<ShedKind, number>;
+const ORDER: ShedKind[] = ['headers', 'body', 'read', 'idle'];
 
 export interface CapOptions {
   cap: number;
   pause: () => void;
   resume: () => void;
-  /** Only connections open at least this long may be shed (a fresh client is still sending). */
+  /** A connection is judged on at least this much of its life (a fresh client is still sending). */
   minAgeMs?: number;
-  /** At most this share of the cap is shed at once. */
+  /** Bytes a second below which a transfer in progress counts as held up by its client. */
+  minRate?: number;
+  /** At most this share of the cap is shed in one check. */
   shedFraction?: number;
-  onShed?: (count: number) => void;
+  /** How often connections are sampled (from half the cap on) and, at the cap, shed. */
+  checkMs?: number;
+  onShed?: (count: number, kinds: ShedCounts) => void;
 }
 
 export class ConnectionCap {
   private open = new Set<Tracked>();
   private readonly minAgeMs: number;
+  private readonly minRate: number;
   private readonly shedMax: number;
+  private readonly checkMs: number;
+  private readonly readSpanMs: number;
+  private readonly watchFrom: number;
+  private timer: NodeJS.Timeout | null = null;
+  private lastShedAt = 0;
   shedTotal = 0;
+  readonly shedByKind: ShedCounts = { headers: 0, body: 0, read: 0, idle: 0 };
 
   constructor(private opts: CapOptions) {
     this.minAgeMs = opts.minAgeMs ?? 1000;
-    this.shedMax = Math.max(1, Math.floor(opts.cap * (opts.shedFraction ?? 0.1)));
+    this.minRate = opts.minRate ?? 1024;
+    this.shedMax = Math.max(1, Math.floor(opts.cap * (opts.shedFraction ?? 0.5)));
+    this.checkMs = opts.checkMs ?? 250;
+    this.readSpanMs = 2 * this.minAgeMs;
+    this.watchFrom = Math.max(1, Math.ceil(opts.cap / 2));
   }
 
   get size(): number {
@@ -38,46 +96,111 @@ export class ConnectionCap {
 
   add(socket: Socket): void {
     const s = socket as Tracked;
-    s[CONNECTED_AT] = Date.now();
+    const now = Date.now();
+    s[STATE] = { connectedAt: now, bytes: 0, movedAt: now, marks: [[now, 0]], checkedAt: now, res: null };
     this.open.add(s);
     s.once('close', () => {
       this.open.delete(s);
-      if (this.open.size < this.opts.cap) {
-        this.stopSheddingTimer();
-        this.opts.resume();
-      }
+      if (this.open.size < this.watchFrom) this.stopWatching();
+      if (this.open.size < this.opts.cap) this.opts.resume();
     });
+    if (this.opts.cap <= 1) {
+      if (this.open.size >= this.opts.cap) this.opts.pause();
+      return;
+    }
+    // From half the cap on, progress is sampled, so that when the cap is reached the connections
+    // waiting on their clients are known at once rather than after another minAgeMs.
+    if (this.open.size >= this.watchFrom && !this.timer) {
+      this.timer = setInterval(() => this.check(), this.checkMs);
+      this.timer.unref();
+    }
     if (this.open.size >= this.opts.cap) {
       this.opts.pause();
-      if (this.opts.cap > 1) {
-        this.shed();
-        // While full, keep looking: a connection that finishes its request becomes sheddable.
-        this.timer ??= setInterval(() => this.shed(), 250);
-        this.timer.unref();
-      }
+      this.check();
     }
   }
 
-  private timer: NodeJS.Timeout | null = null;
-
-  private stopSheddingTimer(): void {
+  private stopWatching(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }
 
-  /** Close the oldest connections with no request in progress; a Set iterates oldest first. */
-  private shed(): void {
-    const cutoff = Date.now() - this.minAgeMs;
-    let shed = 0;
+  /** Sample every connection's progress; at the cap, close those waiting on their clients, by kind in ORDER, oldest first. */
+  private check(): void {
+    const now = Date.now();
+    const full = this.open.size >= this.opts.cap;
+    const readSpan = now - this.lastShedAt < 2 * this.minAgeMs ? this.minAgeMs : this.readSpanMs;
+    const byKind: Record<ShedKind, Tracked[]> = { headers: [], body: [], read: [], idle: [] };
     for (const s of this.open) {
-      if (s[CONNECTED_AT] > cutoff) break;
-      if (s._httpMessage) continue;
-      s.destroy();
-      if (++shed >= this.shedMax) break;
+      const kind = this.classify(s, now, readSpan);
+      if (kind && full) byKind[kind].push(s);
+    }
+    if (!full) return;
+    const counts: ShedCounts = { headers: 0, body: 0, read: 0, idle: 0 };
+    let shed = 0;
+    for (const kind of ORDER) {
+      for (const s of byKind[kind]) {
+        if (shed >= this.shedMax) break;
+        s.destroy();
+        counts[kind]++;
+        shed++;
+      }
     }
     if (shed > 0) {
+      this.lastShedAt = now;
       this.shedTotal += shed;
-      this.opts.onShed?.(shed);
+      for (const kind of ORDER) this.shedByKind[kind] += counts[kind];
+      this.opts.onShed?.(shed, counts);
     }
   }
+
+  /** Update a connection's progress figures; returns what it is waiting on, or null if it is kept. */
+  private classify(s: Tracked, now: number, readSpan: number): ShedKind | null {
+    const st = s[STATE];
+    const bytes = (s.bytesRead ?? 0) + kernelTook(s);
+    const res = s._httpMessage ?? null;
+    if (bytes !== st.bytes) st.movedAt = now;
+    // Marks left from a calm spell (under half the cap, nothing sampled) say nothing about now, and
+    // a new request starts afresh; the first request is judged from the connection's start.
+    const first = st.res === null && st.marks[0]![0] === st.connectedAt;
+    if (now - st.checkedAt > this.checkMs + this.minAgeMs || (res !== st.res && !first)) st.marks = [[now, bytes]];
+    else if (now - st.marks[st.marks.length - 1]![0] >= this.minAgeMs / 2) {
+      st.marks.push([now, bytes]);
+      // Keep one mark older than the longest span judged.
+      while (st.marks.length > 2 && now - st.marks[1]![0] >= this.readSpanMs) st.marks.shift();
+    }
+    st.bytes = bytes;
+    st.checkedAt = now;
+    st.res = res;
+
+    if (now - st.connectedAt < this.minAgeMs) return null;
+    if (!res) {
+      // Upgraded or otherwise taken over: node:http has let go of it and the app owns it.
+      if ('parser' in s && !s.parser) return null;
+      if (!s.bytesWritten) return 'headers';
+      return now - st.movedAt >= this.minAgeMs ? 'idle' : null;
+    }
+    const req = res.req;
+    if (!res.headersSent && req && !req.complete && (req.readableLength ?? 0) < (req.readableHighWaterMark ?? 16384)) {
+      return this.rateOver(st, bytes, now, this.minAgeMs) < this.minRate ? 'body' : null;
+    }
+    // Written but not all taken by the kernel: the client is not reading as fast as it is sent.
+    if (s.writableLength > 0 && this.rateOver(st, bytes, now, readSpan) < this.minRate) return 'read';
+    return null;
+  }
+
+  /** Bytes a second since the newest mark at least `span` old (Infinity while there is none). */
+  private rateOver(st: State, bytes: number, now: number, span: number): number {
+    for (let i = st.marks.length - 1; i >= 0; i--) {
+      const [at, then] = st.marks[i]!;
+      if (now - at >= span) return ((bytes - then) * 1000) / (now - at);
+    }
+    return Infinity;
+  }
+}
+
+/** Bytes the kernel has taken for sending (bytesWritten counts them once handed to libuv). */
+function kernelTook(s: Tracked): number {
+  if (s._bytesDispatched === undefined) return s.bytesWritten ?? 0;
+  return s._bytesDispatched - (s._handle?.writeQueueSize ?? 0);
 }

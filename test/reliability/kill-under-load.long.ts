@@ -1,4 +1,4 @@
-/** Issue 4, point 1: kill -9 a worker while load runs. */
+/** Issue 4, point 1: kill -9 a worker while load runs. In `npm run test:reliability` (one test at a time): its 1 s bound needs the CPU to itself. */
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
