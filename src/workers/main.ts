@@ -157,7 +157,8 @@ async function main(): Promise<void> {
         // At most one line a second: under a slow-client flood this fires constantly.
         if (Date.now() - lastShedLog < 1000) return;
         lastShedLog = Date.now();
-        log.warning(`worker_connections (${config.worker_connections}) reached: closed ${n} connection(s) with no request in progress (${cap!.shedTotal} so far)`);
+        const k = cap!.shedByKind;
+        log.warning(`worker_connections (${config.worker_connections}) reached: closed ${n} connection(s) waiting on slow or idle clients (${cap!.shedTotal} so far: ${k.headers} slow headers, ${k.body} slow bodies, ${k.read} slow reads, ${k.idle} idle keep-alive)`);
       },
     });
     acceptors = new Acceptors({
