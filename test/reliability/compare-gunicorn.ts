@@ -164,7 +164,7 @@ for (const target of targets) {
 /** tunicorn logs at most one shed line a second per worker, each with the worker's total so far. */
 function sheddingTotal(out: string): number {
   const perPid = new Map<string, number>();
-  for (const m of out.matchAll(/\[(\d+)\] \[WARNING\] worker_connections \(\d+\) reached: .*?\((\d+) so far\)/g)) perPid.set(m[1]!, Math.max(perPid.get(m[1]!) ?? 0, Number(m[2])));
+  for (const m of out.matchAll(/\[(\d+)\] \[WARNING\] worker_connections \(\d+\) reached: .*?\((\d+) so far[:)]/g)) perPid.set(m[1]!, Math.max(perPid.get(m[1]!) ?? 0, Number(m[2])));
   return [...perPid.values()].reduce((a, b) => a + b, 0);
 }
 

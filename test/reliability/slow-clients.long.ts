@@ -37,7 +37,7 @@ for (const mode of ['headers', 'body', 'read'] as Mode[]) {
     const r = await round({ mode, base: url, connections, seconds });
     const after = childPids(server.pid).sort();
     const perPid = new Map<string, number>();
-    for (const m of server.output.matchAll(/\[(\d+)\] \[WARNING\] worker_connections \(\d+\) reached: .*?\((\d+) so far\)/g)) perPid.set(m[1]!, Math.max(perPid.get(m[1]!) ?? 0, Number(m[2])));
+    for (const m of server.output.matchAll(/\[(\d+)\] \[WARNING\] worker_connections \(\d+\) reached: .*?\((\d+) so far[:)]/g)) perPid.set(m[1]!, Math.max(perPid.get(m[1]!) ?? 0, Number(m[2])));
     const shed = [...perPid.values()].reduce((a, b) => a + b, 0);
     const timedOut = server.count(/Request timed out/);
     console.log(describe(r));

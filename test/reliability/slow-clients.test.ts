@@ -133,7 +133,7 @@ test('slowhttptest, scaled down: slow headers, slow body and slow read at once, 
   const fresh = await probe.stop();
   const n = await normal;
   const results = await Promise.all(attacks.map((a) => a.done));
-  const shed = Math.max(0, ...[...server.output.matchAll(/reached: closed .*?\((\d+) so far\)/g)].map((m) => Number(m[1])));
+  const shed = Math.max(0, ...[...server.output.matchAll(/reached: closed .*?\((\d+) so far[:)]/g)].map((m) => Number(m[1])));
   console.log(
     `300 slow connections (100 each: headers, body, read) against worker_connections 100: keep-alive clients ${n.requests} requests, ` +
       `${n.errors + n.timeouts + n.non2xx} failed, p50 ${n.p50} ms, p99 ${n.p99} ms, max ${n.max} ms; new connections ${fresh.requests - fresh.failures}/${fresh.requests} served, ` +
