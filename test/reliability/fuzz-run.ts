@@ -65,7 +65,7 @@ export async function fuzzRun(o: FuzzRunOptions): Promise<void> {
   const app = o.app ?? 'recorder.mjs';
   const expected = new Set([...EXPECTED_STATUSES, ...(o.alsoExpected ?? [])]);
   // --max-requests 0: the check is that the same two workers survive, so none may be recycled.
-  const { t, port, url } = await startServer([app, '--max-requests', '0'], { workers: 2, env: { RECORDER_QUIET: '1' } });
+  const { t, port, url } = await startServer([app, '--max-requests', '0'], { workers: 2, env: { RECORDER_QUIET: '1', NODE_OPTIONS: '--max-old-space-size=96' } });
   const workers = childPids(t.pid).sort();
   assert.equal(workers.length, 2);
 

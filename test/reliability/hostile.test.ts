@@ -23,6 +23,8 @@ import { exchange, parseResponses, pool, type Step } from './wire.js';
 
 interface Expect {
   statuses: number[];
+  /** Other status lists that are as right (a refusal node:http may give either way). */
+  orStatuses?: number[][];
   /** Requests the app must have seen on this connection. */
   seen: number;
   /** true: the server closes; false: it keeps the connection open; undefined: either. */
@@ -148,7 +150,9 @@ add('bare LF ending the header block', `GET / HTTP/1.1\r\n${H}\n`, R(400));
 add('CR CR LF ending the header block', `GET / HTTP/1.1\r\n${H}\r\r\n`, R(400));
 add('LF-only header lines after a CRLF request line', 'GET / HTTP/1.1\r\nHost: x\nX-A: 1\n\n', R(400));
 add('header field over limit_request_field_size (8190)', get('/', `${H}X-Big: ${'b'.repeat(8200)}\r\n`), R(400));
-add('more than limit_request_fields (100) fields', get('/', H + Array.from({ length: 110 }, (_, i) => `X-F${i}: v\r\n`).join('')), R(400));
+// tunicorn answers 400 when it counts the fields; when the block arrives in several TCP segments
+// node's parser has answered 431 (Request Header Fields Too Large) first (seen once, on CI). Both refuse.
+add('more than limit_request_fields (100) fields', get('/', H + Array.from({ length: 110 }, (_, i) => `X-F${i}: v\r\n`).join('')), { ...R(400), orStatuses: [[431]] });
 add('header block of 1 MiB (past the parser\'s header size)', get('/', `${H}X-Huge: ${'h'.repeat(1 << 20)}\r\n`), R(431));
 add('many small fields adding up past the parser\'s header size', get('/', H + Array.from({ length: 1200 }, (_, i) => `X-${i}: ${'v'.repeat(900)}\r\n`).join('')), R(431));
 
@@ -373,7 +377,8 @@ test(`hostile requests: ${cases.length} malformed or hostile raw requests, each 
     outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
     const problems: string[] = [];
     if (r.error) problems.push(`connection error ${r.error}`);
-    if (statuses.join() !== c.expect.statuses.join()) problems.push(`statuses [${statuses}] (expected [${c.expect.statuses}])`);
+    const allowed = [c.expect.statuses, ...(c.expect.orStatuses ?? [])].map((x) => x.join());
+    if (!allowed.includes(statuses.join())) problems.push(`statuses [${statuses}] (expected [${c.expect.statuses}])`);
     if (seen.length !== c.expect.seen) problems.push(`the app saw ${seen.length} request(s) (expected ${c.expect.seen}): ${seen.join(' | ')}`);
     if (c.expect.close !== undefined && r.closed !== c.expect.close) problems.push(c.expect.close ? 'the server did not close the connection' : 'the server closed the connection');
     if (rest !== '') problems.push(`bytes that are not a response: ${JSON.stringify(rest.slice(0, 200))}`);
