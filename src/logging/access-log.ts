@@ -10,7 +10,7 @@ export class AccessLog {
   readonly json: boolean;
 
   constructor(target: string, format: string, logFormat: 'text' | 'json') {
-    this.dest = openDestination(target, 1, false);
+    this.dest = openDestination(target);
     this.json = logFormat === 'json';
     this.line = compileAccessFormat(format);
   }

@@ -3,7 +3,7 @@
  * destination) does the buffered writes and reopen() for logrotate. (The error log writes each
  * line synchronously: sync-destination.ts.)
  *
- * The access log (not sync) batches its lines before handing them to sonic-boom: every 16 KB, or
+ * The access log batches its lines before handing them to sonic-boom: every 16 KB, or
  * 100 ms after the first line waiting. Line by line, sonic-boom measured the byte length of its
  * whole pending buffer on every write() (several microseconds a line under load), and one write to
  * the file per turn of the event loop took about a fifth of a busy worker's CPU. Lines reach the
@@ -22,9 +22,9 @@ export interface Destination {
 const BATCH = 16 * 1024;
 const LINGER_MS = 100;
 
-export function openDestination(target: string, stdFd: 1 | 2, sync: boolean): Destination {
+export function openDestination(target: string): Destination {
   const isStd = target === '-';
-  const boom = new SonicBoom({ dest: isStd ? stdFd : target, sync, append: true, ...(sync ? {} : { periodicFlush: 250 }) });
+  const boom = new SonicBoom({ dest: isStd ? 1 : target, append: true, periodicFlush: 250 });
   boom.on('error', (err: Error) => {
     process.stderr.write(`tunicorn: cannot write log ${target}: ${err.message}\n`);
   });
@@ -41,13 +41,11 @@ export function openDestination(target: string, stdFd: 1 | 2, sync: boolean): De
       pending = '';
     }
   };
-  const write = sync
-    ? (line: string) => void boom.write(line)
-    : (line: string) => {
-        pending += line;
-        if (pending.length >= BATCH) handOver();
-        else if (!timer) timer = setTimeout(handOver, LINGER_MS).unref();
-      };
+  const write = (line: string) => {
+    pending += line;
+    if (pending.length >= BATCH) handOver();
+    else if (!timer) timer = setTimeout(handOver, LINGER_MS).unref();
+  };
 
   return {
     write,
