@@ -30,9 +30,10 @@ export class WorkerProcess {
     this.child = fork(WORKER_MAIN, [], {
       cwd: config.chdir,
       env,
-      // The inspector stays off until the master needs a stuck worker's stack (SIGUSR1); its URL is
-      // then published over HTTP only, not printed.
-      execArgv: [`--inspect-port=127.0.0.1:${inspectPort}`, '--inspect-publish-uid=http'],
+      // Node flags given to the master (`node --cpu-prof tunicorn ...`) apply to workers too, as with
+      // cluster.fork(), except the inspector's: the inspector stays off until the master needs a
+      // stuck worker's stack (SIGUSR1), on a port of its own, its URL published over HTTP only.
+      execArgv: [...process.execArgv.filter((a) => !a.startsWith('--inspect')), `--inspect-port=127.0.0.1:${inspectPort}`, '--inspect-publish-uid=http'],
       stdio: ['ignore', output, output, 'ipc'],
       serialization: 'json',
     });

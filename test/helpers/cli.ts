@@ -33,6 +33,8 @@ export function freePort(): Promise<number> {
 export interface RunOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** Flags for node itself, before the CLI (`node --max-old-space-size=64 dist/cli.js ...`). */
+  nodeArgs?: string[];
 }
 
 export class Tunicorn {
@@ -42,7 +44,7 @@ export class Tunicorn {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(args: string[], opts: RunOptions = {}) {
-    this.proc = spawn(NODE, [CLI, ...args], { cwd: opts.cwd ?? FIXTURES, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = spawn(NODE, [...(opts.nodeArgs ?? []), CLI, ...args], { cwd: opts.cwd ?? FIXTURES, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(this.proc);
     const collect = (chunk: Buffer) => {
       this.out += chunk.toString();
