@@ -44,15 +44,33 @@ export function rssMb(pid) {
   } catch { return 0; }
 }
 
-/** RSS of a process tree: master (root), each worker (descendants), total, in MB. */
+/**
+ * Private memory of one process in MB (Private_Clean + Private_Dirty of /proc/PID/smaps_rollup):
+ * what the process costs on its own. RSS also counts pages shared with every other process, such
+ * as the 35 MB of the node binary mapped into each Node process.
+ */
+export function privateMb(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? 0);
+    return (kb('Private_Clean') + kb('Private_Dirty')) / 1024;
+  } catch { return 0; }
+}
+
+const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+
+/** RSS of a process tree: master (root), each worker (descendants), total, in MB; and private memory. */
 export function treeRss(rootPid) {
   const [root, ...rest] = tree(rootPid);
   if (!root) return null;
-  const workers = rest.map((p) => rssMb(p.pid)).filter((x) => x > 0);
+  const live = rest.filter((p) => rssMb(p.pid) > 0);
+  const workers = live.map((p) => rssMb(p.pid));
   const master = rssMb(root.pid);
   const total = workers.reduce((a, b) => a + b, master);
-  const workerMean = workers.length ? workers.reduce((a, b) => a + b, 0) / workers.length : 0;
-  return { master, workerMean, workers: workers.length, total };
+  return {
+    master, workerMean: mean(workers), workers: workers.length, total,
+    masterPrivate: privateMb(root.pid), workerPrivateMean: mean(live.map((p) => privateMb(p.pid))),
+  };
 }
 
 /**

@@ -27,12 +27,12 @@ function grid(table, title, show) {
 
 function memoryTable(table, rssRequests) {
   const lines = ['### Memory and start-up', '',
-    `| Contender | start-up to first 200 (ms) | idle master (MB) | idle per worker (MB) | total after ${n0(rssRequests)} requests (MB) | per worker after (MB) |`,
-    '|---|---:|---:|---:|---:|---:|'];
+    `| Contender | start-up to first 200 (ms) | idle master RSS (MB) | idle per worker RSS (MB) | idle master / worker private (MB) | total RSS after ${n0(rssRequests)} requests (MB) | per worker after (MB) |`,
+    '|---|---:|---:|---:|---:|---:|---:|'];
   for (const c of table.contenders) {
     const m = table.memory[c.id];
-    if (!m) { lines.push(`| ${c.label} | ${table.failed[c.id]?.startsWith('not run') ? 'not run' : 'failed'} | | | | |`); continue; }
-    lines.push(`| ${c.label} | ${n0(m.startupMs)} | ${mb(m.idle?.master)} | ${mb(m.idle?.workerMean)} (×${m.idle?.workers}) | ${mb(m.after?.total)} | ${mb(m.after?.workerMean)} |`);
+    if (!m) { lines.push(`| ${c.label} | ${table.failed[c.id]?.startsWith('not run') ? 'not run' : 'failed'} | | | | | |`); continue; }
+    lines.push(`| ${c.label} | ${n0(m.startupMs)} | ${mb(m.idle?.master)} | ${mb(m.idle?.workerMean)} (×${m.idle?.workers}) | ${mb(m.idle?.masterPrivate)} / ${mb(m.idle?.workerPrivateMean)} | ${mb(m.after?.total)} | ${mb(m.after?.workerMean)} |`);
   }
   return lines.join('\n') + '\n';
 }
@@ -94,7 +94,7 @@ export function resultsMarkdown({ meta, plan, tables, goals }) {
     '- Gunicorn runs examples/gunicorn.conf.py, the seed\'s file as it is (gevent, worker_connections 1000, max_requests 30000, timeout 15); only bind and workers are set on the command line.',
     '- tunicorn rows run with `--max-requests 0` like the cluster and PM2 rows (no recycling); recycling is measured on its own above. Access log off (the default).',
     '- The plain cluster sets NODE_CLUSTER_SCHED_POLICY=none (workers accept themselves); PM2 keeps Node\'s default, its primary accepting and handing connections round-robin.',
-    '- RSS is VmRSS from /proc for the master (the process started) and its descendants (workers).',
+    '- RSS is VmRSS from /proc for the master (the process started) and its descendants (workers). Private is Private_Clean + Private_Dirty from /proc/PID/smaps_rollup: memory no other process maps, what one more worker costs (RSS also counts the pages every Node process shares, such as the node binary\'s 35 MB).',
     '- For reference, the issue measured on its machine: plain cluster ×2 ~41k req/s keep-alive, Gunicorn gevent seed config ~13.7k, nginx ~71k; Connection: close: cluster (workers accept) ~12k, Gunicorn ~5.1k.', '');
   // The measured explanations of goals not met are written by hand, next to the harness.
   const limits = new URL('../limits.md', import.meta.url);
@@ -118,7 +118,8 @@ export function resultsJson({ meta, plan, tables, goals }) {
       const m = t.memory[c.id];
       if (m) {
         rows.push({ workers: t.workers, contender: c.id, scenario: 'idle', status: 'ok', rss: m.idle?.total ?? null,
-          rssMaster: m.idle?.master ?? null, rssPerWorker: m.idle?.workerMean ?? null, startupMs: m.startupMs });
+          rssMaster: m.idle?.master ?? null, rssPerWorker: m.idle?.workerMean ?? null,
+          privateMaster: m.idle?.masterPrivate ?? null, privatePerWorker: m.idle?.workerPrivateMean ?? null, startupMs: m.startupMs });
         rows.push({ workers: t.workers, contender: c.id, scenario: `after-${plan.rssRequests}-requests`, status: 'ok',
           rss: m.after?.total ?? null, rssMaster: m.after?.master ?? null, rssPerWorker: m.after?.workerMean ?? null, errors: m.afterErrors ?? null });
       }

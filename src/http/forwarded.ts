@@ -23,8 +23,13 @@ export function trustCheck(allow: string[]): TrustCheck {
     if (prefix === undefined) list.addAddress(ip!, type);
     else list.addSubnet(ip!, Number(prefix), type);
   }
+  // The listed addresses as node writes a peer's address, for a quick exact match (the usual list is
+  // loopback or a proxy's address); anything else goes to the BlockList, which knows networks and
+  // other spellings of an IPv6 address.
+  const exact = new Set(allow.filter((e) => !e.includes('/')));
   return (remote) => {
     if (!remote) return true; // a unix socket: only local processes allowed by its file mode connect, like loopback
+    if (exact.has(remote)) return true;
     const a = unmap(remote);
     return list.check(a, isIP(a) === 6 ? 'ipv6' : 'ipv4');
   };
@@ -32,6 +37,24 @@ export function trustCheck(allow: string[]): TrustCheck {
 
 export function forwardedHeaderNames(secureSchemeHeaders: Record<string, string>): string[] {
   return [...new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', ...Object.keys(secureSchemeHeaders).map((h) => h.toLowerCase())])];
+}
+
+/**
+ * Whether a request carries any of `names` (lower-case): only then does the peer's trust matter.
+ * Most requests carry none, and they skip reading the peer's address. A length test comes first,
+ * so most header names are passed over without being lower-cased.
+ */
+export function forwardedLookup(names: string[]): (req: IncomingMessage) => boolean {
+  const set = new Set(names);
+  const lengths = new Set(names.map((n) => n.length));
+  return (req) => {
+    const raw = req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!;
+      if (lengths.has(name.length) && set.has(name.toLowerCase())) return true;
+    }
+    return false;
+  };
 }
 
 /** Remove the forwarded headers an untrusted peer sent, from both `headers` and `rawHeaders`. */

@@ -9,7 +9,7 @@ import type { NodeListener } from '../app/load.js';
 import type { Config, WorkerSelf } from '../config/types.js';
 import type { AccessLog } from '../logging/access-log.js';
 import type { ErrorLog } from '../logging/error-log.js';
-import { forwardedHeaderNames, markHttps, schemeIsHttps, secureHeaders, stripForwarded, trustCheck } from './forwarded.js';
+import { forwardedHeaderNames, forwardedLookup, markHttps, schemeIsHttps, secureHeaders, stripForwarded, trustCheck } from './forwarded.js';
 import { limitsFrom, limitViolation, maxHeaderSize } from './limits.js';
 import { answerClientError } from './client-error.js';
 import { refuse, refusedEarlier, requestRefusal } from './request-guard.js';
@@ -58,6 +58,7 @@ export class HttpFront {
     );
     const trusted = trustCheck(config.forwarded_allow_ips);
     const fwdHeaders = forwardedHeaderNames(config.secure_scheme_headers);
+    const hasForwarded = forwardedLookup(fwdHeaders);
     const secure = secureHeaders(config.secure_scheme_headers);
     const closeEach = config.keepalive === 0 || config.worker_class === 'sync';
     const timeoutMs = config.timeout * 1000;
@@ -99,10 +100,14 @@ export class HttpFront {
       const started = access ? process.hrtime.bigint() : 0n;
       const startedMs = access ? Date.now() : 0;
       const socket = req.socket as TrackedSocket;
-      let trust = socket[TRUSTED];
-      if (trust === undefined) trust = socket[TRUSTED] = trusted(socket.remoteAddress);
-      if (!trust) stripForwarded(req, fwdHeaders);
-      else if (schemeIsHttps(req, secure)) markHttps(req);
+      // The peer's address (a getpeername call) is read, once per connection, only for a request
+      // that carries forwarded or secure-scheme headers.
+      if (hasForwarded(req)) {
+        let trust = socket[TRUSTED];
+        if (trust === undefined) trust = socket[TRUSTED] = trusted(socket.remoteAddress);
+        if (!trust) stripForwarded(req, fwdHeaders);
+        else if (schemeIsHttps(req, secure)) markHttps(req);
+      }
       if (access) res[WRITTEN_AT_START] = socket.bytesWritten;
 
       if (refusedEarlier(req, res)) return;

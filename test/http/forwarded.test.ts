@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { before, describe, test } from 'node:test';
-import { forwardedHeaderNames, schemeIsHttps, secureHeaders, stripForwarded, trustCheck } from '../../src/http/forwarded.js';
+import { forwardedHeaderNames, forwardedLookup, schemeIsHttps, secureHeaders, stripForwarded, trustCheck } from '../../src/http/forwarded.js';
 import { freePort, startServer, waitServing, type Tunicorn } from '../helpers/cli.js';
 
 const FORWARDED = { 'X-Forwarded-For': '203.0.113.9', 'X-Forwarded-Proto': 'https' };
@@ -99,5 +99,15 @@ describe('forwarded headers, unit', () => {
     assert.equal(schemeIsHttps(req, secure), false);
     assert.equal(schemeIsHttps({ rawHeaders: ['X-Forwarded-SSL', 'on'] } as unknown as http.IncomingMessage, secure), true);
     assert.equal(schemeIsHttps({ rawHeaders: ['x-forwarded-proto', 'http'] } as unknown as http.IncomingMessage, secure), false);
+  });
+
+  test('forwardedLookup: finds any forwarded or secure-scheme header, whatever its case', () => {
+    const has = forwardedLookup(forwardedHeaderNames({ 'X-FORWARDED-SSL': 'on' }));
+    const req = (...rawHeaders: string[]) => ({ rawHeaders }) as unknown as http.IncomingMessage;
+    assert.equal(has(req('Host', 'x', 'User-Agent', 'curl')), false);
+    assert.equal(has(req('Host', 'x', 'X-Forwarded-For', '1.2.3.4')), true);
+    assert.equal(has(req('FORWARDED', 'for=1.2.3.4')), true);
+    assert.equal(has(req('x-forwarded-ssl', 'on')), true);
+    assert.equal(has(req('X-Forwarded-Fox', '1')), false);
   });
 });
