@@ -21,7 +21,7 @@ export function plan({ quick, cpus }) {
     };
   }
   return {
-    mode: 'full', durationS: 3, rounds: 3, warmupS: 1, rssRequests: 100_000, startupRounds: 3,
+    mode: 'full', durationS: 3, rounds: 4, warmupS: 1, rssRequests: 100_000, startupRounds: 3,
     special: { durationS: 3, rounds: 3 }, deadlineMin: 30,
     tables: [
       { workers: 2, scenarios: all, specials: true },

@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// CPU time per request of one worker process, for telling apart costs too small for wrk's
+// req/s to show on a shared 2-core machine. Each server runs one process serving bench/apps;
+// autocannon sends a fixed number of requests; the server's utime+stime from /proc/PID/stat
+// before and after, divided by the count, is its CPU per request. Servers alternate for a few
+// rounds and the lowest figure of each is reported (the least disturbed by the rest of the box).
+//
+//   node bench/cpu-per-request.mjs [--requests 100000] [--rounds 5] [--close] [--fetch]
+//
+// --close sends Connection: close (a new connection per request); --fetch compares the fetch
+// app (bench/apps/fetch.mjs) on tunicorn with the same app behind @hono/node-server's listener.
+import { spawn, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { freePort, waitForOk } from './lib/net.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '100000' },
+    rounds: { type: 'string', default: '5' },
+    close: { type: 'boolean', default: false },
+    fetch: { type: 'boolean', default: false },
+  },
+});
+const root = fileURLToPath(new URL('..', import.meta.url));
+const apps = `${root}bench/apps/`;
+const autocannon = `${root}node_modules/.bin/autocannon`;
+const TICK_US = 1e6 / 100; // /proc/PID/stat counts in clock ticks (USER_HZ, 100 on Linux)
+
+const plainScript = opts.fetch
+  ? `import { createServer } from 'node:http';
+     import { getRequestListener } from '@hono/node-server';
+     const { default: app } = await import('${apps}fetch.mjs');
+     createServer(getRequestListener(app, { hostname: 'localhost' })).listen(Number(process.env.PORT), '127.0.0.1');`
+  : `import { createServer } from 'node:http';
+     const { default: listener } = await import('${apps}node.mjs');
+     createServer(listener).listen(Number(process.env.PORT), '127.0.0.1');`;
+
+function cpuTicks(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+function children(pid) {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+async function startServers() {
+  const [pPort, tPort] = [await freePort(), await freePort()];
+  const plain = spawn(process.execPath, ['--input-type=module', '-e', plainScript], { cwd: root, env: { ...process.env, PORT: String(pPort) }, stdio: 'ignore' });
+  const app = opts.fetch ? 'fetch.mjs' : 'node.mjs:default';
+  const tunicorn = spawn(process.execPath, [`${root}dist/cli.js`, '-w', '1', '-b', `127.0.0.1:${tPort}`, '--max-requests', '0', app], { cwd: apps, stdio: 'ignore' });
+  const since = performance.now();
+  await Promise.all([waitForOk(pPort, { since }), waitForOk(tPort, { since })]);
+  const [worker] = children(tunicorn.pid);
+  return {
+    servers: [
+      { name: opts.fetch ? 'node:http + @hono/node-server listener' : 'node:http', pid: plain.pid, port: pPort },
+      { name: opts.fetch ? 'tunicorn worker, fetch app' : 'tunicorn worker, Node listener', pid: worker, port: tPort },
+    ],
+    stop: () => { plain.kill('SIGTERM'); tunicorn.kill('SIGINT'); },
+  };
+}
+
+const n = Number(opts.requests);
+const { servers, stop } = await startServers();
+const results = new Map(servers.map((s) => [s.name, []]));
+try {
+  const args = (port) => [...(opts.close ? ['-H', 'Connection=close'] : []), '-c', '20', '-a', String(n), `http://127.0.0.1:${port}/`];
+  for (const s of servers) execFileSync(autocannon, args(s.port).map((a) => (a === String(n) ? String(Math.min(n, 20000)) : a)), { stdio: 'ignore' }); // warm-up
+  for (let r = 0; r < Number(opts.rounds); r++) {
+    for (const s of r % 2 ? [...servers].reverse() : servers) {
+      const before = cpuTicks(s.pid);
+      execFileSync(autocannon, args(s.port), { stdio: 'ignore' });
+      results.get(s.name).push(((cpuTicks(s.pid) - before) * TICK_US) / n);
+    }
+  }
+} finally {
+  stop();
+}
+console.log(`CPU per request, ${opts.close ? 'Connection: close' : 'keep-alive'}, ${n} requests x ${opts.rounds} rounds (lowest; all rounds):`);
+const [base] = servers;
+const lowest = (name) => Math.min(...results.get(name));
+for (const s of servers) {
+  const all = results.get(s.name).map((x) => x.toFixed(1)).join(' ');
+  const ratio = s === base ? '' : `, ${((lowest(base.name) / lowest(s.name)) * 100).toFixed(0)}% of ${base.name}'s rate`;
+  console.log(`  ${s.name}: ${lowest(s.name).toFixed(2)} µs${ratio} (${all})`);
+}
