@@ -44,9 +44,9 @@ function specialsTable(s) {
   lines.push('| Setting | req/s | p99 (ms) | failed requests | cost vs baseline |', '|---|---:|---:|---:|---:|');
   for (const [name, r] of Object.entries(s)) {
     if (r.failed) { lines.push(`| ${r.label} | failed to start | | | |`); continue; }
-    const base = name === 'recycle' ? 'max_requests 0 (no recycling)' : 'access log off';
+    const base = name.startsWith('recycle') ? 'max_requests 0 (no recycling)' : 'access log off';
     const cost = `${((1 - r.variant.rps / r.base.rps) * 100).toFixed(1)}%`;
-    const extra = name === 'recycle' ? ` (${r.workersStarted} workers started)` : '';
+    const extra = name.startsWith('recycle') ? ` (${r.workersStarted} workers started)` : '';
     lines.push(`| ${base} | ${n0(r.base.rps)} | ${ms(r.base.p99)} | ${r.base.errors} | |`);
     lines.push(`| ${r.label.replace(/^tunicorn, Node listener, /, '')}${extra} | ${n0(r.variant.rps)} | ${ms(r.variant.p99)} | ${r.variant.errors} | ${cost} |`);
   }
