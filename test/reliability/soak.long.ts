@@ -13,7 +13,7 @@ const SAMPLES = 10;
 const body = 'x'.repeat(16 * 1024);
 const MB = 1024 * 1024;
 
-interface Heap { heapUsed: number; external: number; arrayBuffers: number }
+interface Heap { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number }
 
 /** What each worker says of its own heap: GET /memory over new connections until every pid answered. */
 async function heaps(url: string, pids: number[]): Promise<Map<number, Heap>> {
@@ -59,7 +59,7 @@ test(`soak: ${seconds} s of mixed load, RSS and fds flat, zero errors`, { timeou
       rss[i]!.push(rssKb(p));
       fds[i]!.push(openFds(p));
       const h = heap.get(p);
-      const v8 = h ? ` (heap ${(h.heapUsed / MB).toFixed(0)}, buffers ${(h.arrayBuffers / MB).toFixed(0)})` : '';
+      const v8 = h ? ` (heap ${(h.heapUsed / MB).toFixed(0)} used of ${(h.heapTotal / MB).toFixed(0)}, buffers ${(h.arrayBuffers / MB).toFixed(0)})` : '';
       return `${name(p)} ${(rss[i]!.at(-1)! / 1024).toFixed(1)} MB${v8} ${fds[i]!.at(-1)} fds`;
     });
     console.log(`soak ${Math.round((s * seconds) / SAMPLES)} s: ${r.requests} requests, ${r.errors} errors; ${line.join('; ')}`);
