@@ -79,7 +79,7 @@ export function resultsMarkdown({ meta, plan, tables, goals }) {
     `Machine: ${meta.cpus} CPUs (${meta.cpuModel}), Linux ${meta.kernel}; ${meta.versions.join(', ')}.`,
     ...loadLines(meta),
     `Everything runs on 127.0.0.1 with wrk on the same machine (2 threads). Each figure is the median of ${plan.rounds} round(s)`
-    + ` of ${plan.durationS} s per contender, contenders alternating (A B C …, then … C B A) so machine drift cancels out.`,
+    + ` of ${plan.durationS} s per contender (8 s at 1000 connections), contenders alternating (A B C …, then … C B A) so machine drift cancels out.`,
     ...(plan.mode === 'quick' ? ['', '> Quick mode is a smoke check: single 1 s runs, one table, RSS after 20k requests. Its ratios are noisy; only a full run decides the goals.'] : []), '',
     '## Goals', '',
     'Ratios between rows of the same table of this run. "tunicorn" goals are checked on the Node listener and fetch rows.', '',

@@ -21,7 +21,9 @@ export function aggregate(runs) {
 /** Round r visits the contenders forwards when r is even, backwards when odd. */
 export const serpentine = (list, r) => (r % 2 ? [...list].reverse() : list);
 
-export function wrkOptions(scenario, port, durationS, ctx) {
+/** wrk's options for one run; `stretch` (full runs) lengthens it to the scenario's minDurationS, quick runs stay short. */
+export function wrkOptions(scenario, port, durationS, ctx, stretch = false) {
   const { path, connections, headers = [], method, bodyBytes } = scenario;
+  if (stretch) durationS = Math.max(durationS, scenario.minDurationS ?? 0);
   return { port, path, connections, headers, method, bodyBytes, durationS, workDir: ctx.work };
 }

@@ -74,14 +74,14 @@ async function runScenario(scenario, { table, running, ready, plan, ctx, tag, fa
     return !skip;
   });
   if (plan.warmupS && scenario.path !== '/') { // the hello path is already warm from the RSS phase
-    for (const c of active) await runWrk(wrkOptions(scenario, running[c.id].port, plan.warmupS, ctx));
+    for (const c of active) await runWrk(wrkOptions(scenario, running[c.id].port, plan.warmupS, ctx, plan.mode === 'full'));
   }
   const runs = Object.fromEntries(active.map((c) => [c.id, []]));
   for (let r = 0; r < plan.rounds; r++) {
     for (const c of serpentine(active, r)) {
       const { handle, port } = running[c.id];
       if (handle.exitCode !== undefined) continue;
-      const res = await runWrk(wrkOptions(scenario, port, plan.durationS, ctx));
+      const res = await runWrk(wrkOptions(scenario, port, plan.durationS, ctx, plan.mode === 'full'));
       runs[c.id].push(res);
       console.log(`${tag} ${scenario.id} r${r + 1} ${c.id.padEnd(10)} ${fmt(res.rps).padStart(8)} req/s  p99 ${res.p99.toFixed(1)} ms${res.errors ? `  errors ${res.errors}` : ''}`);
       if (handle.exitCode !== undefined) fail(c, `exited (${handle.exitCode}) during ${scenario.id}: ${handle.logTail(3)}`);
