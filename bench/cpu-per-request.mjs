@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, waitForOk } from './lib/net.mjs';
+import { tree } from './lib/procs.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -42,9 +43,6 @@ function cpuTicks(pid) {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-function children(pid) {
-  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-}
 
 async function startServers() {
   const [pPort, tPort] = [await freePort(), await freePort()];
@@ -53,7 +51,7 @@ async function startServers() {
   const tunicorn = spawn(process.execPath, [`${root}dist/cli.js`, '-w', '1', '-b', `127.0.0.1:${tPort}`, '--max-requests', '0', app], { cwd: apps, stdio: 'ignore' });
   const since = performance.now();
   await Promise.all([waitForOk(pPort, { since }), waitForOk(tPort, { since })]);
-  const [worker] = children(tunicorn.pid);
+  const [, { pid: worker }] = tree(tunicorn.pid); // the master, then its one worker
   return {
     servers: [
       { name: opts.fetch ? 'node:http + @hono/node-server listener' : 'node:http', pid: plain.pid, port: pPort },
@@ -67,12 +65,12 @@ const n = Number(opts.requests);
 const { servers, stop } = await startServers();
 const results = new Map(servers.map((s) => [s.name, []]));
 try {
-  const args = (port) => [...(opts.close ? ['-H', 'Connection=close'] : []), '-c', '20', '-a', String(n), `http://127.0.0.1:${port}/`];
-  for (const s of servers) execFileSync(autocannon, args(s.port).map((a) => (a === String(n) ? String(Math.min(n, 20000)) : a)), { stdio: 'ignore' }); // warm-up
+  const args = (port, count) => [...(opts.close ? ['-H', 'Connection=close'] : []), '-c', '20', '-a', String(count), `http://127.0.0.1:${port}/`];
+  for (const s of servers) execFileSync(autocannon, args(s.port, Math.min(n, 20000)), { stdio: 'ignore' }); // warm-up
   for (let r = 0; r < Number(opts.rounds); r++) {
     for (const s of r % 2 ? [...servers].reverse() : servers) {
       const before = cpuTicks(s.pid);
-      execFileSync(autocannon, args(s.port), { stdio: 'ignore' });
+      execFileSync(autocannon, args(s.port, n), { stdio: 'ignore' });
       results.get(s.name).push(((cpuTicks(s.pid) - before) * TICK_US) / n);
     }
   }

@@ -63,8 +63,8 @@ const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0)
 export function treeRss(rootPid) {
   const [root, ...rest] = tree(rootPid);
   if (!root) return null;
-  const live = rest.filter((p) => rssMb(p.pid) > 0);
-  const workers = live.map((p) => rssMb(p.pid));
+  const live = rest.map((p) => ({ pid: p.pid, rss: rssMb(p.pid) })).filter((p) => p.rss > 0);
+  const workers = live.map((p) => p.rss);
   const master = rssMb(root.pid);
   const total = workers.reduce((a, b) => a + b, master);
   return {

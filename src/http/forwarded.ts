@@ -57,11 +57,11 @@ export function forwardedLookup(names: string[]): (req: IncomingMessage) => bool
   };
 }
 
-/** Remove the forwarded headers an untrusted peer sent, from both `headers` and `rawHeaders`. */
+/**
+ * Remove the forwarded headers an untrusted peer sent, from both `headers` and `rawHeaders`. Called
+ * only for a request forwardedLookup found them in.
+ */
 export function stripForwarded(req: IncomingMessage, names: string[]): void {
-  let found = false;
-  for (const h of names) if (h in req.headers) found = true;
-  if (!found) return;
   const raw = req.rawHeaders;
   let w = 0;
   for (let r = 0; r < raw.length; r += 2) {

@@ -20,9 +20,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { freePort } from '../helpers/net.js';
 import { childPids } from '../helpers/proc.js';
 import { describe, fdLimits, LABEL, round, slowhttptestMissing, type Mode, type RoundResult } from './slow-clients-lib.js';
 // @ts-expect-error: a plain .mjs module of the bench harness
@@ -63,16 +63,6 @@ if (targets.some((t) => t.startsWith('gunicorn'))) {
 const limits = fdLimits();
 console.log(`open-file limit: soft ${limits.soft}, hard ${limits.hard}; ${connections} attacking connections, ${seconds} s per attack`);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 interface Server {
   proc: ChildProcess;
