@@ -17,8 +17,9 @@
  *   { type: 'heartbeat', requests, connections }   every second from the event loop; silence for
  *                                   `timeout` seconds means the loop is blocked.
  *   { type: 'boot_error', message } the app could not be loaded; the worker exits with code 3.
- *   { type: 'want_listen', bind }   the worker closed its socket for `bind` (at its connection cap)
- *                                   and wants a fresh one to resume accepting later.
+ *   { type: 'want_listen', bind }   the worker wants one more handle for `bind`: it keeps a stock
+ *                                   of them to listen on several at once under a burst, and to
+ *                                   resume after closing them at its connection cap.
  *   { type: 'retiring', reason }    the worker wants to be replaced (max_requests reached, or an
  *                                   uncaught exception); it keeps serving until told to stop.
  *   { type: 'listen_error', bind, code, message }   listening failed (address in use).
