@@ -87,6 +87,16 @@ export const CONTENDERS = [
   tunicorn('t-express', 'tunicorn, Express', 'express.mjs'),
 ];
 
+/**
+ * The order contenders take within a round (serpentine: reversed every other round). Each goal's
+ * pair runs back to back, so the machine's drift between them is seconds, not a whole round:
+ * the Node listener between PM2 and the plain cluster, the fetch app between the cluster and
+ * Gunicorn. Measured on this 2-core VM, throughput drifts by 10-20% over tens of seconds.
+ */
+export const ROUND_ORDER = ['pm2', 't-node', 'cluster', 't-fetch', 'gunicorn', 't-hono', 't-express', 'nginx'];
+export const inRoundOrder = (list) => [...list].sort((a, b) => rank(a.id) - rank(b.id));
+const rank = (id) => (ROUND_ORDER.includes(id) ? ROUND_ORDER.indexOf(id) : ROUND_ORDER.length);
+
 /** Variants of t-node used only by the recycling and access-log comparisons. */
 export const SPECIALS = {
   recycle: tunicorn('t-node-mr1000', 'tunicorn, Node listener, max_requests 1000', 'node.mjs',

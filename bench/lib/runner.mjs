@@ -1,6 +1,6 @@
 // One table: start every contender with the same worker count, measure memory and start-up,
 // then drive each scenario in rounds, alternating contenders (A B C, C B A, …) so drift cancels.
-import { CONTENDERS } from './contenders.mjs';
+import { CONTENDERS, inRoundOrder } from './contenders.mjs';
 import { launch } from './launch.mjs';
 import { byId } from './scenarios.mjs';
 import { runWrk } from './wrk.mjs';
@@ -77,8 +77,9 @@ async function runScenario(scenario, { table, running, ready, plan, ctx, tag, fa
     for (const c of active) await runWrk(wrkOptions(scenario, running[c.id].port, plan.warmupS, ctx, plan.mode === 'full'));
   }
   const runs = Object.fromEntries(active.map((c) => [c.id, []]));
+  const order = inRoundOrder(active);
   for (let r = 0; r < plan.rounds; r++) {
-    for (const c of serpentine(active, r)) {
+    for (const c of serpentine(order, r)) {
       const { handle, port } = running[c.id];
       if (handle.exitCode !== undefined) continue;
       const res = await runWrk(wrkOptions(scenario, port, plan.durationS, ctx, plan.mode === 'full'));

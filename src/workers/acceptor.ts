@@ -22,7 +22,7 @@ import net from 'node:net';
 type Handle = object;
 
 /** Listeners per bind at most: a burst of a thousand connections drains in a few turns of a busy loop. */
-export const MAX_LISTENERS = 64;
+export const MAX_LISTENERS = 32;
 /** A turn of the loop at least this long is a busy one (ms); quicker turns keep up by turning. */
 const BUSY_TURN_MS = 3;
 /** Turns further apart than this are sparse traffic, not a queue (ms). */
