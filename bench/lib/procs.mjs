@@ -57,6 +57,23 @@ export function privateMb(pid) {
   } catch { return 0; }
 }
 
+/**
+ * CPU time used so far by every live process of a tree (utime + stime of /proc/PID/stat, all
+ * threads, in clock ticks: USER_HZ is 100 on Linux, so a tick is 10 ms).
+ */
+export function treeCpuTicks(rootPid) {
+  let ticks = 0;
+  for (const { pid } of tree(rootPid)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch { /* exited meanwhile */ }
+  }
+  return ticks;
+}
+export const TICK_US = 10_000;
+
 const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 
 /** RSS of a process tree: master (root), each worker (descendants), total, in MB; and private memory. */

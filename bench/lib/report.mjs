@@ -60,6 +60,10 @@ function tableSection(table, plan, i) {
   out.push(grid(table, 'Requests per second', (c) => n0(c.rps)));
   out.push(grid(table, 'Latency p50 / p99 (ms)', (c) => `${ms(c.p50)} / ${ms(c.p99)}`));
   out.push(grid(table, 'Errors (socket errors + non-2xx, all rounds)', (c) => String(c.errors)));
+  if (table.contenders.some((c) => Number.isFinite(table.cells[c.id]?.[table.scenarios[0]]?.cpuUs))) {
+    out.push(grid(table, 'Server CPU per request (µs: utime + stime of the master and workers over the round, divided by requests)',
+      (c) => (Number.isFinite(c.cpuUs) ? c.cpuUs.toFixed(1) : '—')));
+  }
   out.push(memoryTable(table, plan.rssRequests));
   if (table.specials) out.push(specialsTable(table.specials));
   return out.join('\n');
@@ -113,7 +117,8 @@ export function resultsJson({ meta, plan, tables, goals }) {
         const cell = t.cells[c.id]?.[sid];
         const status = cell?.skipped ? `skipped: ${cell.skipped}` : cell ? 'ok' : t.failed[c.id] ?? 'missing';
         rows.push({ workers: t.workers, contender: c.id, scenario: sid, status,
-          rps: cell?.rps ?? null, p50: cell?.p50 ?? null, p99: cell?.p99 ?? null, errors: cell?.errors ?? null, rss: cell?.rss ?? null });
+          rps: cell?.rps ?? null, p50: cell?.p50 ?? null, p99: cell?.p99 ?? null, errors: cell?.errors ?? null, rss: cell?.rss ?? null,
+          cpuUsPerRequest: Number.isFinite(cell?.cpuUs) ? cell.cpuUs : null });
       }
       const m = t.memory[c.id];
       if (m) {

@@ -4,7 +4,7 @@ import { CONTENDERS, inRoundOrder } from './contenders.mjs';
 import { launch } from './launch.mjs';
 import { byId } from './scenarios.mjs';
 import { runWrk } from './wrk.mjs';
-import { sleep, treeRss } from './procs.mjs';
+import { sleep, treeCpuTicks, treeRss, TICK_US } from './procs.mjs';
 import { runSpecials } from './specials.mjs';
 import { aggregate, median, serpentine, wrkOptions } from './rounds.mjs';
 
@@ -82,9 +82,12 @@ async function runScenario(scenario, { table, running, ready, plan, ctx, tag, fa
     for (const c of serpentine(order, r)) {
       const { handle, port } = running[c.id];
       if (handle.exitCode !== undefined) continue;
+      // The server's own CPU per request: how much work it does, apart from how much CPU it got.
+      const ticks = treeCpuTicks(handle.pid);
       const res = await runWrk(wrkOptions(scenario, port, plan.durationS, ctx, plan.mode === 'full'));
+      res.cpuUs = res.requests ? ((treeCpuTicks(handle.pid) - ticks) * TICK_US) / res.requests : NaN;
       runs[c.id].push(res);
-      console.log(`${tag} ${scenario.id} r${r + 1} ${c.id.padEnd(10)} ${fmt(res.rps).padStart(8)} req/s  p99 ${res.p99.toFixed(1)} ms${res.errors ? `  errors ${res.errors}` : ''}`);
+      console.log(`${tag} ${scenario.id} r${r + 1} ${c.id.padEnd(10)} ${fmt(res.rps).padStart(8)} req/s  p99 ${res.p99.toFixed(1)} ms  cpu ${res.cpuUs.toFixed(1)} µs/req${res.errors ? `  errors ${res.errors}` : ''}`);
       if (handle.exitCode !== undefined) fail(c, `exited (${handle.exitCode}) during ${scenario.id}: ${handle.logTail(3)}`);
     }
   }
