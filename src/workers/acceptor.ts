@@ -10,12 +10,12 @@
  * loop. A worker busy with hundreds of keep-alive connections turns its loop every few
  * milliseconds, so a burst of new connections (a client or load balancer opening a thousand at
  * once) left the kernel queue at a few hundred a second and waited up to seconds (measured: p99
- * 1.4 s at 1000 connections). When every listener of a bind accepts in two busy turns in a row, the
- * bind multiplies its listeners (up to MAX_LISTENERS); when the queue is drained it halves them,
- * since each listener costs a wasted accept() per turn once nothing is queued (about 0.6 µs per
- * request with a new connection per request, measured). The worker keeps MAX_LISTENERS + 1 handles:
- * the master sends handles one at a time, each acknowledged by a turn of the worker's loop, too
- * slowly to grow while a burst waits.
+ * 1.4 s at 1000 connections). When every listener of a bind accepts in two busy turns in a row and
+ * the worker holds 100 connections or more, the bind multiplies its listeners (up to MAX_LISTENERS);
+ * when the queue is drained it halves them, since each listener costs a wasted accept() per turn
+ * once nothing is queued (about 0.6 µs per request with a new connection per request, measured).
+ * The worker keeps MAX_LISTENERS + 1 handles: the master sends handles one at a time, each
+ * acknowledged by a turn of the worker's loop, too slowly to grow while a burst waits.
  */
 import net from 'node:net';
 
@@ -29,12 +29,21 @@ const BUSY_TURN_MS = 3;
 const SPARSE_MS = 100;
 /** Listeners multiply by this when a bind grows. */
 const GROWTH = 8;
+/**
+ * Open connections from which a bind may grow. A worker with few connections turns its loop
+ * quickly and keeps up with one listener; under wrk with a new connection per request (50 at a
+ * time, 2 workers) growing cost about 4% of the requests a second (server CPU per request 73-76
+ * -> 76-81 µs), because a worker sharing the cores with the client has long turns that are not busy.
+ */
+const GROW_FROM_CONNECTIONS = 100;
 
 export interface AcceptorOptions {
   binds: number;
   backlog: number;
   onConnection: (socket: net.Socket) => void;
   requestHandle: (bind: number) => void;
+  /** Connections this worker has open now. */
+  openConnections: () => number;
   onListenError: (bind: number, err: NodeJS.ErrnoException) => void;
   onAcceptError: (err: NodeJS.ErrnoException) => void;
 }
@@ -105,12 +114,15 @@ export class Acceptors {
 
   private listen(bind: number, b: Bind, handle: Handle): void {
     const server = net.createServer({ noDelay: true }, (socket: net.Socket) => {
-      b.accepted++;
+      this.opts.onConnection(socket);
+      // Turns are reviewed only where they could change something (a setImmediate per turn costs
+      // about 2 µs per request with a new connection per request).
       if (!this.reviewQueued) {
+        if (b.servers.length === 1 && this.opts.openConnections() < GROW_FROM_CONNECTIONS) return;
         this.reviewQueued = true;
         setImmediate(this.review);
       }
-      this.opts.onConnection(socket);
+      b.accepted++;
     });
     // Before 'listening' an error means the socket cannot listen (address in use); after it, an
     // accept() failed (EMFILE under a flood, say) and the server goes on accepting.
@@ -122,7 +134,8 @@ export class Acceptors {
   /** After a turn of the loop that accepted: grow where every listener accepted, shrink where few did. */
   /**
    * After a turn of the loop that accepted. Where every listener of a bind accepted in two busy
-   * turns in a row, connections arrive faster than the worker takes them: grow. Where under half
+   * turns in a row while the worker holds many connections, connections arrive faster than the
+   * worker takes them: grow. Where under half
    * accepted, or the loop turns quickly again, the queue is drained: halve.
    */
   private review = (): void => {
@@ -138,7 +151,7 @@ export class Acceptors {
       b.accepted = 0;
       if (accepted === 0 || open === 0) continue;
       b.fullStreak = busy && accepted >= open ? b.fullStreak + 1 : 0;
-      if (b.fullStreak >= 2 && b.target <= open && open < MAX_LISTENERS) {
+      if (b.fullStreak >= 2 && b.target <= open && open < MAX_LISTENERS && this.opts.openConnections() >= GROW_FROM_CONNECTIONS) {
         b.target = Math.min(MAX_LISTENERS, open * GROWTH);
         this.fill(i);
       } else if (open > 1 && (accepted * 2 <= open || gap < BUSY_TURN_MS)) {

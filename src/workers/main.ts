@@ -169,6 +169,7 @@ async function main(): Promise<void> {
         theFront.accept(socket);
       },
       requestHandle: (bind) => send({ type: 'want_listen', bind }),
+      openConnections: () => cap!.size,
       onAcceptError: (err) => log.warning(`accept() failed: ${err.code ?? err.message}; still accepting`),
       onListenError: (bind, err) => {
         send({ type: 'listen_error', bind, code: err.code ?? 'EUNKNOWN', message: err.message });
