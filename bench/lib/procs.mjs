@@ -58,8 +58,9 @@ export function privateMb(pid) {
 }
 
 /**
- * CPU time used so far by every live process of a tree (utime + stime of /proc/PID/stat, all
- * threads, in clock ticks: USER_HZ is 100 on Linux, so a tick is 10 ms).
+ * CPU time used so far by a process tree, in clock ticks (USER_HZ is 100 on Linux: 10 ms): utime +
+ * stime of every live process (all threads), plus cutime + cstime, the time of children each one
+ * has reaped, so that a worker replaced during a round (Gunicorn's max_requests) still counts.
  */
 export function treeCpuTicks(rootPid) {
   let ticks = 0;
@@ -67,7 +68,7 @@ export function treeCpuTicks(rootPid) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
+      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
     } catch { /* exited meanwhile */ }
   }
   return ticks;

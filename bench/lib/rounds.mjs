@@ -11,7 +11,8 @@ export function aggregate(runs) {
     rps: median(runs.map((r) => r.rps)),
     p50: median(runs.map((r) => r.p50)),
     p99: median(runs.map((r) => r.p99)),
-    cpuUs: median(runs.map((r) => r.cpuUs ?? NaN).filter((x) => !Number.isNaN(x))),
+    // A negative figure means a worker exited during the round and was not reaped in the tree.
+    cpuUs: runs.some((r) => !(r.cpuUs >= 0)) ? NaN : median(runs.map((r) => r.cpuUs)),
     errors: runs.reduce((a, r) => a + r.errors, 0),
     non2xx: runs.reduce((a, r) => a + r.non2xx, 0),
     requests: runs.reduce((a, r) => a + r.requests, 0),
