@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [--only id,id] [--out DIR] [--cli path/to/cli.js] [--render results.json]
+// npm run bench [-- --quick] [--only id,id] [--node 24|path] [--out DIR] [--cli path/to/cli.js] [--render results.json]
 // Starts each contender on loopback, drives it with wrk, writes RESULTS.md, results.json, chart.svg.
 // Full mode writes into bench/; quick mode (a smoke check, < 2 min) into bench/.work/quick/ so it
 // never overwrites the committed results.
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { installCleanup, stopAll } from './lib/procs.mjs';
 import { ensureWrk } from './lib/wrk.mjs';
-import { versionOf } from './lib/deps.mjs';
+import { ensureNode, versionOf } from './lib/deps.mjs';
 import { plan as makePlan } from './lib/scenarios.mjs';
 import { runTable } from './lib/runner.mjs';
 import { evaluateGoals } from './lib/goals.mjs';
@@ -25,9 +25,12 @@ const { values: opts } = parseArgs({ options: {
   out: { type: 'string' },
   cli: { type: 'string' }, // another tunicorn build to measure (default: dist/cli.js)
   render: { type: 'string' }, // only rewrite the reports from a results.json (no measuring)
+  node: { type: 'string' }, // the Node.js of every Node contender: a major version to install (24) or a binary
 } });
 
-const ctx = { root, bench, apps: join(bench, 'apps'), work: join(bench, '.work'), cli: opts.cli ?? join(root, 'dist', 'cli.js') };
+const ctx = { root, bench, apps: join(bench, 'apps'), work: join(bench, '.work'), cli: opts.cli ?? join(root, 'dist', 'cli.js'), node: process.execPath };
+const command = ['npm run bench', opts.quick || opts.node || opts.only ? ' --' : '', opts.quick ? ' --quick' : '',
+  opts.node ? ` --node ${opts.node}` : '', opts.only ? ` --only ${opts.only}` : ''].join('');
 const plan = makePlan({ quick: opts.quick, cpus: availableParallelism() });
 const only = opts.only?.split(',').map((s) => s.trim());
 const outDir = opts.out ?? (opts.quick ? join(ctx.work, 'quick') : bench);
@@ -36,12 +39,12 @@ function meta(wrkVersion, loadStart) {
   const read = (p) => { try { return JSON.parse(readFileSync(p, 'utf8')).version; } catch { return null; } };
   const num = (s) => s?.match(/\d+\.\d+(\.\d+)?/)?.[0];
   const versions = [
-    `Node ${process.version}`, `wrk ${num(wrkVersion)}`,
+    `Node ${versionOf(ctx.node, ['-v'])}`, `wrk ${num(wrkVersion)}`,
     `nginx ${num(versionOf('nginx', ['-v']))}`, `Gunicorn ${num(versionOf('/usr/bin/gunicorn', ['--version']))}`,
     read(join(ctx.work, 'node_modules', 'pm2', 'package.json')) && `PM2 ${read(join(ctx.work, 'node_modules', 'pm2', 'package.json'))}`,
     `tunicorn ${read(join(root, 'package.json'))}`,
   ].filter(Boolean);
-  return { date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), cpus: availableParallelism(),
+  return { command, date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), cpus: availableParallelism(),
     cpuModel: cpus()[0]?.model ?? 'unknown', kernel: release(), versions, load: { start: loadStart, end: loadavg()[0] } };
 }
 
@@ -71,6 +74,7 @@ async function main() {
   watchdog.unref();
 
   mkdirSync(ctx.work, { recursive: true });
+  if (opts.node) ctx.node = ensureNode(opts.node, ctx.work);
   const wrkVersion = ensureWrk();
   const t0 = Date.now();
   console.log(`bench: ${plan.mode} mode, ${plan.rounds} round(s) of ${plan.durationS} s, tables: ${plan.tables.map((t) => `${t.workers} workers`).join(', ')}`);

