@@ -32,7 +32,7 @@ const cpu = (t, c, s) => t.cells[c]?.[s]?.cpuUs;
 const ratioTo = (base, scenario, rows, min, work = false) => (t) => {
   if (!t.scenarios.includes(scenario)) return null;
   const r = rowsCheck(rows, (id) => rps(t, id, scenario) / rps(t, base, scenario), (v) => v >= min, min >= 1 ? times : pct);
-  if (!work || !r.text || r.met === null) return r;
+  if (!work || r.met === null) return r;
   const byCpu = rows.map(([id]) => cpu(t, base, scenario) / cpu(t, id, scenario));
   return byCpu.every(Number.isFinite) ? { ...r, text: `${r.text} (by CPU per request: ${byCpu.map(pct).join(', ')})` } : r;
 };

@@ -5,36 +5,39 @@ import { readFileSync, readdirSync, openSync, closeSync } from 'node:fs';
 
 const live = new Set(); // handles { child, stopSignal }
 
-/** [pid, ppid, starttime] for every process, read from /proc/PID/stat. */
+/** The fields of /proc/PID/stat after the command name (f[0] is the state), or null once it exited. */
+function statFields(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch { return null; }
+}
+
+/**
+ * pid, ppid, starttime and CPU ticks for every process: utime + stime (all threads) plus cutime +
+ * cstime, the time of the children it has reaped (clock ticks; USER_HZ is 100 on Linux: 10 ms).
+ */
 function processTable() {
   const rows = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      rows.push({ pid: Number(name), ppid: Number(f[1]), start: f[19] });
-    } catch { /* exited meanwhile */ }
+    const f = statFields(name);
+    if (f) rows.push({ pid: Number(name), ppid: Number(f[1]), start: f[19], cpu: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
   }
   return rows;
 }
 
-/** The process and all its descendants: [{ pid, start }], root first. */
+/** The process and all its descendants: [{ pid, start, cpu }], root first. */
 export function tree(rootPid) {
   const rows = processTable();
   const out = rows.filter((r) => r.pid === rootPid);
   for (let i = 0; i < out.length; i++) {
     for (const r of rows) if (r.ppid === out[i].pid) out.push(r);
   }
-  return out.map(({ pid, start }) => ({ pid, start }));
+  return out.map(({ pid, start, cpu }) => ({ pid, start, cpu }));
 }
 
-function startTime(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch { return null; }
-}
+const startTime = (pid) => statFields(pid)?.[19] ?? null;
 
 /** VmRSS of one process in MB (0 when gone). */
 export function rssMb(pid) {
@@ -58,21 +61,10 @@ export function privateMb(pid) {
 }
 
 /**
- * CPU time used so far by a process tree, in clock ticks (USER_HZ is 100 on Linux: 10 ms): utime +
- * stime of every live process (all threads), plus cutime + cstime, the time of children each one
- * has reaped, so that a worker replaced during a round (Gunicorn's max_requests) still counts.
+ * CPU ticks used so far by a process tree: its live processes' own time plus what each has reaped,
+ * so that a worker replaced during a round (Gunicorn's max_requests) still counts.
  */
-export function treeCpuTicks(rootPid) {
-  let ticks = 0;
-  for (const { pid } of tree(rootPid)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-    } catch { /* exited meanwhile */ }
-  }
-  return ticks;
-}
+export const treeCpuTicks = (rootPid) => tree(rootPid).reduce((sum, p) => sum + p.cpu, 0);
 export const TICK_US = 10_000;
 
 const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);

@@ -83,11 +83,6 @@ export class Acceptors {
     if (this.allListening()) for (const wake of this.readyWaiters.splice(0)) wake();
   }
 
-  /** Number of listeners open for `bind` (for tests and diagnostics). */
-  listeners(bind: number): number {
-    return this.binds[bind]?.servers.length ?? 0;
-  }
-
   private allListening(): boolean {
     return this.binds.every((b) => b.servers.length > 0);
   }
@@ -131,12 +126,11 @@ export class Acceptors {
     b.servers.push(server);
   }
 
-  /** After a turn of the loop that accepted: grow where every listener accepted, shrink where few did. */
   /**
    * After a turn of the loop that accepted. Where every listener of a bind accepted in two busy
    * turns in a row while the worker holds many connections, connections arrive faster than the
-   * worker takes them: grow. Where under half
-   * accepted, or the loop turns quickly again, the queue is drained: halve.
+   * worker takes them: grow. Where under half accepted, or the loop turns quickly again, the queue
+   * is drained: halve.
    */
   private review = (): void => {
     this.reviewQueued = false;

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
+import { freePort } from './net.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = `${ROOT}dist/cli.js`;
@@ -17,8 +18,6 @@ const running = new Set<ChildProcess>();
 after(() => {
   for (const p of running) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
 });
-
-import { freePort } from './net.js';
 
 export { freePort };
 
