@@ -11,6 +11,7 @@
 // app (bench/apps/fetch.mjs) on tunicorn with the same app behind @hono/node-server's listener.
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, waitForOk } from './lib/net.mjs';
@@ -22,6 +23,8 @@ const { values: opts } = parseArgs({
     rounds: { type: 'string', default: '5' },
     close: { type: 'boolean', default: false },
     fetch: { type: 'boolean', default: false },
+    'keepalive-first': { type: 'string', default: '0' },
+    cli: { type: 'string' },
   },
 });
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -48,9 +51,15 @@ async function startServers() {
   const [pPort, tPort] = [await freePort(), await freePort()];
   const plain = spawn(process.execPath, ['--input-type=module', '-e', plainScript], { cwd: root, env: { ...process.env, PORT: String(pPort) }, stdio: 'ignore' });
   const app = opts.fetch ? 'fetch.mjs' : 'node.mjs:default';
-  const tunicorn = spawn(process.execPath, [`${root}dist/cli.js`, '-w', '1', '-b', `127.0.0.1:${tPort}`, '--max-requests', '0', app], { cwd: apps, stdio: 'ignore' });
+  const tunicorn = spawn(process.execPath, [resolve(opts.cli ?? `${root}dist/cli.js`), '-w', '1', '-b', `127.0.0.1:${tPort}`, '--max-requests', '0', app], { cwd: apps, stdio: 'ignore' });
   const since = performance.now();
-  await Promise.all([waitForOk(pPort, { since }), waitForOk(tPort, { since })]);
+  try {
+    await Promise.all([waitForOk(pPort, { since }), waitForOk(tPort, { since })]);
+  } catch (err) {
+    plain.kill('SIGTERM');
+    tunicorn.kill('SIGINT');
+    throw err;
+  }
   const [, { pid: worker }] = tree(tunicorn.pid); // the master, then its one worker
   return {
     servers: [
@@ -66,6 +75,8 @@ const { servers, stop } = await startServers();
 const results = new Map(servers.map((s) => [s.name, []]));
 try {
   const args = (port, count) => [...(opts.close ? ['-H', 'Connection=close'] : []), '-c', '20', '-a', String(count), `http://127.0.0.1:${port}/`];
+  const kaFirst = Number(opts['keepalive-first']);
+  if (kaFirst > 0) for (const s of servers) execFileSync(autocannon, ['-c', '50', '-a', String(kaFirst), `http://127.0.0.1:${s.port}/`], { stdio: 'ignore' });
   for (const s of servers) execFileSync(autocannon, args(s.port, Math.min(n, 20000)), { stdio: 'ignore' }); // warm-up
   for (let r = 0; r < Number(opts.rounds); r++) {
     for (const s of r % 2 ? [...servers].reverse() : servers) {

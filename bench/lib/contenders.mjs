@@ -30,6 +30,13 @@ const cluster = {
   }),
 };
 
+/**
+ * A second, identical plain cluster. It runs right after the first in each round, so the gap
+ * between the two is what this machine's noise alone does to a pair of rows run back to back:
+ * the yardstick for the goals' ratios, which compare rows the same way.
+ */
+const clusterTwin = { ...cluster, id: 'cluster-twin', label: 'node:http cluster, second copy (noise reference)' };
+
 const pm2 = {
   id: 'pm2', label: 'PM2 cluster mode',
   prepare: (ctx) => ensurePm2(ctx.work),
@@ -78,7 +85,7 @@ const nginx = {
 
 /** The rows of every table, in display order. */
 export const CONTENDERS = [
-  cluster, pm2, gunicorn, nginx,
+  cluster, clusterTwin, pm2, gunicorn, nginx,
   tunicorn('t-fetch', 'tunicorn, fetch handler', 'fetch.mjs'),
   tunicorn('t-hono', 'tunicorn, Hono', 'hono.mjs'),
   tunicorn('t-node', 'tunicorn, Node listener', 'node.mjs'),
@@ -88,10 +95,11 @@ export const CONTENDERS = [
 /**
  * The order contenders take within a round (serpentine: reversed every other round). Each goal's
  * pair runs back to back, so the machine's drift between them is seconds, not a whole round:
- * the Node listener between PM2 and the plain cluster, the fetch app between the cluster and
- * Gunicorn. Measured on this 2-core VM, throughput drifts by 10-20% over tens of seconds.
+ * the Node listener between PM2 and the plain cluster, then the cluster's twin (the noise
+ * reference), then the fetch app (compared with the twin) and Gunicorn. Measured on this 2-core
+ * VM, throughput drifts by 10-20% over tens of seconds.
  */
-export const ROUND_ORDER = ['pm2', 't-node', 'cluster', 't-fetch', 'gunicorn', 't-hono', 't-express', 'nginx'];
+export const ROUND_ORDER = ['pm2', 't-node', 'cluster', 'cluster-twin', 't-fetch', 'gunicorn', 't-hono', 't-express', 'nginx'];
 export const inRoundOrder = (list) => [...list].sort((a, b) => rank(a.id) - rank(b.id));
 const rank = (id) => (ROUND_ORDER.includes(id) ? ROUND_ORDER.indexOf(id) : ROUND_ORDER.length);
 

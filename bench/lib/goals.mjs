@@ -1,5 +1,6 @@
 // The issue's goals, evaluated from ratios within one table of one run.
 // Each check returns { text, met } (met: true / false / null when it could not be measured).
+import { median } from './rounds.mjs';
 
 const rps = (t, c, s) => t.cells[c]?.[s]?.rps;
 const p99 = (t, c, s) => t.cells[c]?.[s]?.p99;
@@ -22,19 +23,54 @@ function rowsCheck(rows, value, ok, show) {
   return { text: parts.join(', '), met };
 }
 
-const cpu = (t, c, s) => t.cells[c]?.[s]?.cpuUs;
+/**
+ * A row over its base row in one scenario, judged round by round: the two ran back to back in
+ * each round (ROUND_ORDER), so each round's ratio is free of the drift between rounds, and the
+ * median of those ratios is the figure. `key` is 'Rps' (req/s, row over base) or 'CpuUs' (server
+ * CPU per request, base over row: the share of the base's speed). Returns { value, low, high, rounds }
+ * or null; results without per-round figures (older results.json) fall back to the medians' ratio.
+ */
+export function pairedRatio(t, id, base, scenario, key = 'Rps') {
+  const row = t.cells[id]?.[scenario];
+  const ref = t.cells[base]?.[scenario];
+  if (!row || !ref) return null;
+  const quotient = key === 'Rps' ? (r, b) => r / b : (r, b) => b / r;
+  const a = row[`round${key}`];
+  const b = ref[`round${key}`];
+  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.length > 0) {
+    const ratios = a.map((x, i) => quotient(x, b[i])).filter(Number.isFinite);
+    if (ratios.length === a.length) return { value: median(ratios), low: Math.min(...ratios), high: Math.max(...ratios), rounds: ratios.length };
+  }
+  const single = key === 'Rps' ? quotient(row.rps, ref.rps) : quotient(row.cpuUs, ref.cpuUs);
+  return Number.isFinite(single) ? { value: single, low: single, high: single, rounds: 1 } : null;
+}
+
+const span = (r, show) => (r.rounds > 1 && r.low !== r.high ? ` (rounds ${show(r.low)}–${show(r.high)})` : '');
 
 /**
- * req/s of each row over the base row's. With `work`, the text adds the same ratio in server CPU
- * per request (the base's µs over the row's): what the server does per request, apart from how
- * much of the two shared cores it got during its rounds. The goal is judged on req/s.
+ * Each tunicorn row's req/s over its base row's, as the median of per-round ratios, with the
+ * rounds' spread. With `work`, the text adds the same ratio in server CPU per request (the base's µs
+ * over the row's): what the server does per request, apart from how much of the two shared cores
+ * it got. The goal is judged on req/s. `bases` maps a row to the row it is compared with.
  */
-const ratioTo = (base, scenario, rows, min, work = false) => (t) => {
+const ratioTo = (bases, scenario, rows, min, work = false) => (t) => {
   if (!t.scenarios.includes(scenario)) return null;
-  const r = rowsCheck(rows, (id) => rps(t, id, scenario) / rps(t, base, scenario), (v) => v >= min, min >= 1 ? times : pct);
-  if (!work || r.met === null) return r;
-  const byCpu = rows.map(([id]) => cpu(t, base, scenario) / cpu(t, id, scenario));
-  return byCpu.every(Number.isFinite) ? { ...r, text: `${r.text} (by CPU per request: ${byCpu.map(pct).join(', ')})` } : r;
+  const baseOf = (id) => {
+    const want = typeof bases === 'string' ? bases : bases[id];
+    // A results.json from before the twin existed compares the fetch app with the cluster.
+    return want === 'cluster-twin' && !t.cells[want] ? 'cluster' : want;
+  };
+  const show = min >= 1 ? times : pct;
+  const parts = [];
+  let met = true;
+  for (const [id, name] of rows) {
+    const r = pairedRatio(t, id, baseOf(id), scenario);
+    if (!r) return { text: `no ${name} figure`, met: null };
+    const byCpu = work ? pairedRatio(t, id, baseOf(id), scenario, 'CpuUs') : null;
+    parts.push(`${name} ${show(r.value)}${span(r, show)}${byCpu ? `, by CPU per request ${pct(byCpu.value)}` : ''}`);
+    met &&= r.value >= min;
+  }
+  return { text: parts.join('; '), met };
 };
 
 function special(t, name, fn) {
@@ -53,11 +89,24 @@ function withPrivate(t, key, r) {
   return { ...r, text: `${r.text} (private: ${parts.join(', ')} MB)` };
 }
 
+/** Each tunicorn row against the plain cluster it runs next to: the Node listener before the cluster, the fetch app after its twin. */
+const VS_CLUSTER = { 't-node': 'cluster', 't-fetch': 'cluster-twin' };
+
+/**
+ * What noise alone does between two rows run back to back: the twin cluster over the cluster, per
+ * scenario of a table ({ scenario, value, low, high, rounds }), for reading the goals' ratios.
+ */
+export function noiseReference(t) {
+  return ['ka50', 'close'].filter((s) => t.scenarios.includes(s))
+    .map((s) => ({ scenario: s, ...pairedRatio(t, 'cluster-twin', 'cluster', s) }))
+    .filter((r) => Number.isFinite(r.value));
+}
+
 export const GOALS = [
-  { goal: 'tunicorn Node listener vs plain cluster, keep-alive', target: '≥ 95%', check: ratioTo('cluster', 'ka50', [TUNICORN[0]], 0.95, true) },
-  { goal: 'tunicorn Node listener vs plain cluster, Connection: close', target: '≥ 95%', check: ratioTo('cluster', 'close', [TUNICORN[0]], 0.95, true) },
-  { goal: 'tunicorn fetch app vs plain cluster, keep-alive', target: '≥ 90%', check: ratioTo('cluster', 'ka50', [TUNICORN[1]], 0.9, true) },
-  { goal: 'tunicorn fetch app vs plain cluster, Connection: close', target: '≥ 90%', check: ratioTo('cluster', 'close', [TUNICORN[1]], 0.9, true) },
+  { goal: 'tunicorn Node listener vs plain cluster, keep-alive', target: '≥ 95%', check: ratioTo(VS_CLUSTER, 'ka50', [TUNICORN[0]], 0.95, true) },
+  { goal: 'tunicorn Node listener vs plain cluster, Connection: close', target: '≥ 95%', check: ratioTo(VS_CLUSTER, 'close', [TUNICORN[0]], 0.95, true) },
+  { goal: 'tunicorn fetch app vs plain cluster, keep-alive', target: '≥ 90%', check: ratioTo(VS_CLUSTER, 'ka50', [TUNICORN[1]], 0.9, true) },
+  { goal: 'tunicorn fetch app vs plain cluster, Connection: close', target: '≥ 90%', check: ratioTo(VS_CLUSTER, 'close', [TUNICORN[1]], 0.9, true) },
   { goal: 'tunicorn vs Gunicorn+gevent (seed config), hello world keep-alive', target: '≥ 3×', check: ratioTo('gunicorn', 'ka50', TUNICORN, 3) },
   { goal: 'tunicorn vs PM2 cluster, hello world keep-alive', target: '≥ 1×', check: ratioTo('pm2', 'ka50', TUNICORN, 1, true) },
   { goal: 'p99 at 1000 connections vs plain cluster', target: '≤ 1.5×',

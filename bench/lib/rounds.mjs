@@ -5,7 +5,7 @@ export const median = (xs) => {
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
 };
 
-/** Median of rounds for req/s and latencies; errors are summed. */
+/** Median of rounds for req/s and latencies; errors are summed; each round's req/s and CPU kept for paired ratios. */
 export function aggregate(runs) {
   return {
     rps: median(runs.map((r) => r.rps)),
@@ -17,6 +17,8 @@ export function aggregate(runs) {
     non2xx: runs.reduce((a, r) => a + r.non2xx, 0),
     requests: runs.reduce((a, r) => a + r.requests, 0),
     rounds: runs.length,
+    roundRps: runs.map((r) => r.rps),
+    roundCpuUs: runs.map((r) => (r.cpuUs >= 0 ? r.cpuUs : null)),
   };
 }
 

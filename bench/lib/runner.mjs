@@ -78,7 +78,8 @@ async function runScenario(scenario, { table, running, ready, plan, ctx, tag, fa
   }
   const runs = Object.fromEntries(active.map((c) => [c.id, []]));
   const order = inRoundOrder(active);
-  for (let r = 0; r < plan.rounds; r++) {
+  const rounds = plan.mode === 'full' ? Math.max(plan.rounds, scenario.rounds ?? 0) : plan.rounds;
+  for (let r = 0; r < rounds; r++) {
     for (const c of serpentine(order, r)) {
       const { handle, port } = running[c.id];
       if (handle.exitCode !== undefined) continue;
@@ -87,7 +88,7 @@ async function runScenario(scenario, { table, running, ready, plan, ctx, tag, fa
       const res = await runWrk(wrkOptions(scenario, port, plan.durationS, ctx, plan.mode === 'full'));
       res.cpuUs = res.requests ? ((treeCpuTicks(handle.pid) - ticks) * TICK_US) / res.requests : NaN;
       runs[c.id].push(res);
-      console.log(`${tag} ${scenario.id} r${r + 1} ${c.id.padEnd(10)} ${fmt(res.rps).padStart(8)} req/s  p99 ${res.p99.toFixed(1)} ms  cpu ${res.cpuUs.toFixed(1)} µs/req${res.errors ? `  errors ${res.errors}` : ''}`);
+      console.log(`${tag} ${scenario.id} r${r + 1} ${c.id.padEnd(12)} ${fmt(res.rps).padStart(8)} req/s  p99 ${res.p99.toFixed(1)} ms  cpu ${res.cpuUs.toFixed(1)} µs/req${res.errors ? `  errors ${res.errors}` : ''}`);
       if (handle.exitCode !== undefined) fail(c, `exited (${handle.exitCode}) during ${scenario.id}: ${handle.logTail(3)}`);
     }
   }
