@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [--only id,id] [--node 24|path] [--out DIR] [--cli path/to/cli.js] [--render results.json]
+// npm run bench [-- --quick] [--only id,id] [--node 24|current|path] [--out DIR] [--cli path/to/cli.js] [--render results.json]
 // Starts each contender on loopback, drives it with wrk, writes RESULTS.md, results.json, chart.svg.
+// Every Node contender runs on Node 24 (the LTS; installed from npm into bench/.work) unless --node
+// says otherwise: the results then do not depend on the Node a machine happens to have.
 // Full mode writes into bench/; quick mode (a smoke check, < 2 min) into bench/.work/quick/ so it
 // never overwrites the committed results.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { evaluateGoals } from './lib/goals.mjs';
 import { resultsJson, resultsMarkdown } from './lib/report.mjs';
 import { chartSvg } from './lib/chart.mjs';
 
+const DEFAULT_NODE = '24';
 const bench = dirname(fileURLToPath(import.meta.url));
 const root = dirname(bench);
 const { values: opts } = parseArgs({ options: {
@@ -25,12 +28,14 @@ const { values: opts } = parseArgs({ options: {
   out: { type: 'string' },
   cli: { type: 'string' }, // another tunicorn build to measure (default: dist/cli.js)
   render: { type: 'string' }, // only rewrite the reports from a results.json (no measuring)
-  node: { type: 'string' }, // the Node.js of every Node contender: a major version to install (24) or a binary
+  // The Node.js of every Node contender: a major version to install, `current` (the one running this), or a binary.
+  node: { type: 'string', default: DEFAULT_NODE },
 } });
 
 const ctx = { root, bench, apps: join(bench, 'apps'), work: join(bench, '.work'), cli: opts.cli ?? join(root, 'dist', 'cli.js'), node: process.execPath };
-const command = ['npm run bench', opts.quick || opts.node || opts.only ? ' --' : '', opts.quick ? ' --quick' : '',
-  opts.node ? ` --node ${opts.node}` : '', opts.only ? ` --only ${opts.only}` : ''].join('');
+const otherNode = opts.node !== DEFAULT_NODE;
+const command = ['npm run bench', opts.quick || otherNode || opts.only ? ' --' : '', opts.quick ? ' --quick' : '',
+  otherNode ? ` --node ${opts.node}` : '', opts.only ? ` --only ${opts.only}` : ''].join('');
 const plan = makePlan({ quick: opts.quick, cpus: availableParallelism() });
 const only = opts.only?.split(',').map((s) => s.trim());
 const outDir = opts.out ?? (opts.quick ? join(ctx.work, 'quick') : bench);
@@ -74,7 +79,7 @@ async function main() {
   watchdog.unref();
 
   mkdirSync(ctx.work, { recursive: true });
-  if (opts.node) ctx.node = ensureNode(opts.node, ctx.work);
+  if (opts.node !== 'current') ctx.node = ensureNode(opts.node, ctx.work);
   const wrkVersion = ensureWrk();
   const t0 = Date.now();
   console.log(`bench: ${plan.mode} mode, ${plan.rounds} round(s) of ${plan.durationS} s, tables: ${plan.tables.map((t) => `${t.workers} workers`).join(', ')}`);
