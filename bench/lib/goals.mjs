@@ -2,7 +2,6 @@
 // Each check returns { text, met } (met: true / false / null when it could not be measured).
 import { median } from './rounds.mjs';
 
-const rps = (t, c, s) => t.cells[c]?.[s]?.rps;
 const p99 = (t, c, s) => t.cells[c]?.[s]?.p99;
 const TUNICORN = [['t-node', 'Node listener'], ['t-fetch', 'fetch']];
 const pct = (x) => `${(x * 100).toFixed(0)}%`;
@@ -11,7 +10,7 @@ const cost = (base, variant) => 1 - variant.rps / base.rps;
 const costText = (c) => (c >= 0 ? `${pct(c)} less req/s` : `no cost (${pct(-c)} more req/s, noise)`);
 
 /** ratio(tunicorn row) vs target for several rows; met only if every row meets it. */
-function rowsCheck(rows, value, ok, show) {
+function rowsCheck(rows, value, ok, show, separator = ', ') {
   const parts = [];
   let met = true;
   for (const [id, name] of rows) {
@@ -20,7 +19,7 @@ function rowsCheck(rows, value, ok, show) {
     parts.push(`${name} ${show(v)}`);
     met &&= ok(v);
   }
-  return { text: parts.join(', '), met };
+  return { text: parts.join(separator), met };
 }
 
 /**
@@ -41,11 +40,13 @@ export function pairedRatio(t, id, base, scenario, key = 'Rps') {
     const ratios = a.map((x, i) => quotient(x, b[i])).filter(Number.isFinite);
     if (ratios.length === a.length) return { value: median(ratios), low: Math.min(...ratios), high: Math.max(...ratios), rounds: ratios.length };
   }
-  const single = key === 'Rps' ? quotient(row.rps, ref.rps) : quotient(row.cpuUs, ref.cpuUs);
+  const field = key === 'Rps' ? 'rps' : 'cpuUs';
+  const single = quotient(row[field], ref[field]);
   return Number.isFinite(single) ? { value: single, low: single, high: single, rounds: 1 } : null;
 }
 
-const span = (r, show) => (r.rounds > 1 && r.low !== r.high ? ` (rounds ${show(r.low)}–${show(r.high)})` : '');
+/** A paired ratio as text: the median, then the rounds' spread when they differ. */
+export const ratioText = (r, show = pct) => `${show(r.value)}${r.rounds > 1 && r.low !== r.high ? ` (rounds ${show(r.low)}–${show(r.high)})` : ''}`;
 
 /**
  * Each tunicorn row's req/s over its base row's, as the median of per-round ratios, with the
@@ -61,16 +62,14 @@ const ratioTo = (bases, scenario, rows, min, work = false) => (t) => {
     return want === 'cluster-twin' && !t.cells[want] ? 'cluster' : want;
   };
   const show = min >= 1 ? times : pct;
-  const parts = [];
-  let met = true;
-  for (const [id, name] of rows) {
-    const r = pairedRatio(t, id, baseOf(id), scenario);
-    if (!r) return { text: `no ${name} figure`, met: null };
-    const byCpu = work ? pairedRatio(t, id, baseOf(id), scenario, 'CpuUs') : null;
-    parts.push(`${name} ${show(r.value)}${span(r, show)}${byCpu ? `, by CPU per request ${pct(byCpu.value)}` : ''}`);
-    met &&= r.value >= min;
-  }
-  return { text: parts.join('; '), met };
+  const paired = (id) => {
+    const base = baseOf(id);
+    const r = pairedRatio(t, id, base, scenario);
+    return r && { ...r, byCpu: work ? pairedRatio(t, id, base, scenario, 'CpuUs') : null };
+  };
+  // '; ' between rows: each row's text has commas of its own.
+  return rowsCheck(rows, paired, (r) => r.value >= min,
+    (r) => `${ratioText(r, show)}${r.byCpu ? `, by CPU per request ${pct(r.byCpu.value)}` : ''}`, '; ');
 };
 
 function special(t, name, fn) {

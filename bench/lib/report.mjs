@@ -2,7 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { byId } from './scenarios.mjs';
 import { CONTENDERS } from './contenders.mjs';
-import { noiseReference } from './goals.mjs';
+import { noiseReference, ratioText } from './goals.mjs';
+import { roundsFor } from './rounds.mjs';
 
 const n0 = (x) => Math.round(x).toLocaleString('en-US');
 const ms = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
@@ -80,9 +81,9 @@ function loadLines({ load, cpus, note }) {
 
 /** How many rounds each scenario took: the goals' scenarios take more in a full run. */
 function roundsText(plan) {
-  const more = plan.mode === 'full' ? [...new Set(plan.tables.flatMap((t) => t.scenarios))].map(byId).filter((s) => (s.rounds ?? 0) > plan.rounds) : [];
+  const more = [...new Set(plan.tables.flatMap((t) => t.scenarios))].map(byId).filter((s) => roundsFor(s, plan) > plan.rounds);
   if (!more.length) return `${plan.rounds} round(s)`;
-  return `${plan.rounds} rounds (${more.map((s) => `${s.rounds} for ${s.title}`).join(', ')})`;
+  return `${plan.rounds} rounds (${more.map((s) => `${roundsFor(s, plan)} for ${s.title}`).join(', ')})`;
 }
 
 export function resultsMarkdown({ meta, plan, tables, goals }) {
@@ -102,7 +103,7 @@ export function resultsMarkdown({ meta, plan, tables, goals }) {
   const noise = tables.map((t) => [t.workers, noiseReference(t)]).filter(([, rs]) => rs.length);
   if (noise.length) {
     out.push('**Noise reference.** Two identical plain clusters run back to back (the second copy over the first), measured like the goals:'
-      + ` ${noise.map(([w, rs]) => `${w} workers ${rs.map((r) => `${byId(r.scenario).title} ${(r.value * 100).toFixed(0)}%${r.rounds > 1 ? ` (rounds ${(r.low * 100).toFixed(0)}–${(r.high * 100).toFixed(0)}%)` : ''}`).join(', ')}`).join('; ')}.`
+      + ` ${noise.map(([w, rs]) => `${w} workers ${rs.map((r) => `${byId(r.scenario).title} ${ratioText(r)}`).join(', ')}`).join('; ')}.`
       + ' A tunicorn ratio this far from 100% is within what the machine does to identical servers.', '');
   }
   tables.forEach((t, i) => out.push(tableSection(t, plan, i)));

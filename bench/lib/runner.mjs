@@ -6,7 +6,7 @@ import { byId } from './scenarios.mjs';
 import { runWrk } from './wrk.mjs';
 import { sleep, treeCpuTicks, treeRss, TICK_US } from './procs.mjs';
 import { runSpecials } from './specials.mjs';
-import { aggregate, median, serpentine, wrkOptions } from './rounds.mjs';
+import { aggregate, median, roundsFor, serpentine, wrkOptions } from './rounds.mjs';
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
@@ -78,8 +78,7 @@ async function runScenario(scenario, { table, running, ready, plan, ctx, tag, fa
   }
   const runs = Object.fromEntries(active.map((c) => [c.id, []]));
   const order = inRoundOrder(active);
-  const rounds = plan.mode === 'full' ? Math.max(plan.rounds, scenario.rounds ?? 0) : plan.rounds;
-  for (let r = 0; r < rounds; r++) {
+  for (let r = 0; r < roundsFor(scenario, plan); r++) {
     for (const c of serpentine(order, r)) {
       const { handle, port } = running[c.id];
       if (handle.exitCode !== undefined) continue;
