@@ -3,10 +3,13 @@
  * right, replaces the dead and the blocked, recycles, reloads on HUP, scales on TTIN/TTOU, and shuts
  * down on TERM (graceful) or INT/QUIT (quick). It never serves requests itself.
  */
-import { openSync, unlinkSync, writeFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { exitMessage } from './arbiter/exit-reason.js';
-import { dumpStack, freePort } from './arbiter/stack-dump.js';
+import { capacityOf, PythonWorker, socketPaths, type PythonBoot } from './arbiter/python-worker.js';
+import { freePort } from './arbiter/stack-dump.js';
+import type { Supervised, WorkerKind } from './arbiter/supervised.js';
 import { WorkerProcess } from './arbiter/worker-process.js';
 import { ConfigError } from './config/errors.js';
 import type { Config, ServerInfo, WorkerInfo } from './config/types.js';
@@ -23,6 +26,8 @@ export interface ArbiterOptions {
   log: ErrorLog;
   /** Re-resolves the configuration on HUP (same command line, fresh config file). */
   reloadConfig: () => Promise<{ config: Config; appSpec: string }>;
+  /** A Python app: fronts serve HTTP, Python workers (what `workers` counts) run the app. */
+  python?: { workerClass: PythonBoot['workerClass']; describe: string } | null;
 }
 
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGTTIN', 'SIGTTOU', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
@@ -32,7 +37,9 @@ export class Arbiter {
   private appSpec: string;
   private log: ErrorLog;
   private listeners: Listener[] = [];
-  private workers = new Map<number, WorkerProcess>();
+  private workers = new Map<number, Supervised>();
+  /** Where Python workers' sockets and stack files live (a Python app only). */
+  private runDir: string | null = null;
   private numWorkers: number;
   private age = 0;
   private shuttingDown = false;
@@ -40,7 +47,8 @@ export class Arbiter {
   private tick: NodeJS.Timeout | null = null;
   private watcher: { close(): void } | null = null;
   private output: number | 'inherit' = 'inherit';
-  private spawning = 0;
+  private spawning = new Map<WorkerKind, number>();
+  private bootFailures = new Map<WorkerKind, number>();
   private done!: (code: number) => void;
   readonly server: ServerInfo;
 
@@ -58,7 +66,7 @@ export class Arbiter {
       get numWorkers() {
         return self.numWorkers;
       },
-      workers: () => [...self.workers.values()].map((w) => ({ pid: w.pid, age: w.age })),
+      workers: () => [...self.workers.values()].filter((w) => w.kind !== 'front').map((w) => ({ pid: w.pid, age: w.age })),
       log: this.log,
     };
   }
@@ -76,7 +84,12 @@ export class Arbiter {
     if (!listeners) return 1;
     this.listeners = listeners;
     for (const l of listeners) log.info(`Listening at: ${l.url} (${process.pid})`);
-    log.info(`Using worker: ${config.worker_class}`);
+    const py = this.opts.python;
+    log.info(`Using worker: ${py ? py.workerClass : config.worker_class}`);
+    if (py) {
+      this.runDir = mkdtempSync(join(tmpdir(), 'tunicorn-'));
+      log.info(`Python: ${py.describe}; fronts: ${config.fronts}`);
+    }
     log.info(`Workers: ${this.numWorkers}, worker_connections: ${config.worker_connections}, max_requests: ${config.max_requests || 'off'}, timeout: ${config.timeout}s`);
     if (config.pidfile) {
       try {
@@ -100,67 +113,112 @@ export class Arbiter {
     runHook(this.log, name, call);
   }
 
-  private active(): WorkerProcess[] {
-    return [...this.workers.values()].filter((w) => w.state === 'booting' || w.state === 'ready');
+  private active(kind: WorkerKind): Supervised[] {
+    return [...this.workers.values()].filter((w) => w.kind === kind && (w.state === 'booting' || w.state === 'ready'));
   }
 
-  /** Start or stop workers until the active count matches numWorkers. */
+  /** The kinds of worker this app runs, each with the number wanted. */
+  private pools(): Array<[WorkerKind, number]> {
+    return this.opts.python ? [['python', this.numWorkers], ['front', this.config.fronts]] : [['node', this.numWorkers]];
+  }
+
+  /** Start or stop workers until each kind's active count matches its target. */
   private manageWorkers(): void {
     if (this.shuttingDown) return;
-    const active = this.active();
-    const missing = this.numWorkers - active.length - this.spawning;
-    for (let i = 0; i < missing; i++) void this.spawnWorker();
-    if (missing < 0) {
-      // Retire the oldest first, as Gunicorn does.
-      const excess = active.sort((a, b) => a.age - b.age).slice(0, -missing);
-      for (const w of excess) w.stop(this.config.graceful_timeout);
+    for (const [kind, target] of this.pools()) {
+      const active = this.active(kind);
+      const missing = target - active.length - (this.spawning.get(kind) ?? 0);
+      for (let i = 0; i < missing; i++) void this.spawnWorker(kind);
+      if (missing < 0) {
+        // Retire the oldest first, as Gunicorn does.
+        const excess = active.sort((a, b) => a.age - b.age).slice(0, -missing);
+        for (const w of excess) this.stopWorker(w);
+      }
     }
   }
 
-  private async spawnWorker(): Promise<void> {
-    this.spawning++;
+  private stopWorker(w: Supervised, shutdown = false): void {
+    w.stop(this.config.graceful_timeout, shutdown);
+    // Fronts stop sending it requests first; it exits once they have closed their connections.
+    if (w.kind === 'python') this.announceUpstreams();
+  }
+
+  private async spawnWorker(kind: WorkerKind): Promise<void> {
+    this.spawning.set(kind, (this.spawning.get(kind) ?? 0) + 1);
     const age = ++this.age;
-    let port: number;
+    let port = 0;
     try {
-      port = await freePort();
+      if (kind !== 'python') port = await freePort();
     } finally {
-      this.spawning--;
+      this.spawning.set(kind, this.spawning.get(kind)! - 1);
     }
     if (this.shuttingDown) return;
     const info: WorkerInfo = { pid: 0, age };
-    this.hook('pre_fork', () => this.config.pre_fork?.(this.server, info));
-    const boot = {
-      config: this.config,
-      configFile: this.opts.configFile,
-      appSpec: this.appSpec,
-      age,
-      binds: this.listeners.length,
-      address: this.listeners[0]?.address ?? null,
-    };
-    const worker = new WorkerProcess(age, port, boot, this.config, this.output);
+    if (kind !== 'front') this.hook('pre_fork', () => this.config.pre_fork?.(this.server, info));
+    const worker = kind === 'python' ? this.pythonWorker(age) : this.nodeWorker(kind, age, port);
     if (worker.pid < 0) {
       this.log.error('Could not start a worker process.');
       return;
     }
     this.workers.set(worker.pid, worker);
-    this.log.info(`Booting worker with pid: ${worker.pid}`);
-    this.listeners.forEach((l, i) => worker.send({ type: 'listen', bind: i }, l.handle));
-    worker.child.on('message', (msg: WorkerMessage) => this.onMessage(worker, msg));
-    worker.child.on('exit', (code, signal) => this.onExit(worker, code, signal));
-    worker.child.on('error', (err) => this.log.error(`Worker (pid:${worker.pid}) error: ${err.message}`));
+    this.log.info(kind === 'front' ? `Booting front with pid: ${worker.pid}` : `Booting worker with pid: ${worker.pid}`);
+    worker.on('message', (msg: WorkerMessage) => this.onMessage(worker, msg));
+    worker.on('exit', (code: number | null, signal: NodeJS.Signals | null) => this.onExit(worker, code, signal));
+    worker.on('error', (err: Error) => this.log.error(`Worker (pid:${worker.pid}) error: ${err.message}`));
+    if (kind !== 'python') this.listeners.forEach((l, i) => worker.send({ type: 'listen', bind: i }, l.handle));
+    if (kind === 'front') worker.send({ type: 'upstreams', workers: this.upstreams() });
   }
 
-  private onMessage(w: WorkerProcess, msg: WorkerMessage): void {
+  private nodeWorker(kind: WorkerKind, age: number, port: number): WorkerProcess {
+    const front = kind === 'front';
+    // A front serves HTTP for all the Python workers: their connections, never recycled by count.
+    const config = front
+      ? { ...this.config, worker_class: 'async' as const, max_requests: 0, worker_connections: Math.ceil((this.config.worker_connections * this.numWorkers) / this.config.fronts) }
+      : this.config;
+    const boot = {
+      config,
+      configFile: front ? null : this.opts.configFile,
+      appSpec: this.appSpec,
+      age,
+      binds: this.listeners.length,
+      address: this.listeners[0]?.address ?? null,
+      python: front,
+    };
+    return new WorkerProcess(age, kind, port, boot, config, this.output);
+  }
+
+  private pythonWorker(age: number): PythonWorker {
+    const paths = socketPaths(this.runDir!, age);
+    return new PythonWorker(age, { app: this.appSpec, workerClass: this.opts.python!.workerClass, configFile: this.opts.configFile, ...paths }, this.config, this.output);
+  }
+
+  /** The Python workers fronts may send requests to. */
+  private upstreams(): Array<{ id: number; socket: string; capacity: number }> {
+    const out = [];
+    for (const w of this.workers.values()) {
+      if (w instanceof PythonWorker && !w.timedOut && (w.state === 'ready' || w.state === 'retiring')) out.push({ id: w.age, socket: w.boot.socket, capacity: capacityOf(this.config, w.boot.workerClass) });
+    }
+    return out;
+  }
+
+  private announceUpstreams(): void {
+    const workers = this.upstreams();
+    for (const w of this.workers.values()) if (w.kind === 'front') w.send({ type: 'upstreams', workers });
+  }
+
+  private onMessage(w: Supervised, msg: WorkerMessage): void {
     switch (msg.type) {
       case 'heartbeat':
         w.lastBeat = Date.now();
         w.requests = msg.requests;
-        w.connections = msg.connections;
+        w.connections = msg.connections ?? msg.active ?? 0;
         break;
       case 'ready':
         w.lastBeat = Date.now();
         if (w.state === 'booting') w.state = 'ready';
-        this.retireOne();
+        this.bootFailures.delete(w.kind);
+        if (w.kind === 'python') this.announceUpstreams();
+        this.retireOne(w.kind);
         break;
       case 'want_listen': {
         const l = this.listeners[msg.bind];
@@ -184,18 +242,19 @@ export class Arbiter {
     }
   }
 
-  /** A new worker is serving: one retiring worker (the oldest) may now stop. */
-  private retireOne(): void {
-    const retiring = [...this.workers.values()].filter((w) => w.state === 'retiring').sort((a, b) => a.age - b.age)[0];
-    retiring?.stop(this.config.graceful_timeout);
+  /** A new worker is serving: one retiring worker of its kind (the oldest) may now stop. */
+  private retireOne(kind: WorkerKind): void {
+    const retiring = [...this.workers.values()].filter((w) => w.kind === kind && w.state === 'retiring').sort((a, b) => a.age - b.age)[0];
+    if (retiring) this.stopWorker(retiring);
   }
 
-  private onExit(w: WorkerProcess, code: number | null, signal: NodeJS.Signals | null): void {
+  private onExit(w: Supervised, code: number | null, signal: NodeJS.Signals | null): void {
     this.workers.delete(w.pid);
+    if (w.kind === 'python') this.announceUpstreams();
     const wasBooting = w.state === 'booting';
     const { level, text } = exitMessage({ pid: w.pid, code, signal, expected: w.expectedExit });
     if (!(w.timedOut && signal === 'SIGKILL')) this.log[level](text);
-    this.hook('child_exit', () => this.config.child_exit?.(this.server, { pid: w.pid, age: w.age }));
+    if (w.kind !== 'front') this.hook('child_exit', () => this.config.child_exit?.(this.server, { pid: w.pid, age: w.age }));
     if (this.shuttingDown) {
       if (this.workers.size === 0) void this.finish();
       return;
@@ -203,6 +262,15 @@ export class Arbiter {
     if (code === WORKER_BOOT_ERROR && wasBooting && !w.expectedExit) {
       this.halt('Worker failed to boot.', WORKER_BOOT_ERROR);
       return;
+    }
+    // Workers that keep dying before they ever serve (a broken interpreter, say) would respawn forever.
+    if (wasBooting && !w.expectedExit) {
+      const failures = (this.bootFailures.get(w.kind) ?? 0) + 1;
+      this.bootFailures.set(w.kind, failures);
+      if (failures >= 3) {
+        this.halt(`Worker failed to boot (${failures} workers in a row exited before serving).`, WORKER_BOOT_ERROR);
+        return;
+      }
     }
     // A retiring worker that died before its replacement was ready leaves room for one more.
     this.manageWorkers();
@@ -223,11 +291,12 @@ export class Arbiter {
     }
   }
 
-  private async killBlocked(w: WorkerProcess): Promise<void> {
+  private async killBlocked(w: Supervised): Promise<void> {
     w.timedOut = true;
     w.expectedExit = true;
     this.log.critical(`WORKER TIMEOUT (pid:${w.pid})`);
-    const stack = await dumpStack(w.pid, w.inspectPort);
+    if (w.kind === 'python') this.announceUpstreams();
+    const stack = await w.readStack();
     if (stack) this.log.error(`Worker (pid:${w.pid}) was blocked for over ${this.config.timeout}s here:\n${stack}`);
     else this.log.error(`Worker (pid:${w.pid}) was blocked for over ${this.config.timeout}s; its stack could not be read.`);
     this.hook('worker_abort', () => this.config.worker_abort?.(this.server, { pid: w.pid, age: w.age }));
@@ -292,14 +361,14 @@ export class Arbiter {
   }
 
   /**
-   * --reload: watch the app's source files (JavaScript, TypeScript, JSON) under chdir, and the
+   * --reload: watch the app's source files (JavaScript, TypeScript, JSON; .py for a Python app) under chdir, and the
    * config file, with chokidar (node_modules and .git are skipped, so start-up stays quick); a
    * change reloads as HUP does.
    */
   private async watchForChanges(): Promise<void> {
     const { watch } = await import('chokidar');
-    const skip = /(^|[/\\])(node_modules|\.git)([/\\]|$)/;
-    const source = /\.(c|m)?(j|t)sx?$|\.json$/;
+    const skip = /(^|[/\\])(node_modules|\.git|__pycache__|\.venv)([/\\]|$)/;
+    const source = this.opts.python ? /\.py$/ : /\.(c|m)?(j|t)sx?$|\.json$/;
     const paths = [this.config.chdir, ...(this.opts.configFile ? [this.opts.configFile] : [])];
     let timer: NodeJS.Timeout | null = null;
     const watcher = watch(paths, { ignoreInitial: true, ignored: (path, stats) => skip.test(path) || (!!stats?.isFile() && !source.test(path) && path !== this.opts.configFile) });
@@ -330,7 +399,7 @@ export class Arbiter {
     closeListeners(this.listeners);
     const limit = graceful ? this.config.graceful_timeout : Math.min(this.config.graceful_timeout, 5);
     for (const w of this.workers.values()) {
-      if (graceful) w.stop(this.config.graceful_timeout, true);
+      if (graceful) this.stopWorker(w, true);
       else {
         w.state = 'stopping';
         w.expectedExit = true;
@@ -352,6 +421,7 @@ export class Arbiter {
         /* already removed */
       }
     }
+    if (this.runDir) rmSync(this.runDir, { recursive: true, force: true });
     this.log.flush();
     this.done(this.exitCode);
   }

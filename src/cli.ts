@@ -12,6 +12,8 @@ import { trustCheck } from './http/forwarded.js';
 import { unknownAtoms } from './logging/access-format.js';
 import { ErrorLog } from './logging/error-log.js';
 import { parseBind } from './sockets.js';
+import type { Config } from './config/types.js';
+import { checkInterpreter, pythonWorkerClass } from './python/interpreter.js';
 import { VERSION } from './version.js';
 import { APP_LOAD_ERROR } from './workers/protocol.js';
 
@@ -35,7 +37,7 @@ function plannedAddress(r: Resolved): AddressInfo | string | null {
 function validate(r: Resolved): void {
   r.config.bind.forEach(parseBind);
   trustCheck(r.config.forwarded_allow_ips);
-  if (r.appSpec) parseAppSpec(r.appSpec);
+  if (r.appSpec && !r.pythonApp) parseAppSpec(r.appSpec);
   const bad = unknownAtoms(r.config.access_log_format);
   if (bad.length) r.warnings.push(`access_log_format has unknown atoms ${bad.map((a) => `%(${a})s`).join(', ')}; they log as "-".`);
 }
@@ -64,13 +66,20 @@ async function loadInMaster(resolved: Resolved, appSpec: string, log: ErrorLog):
   const [{ loadApp, AppLoadError }, { installListenCapture }] = await Promise.all([import('./app/load.js'), import('./app/capture-listen.js')]);
   try {
     installListenCapture(plannedAddress(resolved));
-    await loadApp(appSpec, { baseDir: resolved.config.chdir, iface: resolved.config.interface, waitForListenMs: 5000 });
+    await loadApp(appSpec, { baseDir: resolved.config.chdir, iface: resolved.config.interface as 'auto' | 'fetch' | 'node', waitForListenMs: 5000 });
     return true;
   } catch (err) {
     log.error(err instanceof AppLoadError ? err.message : (err as Error).stack ?? String(err));
     log.error('App failed to load.');
     return false;
   }
+}
+
+/** A Python app's worker class and interpreter, checked before anything binds. */
+function pythonRuntime(config: Config): { workerClass: 'sync' | 'gevent' | 'gthread'; describe: string } {
+  const workerClass = pythonWorkerClass(config.worker_class_str, config.threads);
+  const py = checkInterpreter(config.python, workerClass, config.chdir);
+  return { workerClass, describe: `${py.path} (Python ${py.version}${py.gevent ? `, gevent ${py.gevent}` : ''})` };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -109,12 +118,14 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   for (const a of advice(config)) log.info(`Note: ${a}`);
-  if (config.preload_app && !(await loadInMaster(resolved, appSpec, log))) return APP_LOAD_ERROR;
+  const python = resolved.pythonApp ? pythonRuntime(config) : null;
+  if (config.preload_app && !python && !(await loadInMaster(resolved, appSpec, log))) return APP_LOAD_ERROR;
   const arbiter = new Arbiter({
     config,
     configFile: resolved.configFile,
     appSpec,
     log,
+    python,
     reloadConfig: async () => {
       const next = await resolveConfig(input);
       validate(next);

@@ -175,7 +175,7 @@ describe('--check-config', () => {
     assert.equal(warnings.length, 4, r.output);
     assert.match(r.output, /\[WARNING\] gunicorn\.conf\.py: access_log is not a setting \(Gunicorn ignores it too\); did you mean "accesslog"\?/);
     assert.match(r.output, /\[WARNING\] gunicorn\.conf\.py: error_log is not a setting \(Gunicorn ignores it too\); did you mean "errorlog"\?/);
-    assert.match(r.output, /\[WARNING\] gunicorn\.conf\.py: hook post_fork is a Python function and cannot run in tunicorn/);
+    assert.match(r.output, /\[WARNING\] gunicorn\.conf\.py: hook post_fork is a Python function and cannot run for a Node app/);
     assert.match(r.output, /\[WARNING\] gunicorn\.conf\.py: threads has no effect in tunicorn/);
     assert.doesNotMatch(r.output, /cores|multiprocessing/);
   });
@@ -192,7 +192,7 @@ describe('mistakes: one line, no stack, exit 1, nothing bound', () => {
   test('an unknown option names the nearest flag', async () => {
     assert.equal(await userError(['--wrkers', '3', APP]), 'Error: Unknown option --wrkers on the command line; did you mean --workers? Run "tunicorn --help" for the list.');
     assert.match(await userError(['--max-request=3', APP]), /did you mean --max-requests\?/);
-    assert.match(await userError(['--threads', '2', APP]), /^Error: Option --threads on the command line is Gunicorn's threads, which has no effect in tunicorn/);
+    assert.match(await userError(['--reuse-port', APP]), /^Error: Option --reuse-port on the command line is Gunicorn's reuse_port, which has no effect in tunicorn/);
     assert.match(await userError([APP], { env: { TUNICORN_CMD_ARGS: '--bnd :9000' } }), /^Error: Unknown option --bnd on TUNICORN_CMD_ARGS; did you mean --bind\?/);
   });
 

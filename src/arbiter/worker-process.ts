@@ -1,35 +1,42 @@
-/** The master's record of one worker process. */
+/** The Node runtime: a worker forked from workers/main.js, messaged over Node's IPC channel. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/types.js';
 import { bootEnv, type WorkerBoot } from '../workers/boot.js';
 import { WORKER_ENV, type MasterMessage } from '../workers/protocol.js';
+import { dumpStack } from './stack-dump.js';
+import { Supervised, type WorkerKind } from './supervised.js';
 
-export type WorkerState = 'booting' | 'ready' | 'retiring' | 'stopping';
+export type { WorkerState } from './supervised.js';
 
 const WORKER_MAIN = fileURLToPath(new URL('../workers/main.js', import.meta.url));
 
-export class WorkerProcess {
+/** The environment of a worker process: the master's, with raw_env on top. */
+export function workerEnv(config: Config, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  for (const kv of config.raw_env) {
+    const i = kv.indexOf('=');
+    env[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return env;
+}
+
+export class WorkerProcess extends Supervised {
   readonly child: ChildProcess;
   readonly pid: number;
-  state: WorkerState = 'booting';
-  lastBeat = Date.now();
-  requests = 0;
-  connections = 0;
-  /** Set once the master has decided this worker must go (stop, kill): its exit is expected. */
-  expectedExit = false;
-  timedOut = false;
-  stopDeadline: number | null = null;
 
-  constructor(readonly age: number, readonly inspectPort: number, boot: WorkerBoot, config: Config, output: number | 'inherit') {
-    const env: NodeJS.ProcessEnv = { ...process.env, [WORKER_ENV]: bootEnv(boot) };
-    for (const kv of config.raw_env) {
-      const i = kv.indexOf('=');
-      env[kv.slice(0, i)] = kv.slice(i + 1);
-    }
+  constructor(
+    age: number,
+    readonly kind: WorkerKind,
+    readonly inspectPort: number,
+    boot: WorkerBoot,
+    config: Config,
+    output: number | 'inherit',
+  ) {
+    super(age);
     this.child = fork(WORKER_MAIN, [], {
       cwd: config.chdir,
-      env,
+      env: workerEnv(config, { [WORKER_ENV]: bootEnv(boot) }),
       // Node flags given to the master (`node --cpu-prof tunicorn ...`) apply to workers too, as with
       // cluster.fork(), except the inspector's: the inspector stays off until the master needs a
       // stuck worker's stack (SIGUSR1), on a port of its own, its URL published over HTTP only.
@@ -38,6 +45,13 @@ export class WorkerProcess {
       serialization: 'json',
     });
     this.pid = this.child.pid ?? -1;
+    this.child.on('message', (msg) => this.emit('message', msg));
+    this.child.on('exit', (code, signal) => this.emit('exit', code, signal));
+    this.child.on('error', (err) => this.emit('error', err));
+  }
+
+  get connected(): boolean {
+    return this.child.connected;
   }
 
   send(msg: MasterMessage, handle?: object): void {
@@ -51,25 +65,7 @@ export class WorkerProcess {
     }
   }
 
-  kill(signal: NodeJS.Signals): void {
-    try {
-      process.kill(this.pid, signal);
-    } catch {
-      /* already gone */
-    }
-  }
-
-  /**
-   * Ask for a graceful stop: stop accepting, finish in-flight requests, exit. `shutdown` (TERM)
-   * also closes idle keep-alive connections at once; a retirement leaves them to the keep-alive
-   * timeout so no client request is lost in the race.
-   */
-  stop(gracefulTimeout: number, shutdown = false): void {
-    if (this.state === 'stopping' && !shutdown) return;
-    this.state = 'stopping';
-    this.expectedExit = true;
-    this.stopDeadline ??= Date.now() + gracefulTimeout * 1000 + 1000;
-    if (shutdown || !this.child.connected) this.kill('SIGTERM');
-    else this.send({ type: 'stop' });
+  readStack(): Promise<string | null> {
+    return dumpStack(this.pid, this.inspectPort);
   }
 }

@@ -17,6 +17,8 @@ export interface FileValues {
   /** The key as written in the file, for messages. */
   keyOf: Map<string, string>;
   warnings: string[];
+  /** Hooks a gunicorn.conf.py defines as Python functions (they run only for Python apps). */
+  pythonHooks?: string[];
 }
 
 export function findConfigFile(cwd: string): string | null {
@@ -97,11 +99,12 @@ async function loadPython(path: string): Promise<FileValues> {
   const values = new Map<string, unknown>();
   const keyOf = new Map<string, string>();
   const warnings: string[] = [];
+  const pythonHooks: string[] = [];
   for (const [name, entry] of Object.entries(entries)) {
     const setting = BY_NAME.get(name);
     if (setting && !setting.cliOnly) {
       if (setting.section === 'Server hooks') {
-        if (entry.kind === 'callable') warnings.push(`${file}: hook ${name} is a Python function and cannot run in tunicorn; it is ignored (write it in a tunicorn.config.ts).`);
+        if (entry.kind === 'callable') pythonHooks.push(name);
         continue;
       }
       if (entry.kind !== 'value') {
@@ -124,5 +127,5 @@ async function loadPython(path: string): Promise<FileValues> {
     const close = nearest(name, SETTING_NAMES);
     if (close) warnings.push(`${file}: ${name} is not a setting (Gunicorn ignores it too); did you mean "${close}"?`);
   }
-  return { values, keyOf, warnings };
+  return { values, keyOf, warnings, pythonHooks };
 }

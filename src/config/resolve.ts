@@ -1,11 +1,12 @@
 /** Resolve the configuration: defaults < config file < TUNICORN_CMD_ARGS < command line. */
 import { statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { basename, isAbsolute, resolve } from 'node:path';
 import { parseCommandLine, splitArgs, type ParsedArgs } from './cli-args.js';
 import { ConfigError } from './errors.js';
 import { findConfigFile, loadConfigFile } from './file-loader.js';
 import { camel, SETTINGS } from './settings.js';
 import type { Config } from './types.js';
+import { isPythonApp } from '../python/detect.js';
 
 export interface Resolved {
   config: Config;
@@ -19,6 +20,8 @@ export interface Resolved {
   version: boolean;
   checkConfig: boolean;
   printConfig: boolean;
+  /** The app spec names a Python (WSGI) app. */
+  pythonApp: boolean;
 }
 
 export interface ResolveInput {
@@ -26,6 +29,9 @@ export interface ResolveInput {
   env: NodeJS.ProcessEnv;
   cwd: string;
 }
+
+/** Hooks a gunicorn.conf.py may define that run inside each Python worker. */
+const PYTHON_WORKER_HOOKS = new Set(['post_fork', 'post_worker_init', 'pre_request', 'post_request', 'worker_int', 'worker_abort', 'worker_exit']);
 
 const ASYNC_ALIASES = new Set(['gevent', 'eventlet', 'gthread', 'tornado']);
 
@@ -69,20 +75,34 @@ export async function resolveConfig({ argv, env, cwd }: ResolveInput): Promise<R
     }
     labels.set(setting.name, label);
     config[setting.name] = setting.validate(raw, label);
-    if (setting.name === 'worker_class' && typeof raw === 'string' && ASYNC_ALIASES.has(raw.trim().toLowerCase())) {
-      infos.push(`worker_class ${raw.trim()} is served by tunicorn's async worker (an event loop, like gevent's).`);
-    }
+    if (setting.name === 'worker_class') config.worker_class_str = String(raw).trim().toLowerCase();
   }
   const resolved = config as unknown as Config;
+  resolved.worker_class_str ??= 'default';
   resolved.chdir = resolve(cwd, resolved.chdir);
   if (!isDirectory(resolved.chdir)) {
     throw new ConfigError(`Invalid value for ${labels.get('chdir') ?? 'chdir'}: ${JSON.stringify(resolved.chdir)}; expected an existing directory.`);
+  }
+  const appSpec = cli.positionals[0] ?? resolved.wsgi_app;
+  const pythonApp = !!appSpec && isPythonApp(appSpec, { chdir: resolved.chdir, pythonpath: resolved.pythonpath, iface: resolved.interface });
+  for (const hook of file?.pythonHooks ?? []) {
+    const base = configFile ? basename(configFile) : 'the config file';
+    if (!pythonApp) warnings.push(`${base}: hook ${hook} is a Python function and cannot run for a Node app; it is ignored (write it in a tunicorn.config.ts).`);
+    else if (!PYTHON_WORKER_HOOKS.has(hook)) warnings.push(`${base}: hook ${hook} runs in the master, where Python hooks are not supported yet; it is ignored (the worker hooks ${[...PYTHON_WORKER_HOOKS].join(', ')} run in the Python workers).`);
+  }
+  if (!pythonApp && labels.has('threads') && resolved.threads > 1) {
+    const where = file?.values.has('threads') && !cli.values.has('threads') && !envArgs?.values.has('threads') ? `${basename(configFile!)}: threads` : labels.get('threads');
+    warnings.push(`${where} has no effect in tunicorn for a Node app (Node workers are single-threaded event loops; use workers and worker_connections); it is ignored.`);
+  }
+  if (!pythonApp && ASYNC_ALIASES.has(resolved.worker_class_str)) {
+    infos.push(`worker_class ${resolved.worker_class_str} is served by tunicorn's async worker (an event loop, like gevent's).`);
   }
   return {
     ...base,
     config: resolved,
     configFile,
-    appSpec: cli.positionals[0] ?? resolved.wsgi_app,
+    appSpec,
+    pythonApp,
     warnings,
     infos,
     checkConfig: Boolean(config.check_config),

@@ -49,6 +49,12 @@ export interface Config extends Hooks {
   backlog: number;
   workers: number;
   worker_class: 'async' | 'sync';
+  /** worker_class as given (gevent, gthread...), which Python apps need; set by resolveConfig. */
+  worker_class_str: string;
+  threads: number;
+  fronts: number;
+  request_queue: number;
+  request_queue_timeout: number;
   worker_connections: number;
   max_requests: number;
   max_requests_jitter: number;
@@ -68,7 +74,9 @@ export interface Config extends Hooks {
   umask: number;
   user: string | null;
   group: string | null;
-  interface: 'auto' | 'fetch' | 'node';
+  interface: 'auto' | 'fetch' | 'node' | 'wsgi';
+  python: string;
+  pythonpath: string[];
   override_globals: boolean;
   accesslog: string | null;
   access_log_format: string;
@@ -82,7 +90,7 @@ export interface Config extends Hooks {
 type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
 
 /** Settings a config file may spell more loosely than the resolved Config holds them. */
-type Loose = 'wsgi_app' | 'workers' | 'worker_class' | 'loglevel' | 'bind' | 'raw_env' | 'forwarded_allow_ips' | 'umask';
+type Loose = 'worker_class_str' | 'wsgi_app' | 'workers' | 'worker_class' | 'loglevel' | 'bind' | 'raw_env' | 'forwarded_allow_ips' | 'umask';
 
 /** The shape of a tunicorn.config.ts: camelCase keys, all optional; `app` names the app spec. */
 export type UserConfig = { [K in Exclude<keyof Config, Loose> as CamelCase<K>]?: Config[K] } & {

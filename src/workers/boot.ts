@@ -13,6 +13,8 @@ export interface WorkerBoot {
   binds: number;
   /** The first bind's address, as `server.address()` reports it to an app that calls listen(). */
   address: { address: string; family: string; port: number } | string | null;
+  /** A front for Python workers: the master sends their list ({ type: 'upstreams' }) instead of an app to load. */
+  python?: boolean;
 }
 
 export function bootEnv(boot: WorkerBoot): string {

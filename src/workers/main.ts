@@ -5,7 +5,9 @@
 import { randomInt } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { installListenCapture } from '../app/capture-listen.js';
-import { AppLoadError, loadApp } from '../app/load.js';
+import { AppLoadError, loadApp, type NodeListener } from '../app/load.js';
+import type { Dispatcher } from '../python/dispatch.js';
+import type { UpstreamInfo } from '../python/upstream.js';
 import { ConfigError } from '../config/errors.js';
 import type { Config, WorkerSelf } from '../config/types.js';
 import { HttpFront } from '../http/server.js';
@@ -38,6 +40,8 @@ async function main(): Promise<void> {
   let retiring = false;
   let cap: ConnectionCap | null = null;
   const connections = () => cap?.size ?? 0;
+  let dispatcher: Dispatcher | null = null;
+  let upstreams: UpstreamInfo[] | null = null;
 
   const exit = (code: number) => {
     if (code === 0) log.info(`Worker exiting (pid: ${process.pid})`);
@@ -80,6 +84,9 @@ async function main(): Promise<void> {
     if (msg.type === 'listen' && handle) {
       if (acceptors) acceptors.addHandle(msg.bind, handle);
       else pending.push([msg.bind, handle]);
+    } else if (msg.type === 'upstreams') {
+      if (dispatcher) dispatcher.update(msg.workers);
+      else upstreams = msg.workers;
     } else if (msg.type === 'stop') stop(false);
     else if (msg.type === 'reopen_logs') {
       log.reopen();
@@ -122,15 +129,24 @@ async function main(): Promise<void> {
     }
     if (config.post_fork) await config.post_fork(null, self);
     if (config.user || config.group) switchUser(config.user, config.group);
-    installListenCapture(boot.address);
-    const app = await loadApp(boot.appSpec, { baseDir: config.chdir, iface: config.interface, waitForListenMs: 5000 });
-    const listener =
-      app.kind === 'node'
-        ? app.listener
-        : (await import('../http/fetch-adapter.js')).fetchListener(app.fetch, config.override_globals, (err, request) => {
-            const url = new URL(request.url);
-            log.exception(`Error handling request ${request.method} ${url.pathname}${url.search}`, err);
-          });
+    let listener: NodeListener;
+    if (boot.python) {
+      // A front for Python workers: the app runs in them; requests go to the least busy.
+      const [{ Dispatcher }, { wsgiListener }] = await Promise.all([import('../python/dispatch.js'), import('../python/listener.js')]);
+      dispatcher = new Dispatcher({ queueLimit: config.request_queue, queueTimeoutMs: config.request_queue_timeout * 1000 });
+      if (upstreams) dispatcher.update(upstreams);
+      listener = wsgiListener({ dispatcher, log });
+    } else {
+      installListenCapture(boot.address);
+      const app = await loadApp(boot.appSpec, { baseDir: config.chdir, iface: config.interface as 'auto' | 'fetch' | 'node', waitForListenMs: 5000 });
+      listener =
+        app.kind === 'node'
+          ? app.listener
+          : (await import('../http/fetch-adapter.js')).fetchListener(app.fetch, config.override_globals, (err, request) => {
+              const url = new URL(request.url);
+              log.exception(`Error handling request ${request.method} ${url.pathname}${url.search}`, err);
+            });
+    }
     if (config.post_worker_init) await config.post_worker_init(self);
 
     const maxRequests = config.max_requests > 0 ? config.max_requests + randomInt(0, config.max_requests_jitter + 1) : Infinity;

@@ -11,6 +11,9 @@
  *                                   close, finish in-flight requests, exit 0. SIGTERM is the same
  *                                   for shutdown, except idle keep-alive connections close at once.
  *   { type: 'reopen_logs' }         reopen the log files (the master got USR1).
+ *   { type: 'upstreams', workers }  to a front of a Python app: the Python workers now serving, each
+ *                                   { id, socket, capacity } (docs/python-workers.md); sent at spawn
+ *                                   and whenever the list changes.
  *
  * Worker -> master
  *   { type: 'ready' }               the app is loaded and the worker accepts connections.
@@ -27,11 +30,15 @@
  * Signals still work without IPC: TERM graceful, INT/QUIT immediate, KILL.
  * SIGUSR1 belongs to Node's inspector in workers (the master uses it to read a stuck worker's stack).
  */
-export type MasterMessage = { type: 'listen'; bind: number } | { type: 'stop' } | { type: 'reopen_logs' };
+export type MasterMessage =
+  | { type: 'listen'; bind: number }
+  | { type: 'stop' }
+  | { type: 'reopen_logs' }
+  | { type: 'upstreams'; workers: Array<{ id: number; socket: string; capacity: number }> };
 
 export type WorkerMessage =
   | { type: 'ready' }
-  | { type: 'heartbeat'; requests: number; connections: number }
+  | { type: 'heartbeat'; requests: number; connections?: number; active?: number }
   | { type: 'boot_error'; message: string }
   | { type: 'want_listen'; bind: number }
   | { type: 'retiring'; reason: string }

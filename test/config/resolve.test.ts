@@ -210,7 +210,7 @@ describe('mistakes: one line naming the setting, what was given and what is allo
     [['--wrkers', '3'], /^Unknown option --wrkers on the command line; did you mean --workers\?/],
     [['--max-request', '3'], /did you mean --max-requests\?/],
     [['--bogus-thing'], /^Unknown option --bogus-thing on the command line\. Run "tunicorn --help"/],
-    [['--threads', '4'], /^Option --threads on the command line is Gunicorn's threads, which has no effect in tunicorn \(Node workers are single-threaded/],
+    [['--reuse-port'], /^Option --reuse-port on the command line is Gunicorn's reuse_port, which has no effect in tunicorn \(workers share one listening socket/],
     [['-D'], /Gunicorn's daemon, which has no effect/],
     [['--workers', 'abc'], /^Invalid value for workers \(--workers\): "abc"; expected a whole number from 1 to 1024, "cpus" or "cpus\*2\+1"\.$/],
     [['-w', '0'], /^Invalid value for workers \(--workers\): "0"/],
@@ -310,8 +310,8 @@ describe('config files', () => {
       'gunicorn.conf.py: access_log is not a setting (Gunicorn ignores it too); did you mean "accesslog"?',
       'gunicorn.conf.py: check_config can only be given on the command line (--check-config); it is ignored here.',
       'gunicorn.conf.py: error_log is not a setting (Gunicorn ignores it too); did you mean "errorlog"?',
-      'gunicorn.conf.py: hook on_starting is a Python function and cannot run in tunicorn; it is ignored (write it in a tunicorn.config.ts).',
-      'gunicorn.conf.py: threads has no effect in tunicorn (Node workers are single-threaded event loops; use workers and worker_connections); it is ignored.',
+      'gunicorn.conf.py: hook on_starting is a Python function and cannot run for a Node app; it is ignored (write it in a tunicorn.config.ts).',
+      'gunicorn.conf.py: threads has no effect in tunicorn for a Node app (Node workers are single-threaded event loops; use workers and worker_connections); it is ignored.',
     ]);
     assert.deepEqual(r.infos, ["worker_class gevent is served by tunicorn's async worker (an event loop, like gevent's)."]);
   });

@@ -1,0 +1,110 @@
+/**
+ * Which Python worker serves the next request: the one with the most free capacity (least busy),
+ * never one that is full. When all are full the request waits here, in a queue bounded in length
+ * and in time, then is refused with 503 and Retry-After (counted, logged by the caller).
+ */
+import { Upstream, type UpstreamInfo } from './upstream.js';
+
+export type Grant = (u: Upstream | null, why?: 'full' | 'timeout') => void;
+
+interface Waiter {
+  grant: Grant;
+  timer: NodeJS.Timeout;
+  done: boolean;
+}
+
+export class Dispatcher {
+  private upstreams = new Map<number, Upstream>();
+  private queue: Waiter[] = [];
+  private head = 0;
+  /** Requests refused because the queue was full, or waited too long. */
+  refused = { full: 0, timeout: 0 };
+
+  constructor(private opts: { queueLimit: number; queueTimeoutMs: number }) {}
+
+  /** The master's current list of serving Python workers. */
+  update(list: UpstreamInfo[]): void {
+    const keep = new Set(list.map((u) => u.id));
+    for (const u of this.upstreams.values()) {
+      if (!keep.has(u.id)) {
+        this.upstreams.delete(u.id);
+        u.drain();
+      }
+    }
+    for (const info of list) {
+      if (!this.upstreams.has(info.id)) this.upstreams.set(info.id, new Upstream(info, (u) => this.gone(u)));
+    }
+    this.release();
+  }
+
+  get waiting(): number {
+    return this.queue.length - this.head;
+  }
+
+  private pick(): Upstream | null {
+    let best: Upstream | null = null;
+    for (const u of this.upstreams.values()) if (u.free > 0 && (!best || u.free > best.free)) best = u;
+    return best;
+  }
+
+  /** Call `grant` with a worker now or later; with null if the request cannot be served. */
+  acquire(grant: Grant): { cancel(): void } | null {
+    const u = this.pick();
+    if (u) {
+      grant(u);
+      return null;
+    }
+    if (this.waiting >= this.opts.queueLimit) {
+      this.refused.full++;
+      grant(null, 'full');
+      return null;
+    }
+    const w: Waiter = {
+      grant,
+      done: false,
+      timer: setTimeout(() => {
+        if (w.done) return;
+        w.done = true;
+        this.refused.timeout++;
+        grant(null, 'timeout');
+      }, this.opts.queueTimeoutMs),
+    };
+    this.queue.push(w);
+    return {
+      cancel: () => {
+        w.done = true;
+        clearTimeout(w.timer);
+      },
+    };
+  }
+
+  /** A stream ended somewhere: hand free capacity to waiting requests, oldest first. */
+  release(): void {
+    while (this.head < this.queue.length) {
+      const w = this.queue[this.head]!;
+      if (w.done) {
+        this.head++;
+        continue;
+      }
+      const u = this.pick();
+      if (!u) break;
+      this.head++;
+      w.done = true;
+      clearTimeout(w.timer);
+      w.grant(u);
+    }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private gone(u: Upstream): void {
+    if (this.upstreams.get(u.id) === u) this.upstreams.delete(u.id);
+  }
+
+  /** Close every connection once its streams end (the front is stopping). */
+  closeAll(): void {
+    for (const u of this.upstreams.values()) u.drain();
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * The front's request listener for a Python app: each request the HTTP front has parsed and
+ * guarded becomes a stream to the least busy Python worker; the body goes one way and the response
+ * the other, both under the streams' flow control, so neither side buffers more than a window.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { NodeListener } from '../app/load.js';
+import { isForwardedHttps } from '../http/forwarded.js';
+import type { ErrorLog } from '../logging/error-log.js';
+import type { Dispatcher } from './dispatch.js';
+import { creditFrame, Frame, frame, frameHeader, WINDOW } from './frames.js';
+import type { StreamHandler, Upstream } from './upstream.js';
+
+type Head = [status: number, reason: string, headers: string[]];
+
+function hasLength(headers: string[]): boolean {
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i]!;
+    if (name.length === 14 && name.toLowerCase() === 'content-length') return true;
+    if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') return true;
+  }
+  return false;
+}
+
+/** Response bytes written to the client before the front credits them back to the worker. */
+const CREDIT_BATCH = 64 * 1024;
+
+export interface WsgiListenerOptions {
+  dispatcher: Dispatcher;
+  log: ErrorLog;
+}
+
+export function wsgiListener(opts: WsgiListenerOptions): NodeListener {
+  const { dispatcher, log } = opts;
+  let lastRefusalLog = 0;
+  const refuse = (req: IncomingMessage, res: ServerResponse, why: 'full' | 'timeout' | undefined) => {
+    if (Date.now() - lastRefusalLog >= 1000) {
+      lastRefusalLog = Date.now();
+      const { full, timeout } = dispatcher.refused;
+      log.warning(
+        why === 'full'
+          ? `Every Python worker is busy and the request queue is full: 503 for ${req.method} ${req.url} (${full + timeout} refused so far; raise workers or request_queue)`
+          : `A request waited past request_queue_timeout for a Python worker: 503 for ${req.method} ${req.url} (${full + timeout} refused so far)`,
+      );
+    }
+    if (res.headersSent || res.destroyed) return;
+    res.shouldKeepAlive = false;
+    res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': '20', 'Retry-After': '1' });
+    res.end('Service Unavailable\n');
+  };
+  return (req, res) => {
+    const ex = new Exchange(req, res, dispatcher, log);
+    const pending = dispatcher.acquire((u, why) => (u ? ex.start(u) : refuse(req, res, why)));
+    if (pending) res.once('close', () => pending.cancel());
+  };
+}
+
+class Exchange implements StreamHandler {
+  private up: Upstream | null = null;
+  private stream = 0;
+  private open = false;
+  /** Request body bytes sent that the worker has not credited yet. */
+  private unacked = 0;
+  private paused = false;
+  /** Response bytes written to the client and not yet credited to the worker. */
+  private owed = 0;
+  /** The last response chunk, held for a turn so a response that arrived whole ends with res.end(chunk). */
+  private held: Buffer | null = null;
+  private flushQueued = false;
+  /** The response's status, reason and headers, until they are written. */
+  private head: Head | null = null;
+
+  constructor(
+    private req: IncomingMessage,
+    private res: ServerResponse,
+    private dispatcher: Dispatcher,
+    private log: ErrorLog,
+  ) {}
+
+  start(up: Upstream): void {
+    const { req, res } = this;
+    if (res.destroyed || res.writableEnded) {
+      // The client left while the request waited for a worker.
+      this.dispatcher.release();
+      return;
+    }
+    this.up = up;
+    this.stream = up.open(this);
+    this.open = true;
+    const socket = req.socket;
+    const h = req.headers;
+    const hasBody = h['transfer-encoding'] !== undefined || (h['content-length'] !== undefined && h['content-length'] !== '0');
+    const scheme = isForwardedHttps(req) || (socket as TLSSocket).encrypted ? 'https' : 'http';
+    const head = JSON.stringify([req.method, req.url, req.httpVersion, req.rawHeaders, socket.remoteAddress ?? '', socket.remotePort ?? 0, scheme, socket.localAddress ?? '', String(socket.localPort ?? ''), hasBody ? 1 : 0]);
+    up.write(frame(Frame.Request, this.stream, head));
+    res.on('close', () => this.onClientClose());
+    if (hasBody) {
+      req.on('data', (chunk: Buffer) => this.onBody(chunk));
+      req.on('end', () => this.open && this.up!.write(frame(Frame.End, this.stream)));
+    }
+  }
+
+  private onBody(chunk: Buffer): void {
+    if (!this.open) return;
+    const up = this.up!;
+    up.write(frameHeader(Frame.Data, this.stream, chunk.length));
+    up.write(chunk);
+    this.unacked += chunk.length;
+    if (this.unacked >= WINDOW && !this.paused) {
+      this.paused = true;
+      this.req.pause();
+    }
+  }
+
+  onFrame(type: number, payload: Buffer): void {
+    switch (type) {
+      case Frame.Response:
+        this.head = JSON.parse(payload.toString('latin1')) as Head;
+        return this.flushSoon();
+      case Frame.ResponseData:
+        if (this.held) {
+          this.sendHead();
+          this.write(this.held);
+        }
+        this.held = payload;
+        return this.flushSoon();
+      case Frame.ResponseEnd:
+        return this.end();
+      case Frame.Error:
+        return this.onAppError();
+      case Frame.BodyCredit:
+        this.unacked -= payload.readUInt32BE(0);
+        if (this.paused && this.unacked < WINDOW) {
+          this.paused = false;
+          this.req.resume();
+        }
+        return;
+    }
+  }
+
+  /**
+   * Head and body are held until the end of the event-loop turn, so a response that arrived whole
+   * goes out with a Content-Length (and keep-alive) in one write; one still streaming goes chunked.
+   */
+  private flushSoon(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    process.nextTick(() => {
+      this.flushQueued = false;
+      if (!this.open) return;
+      this.sendHead();
+      if (this.held) {
+        const chunk = this.held;
+        this.held = null;
+        this.write(chunk);
+      }
+    });
+  }
+
+  private end(): void {
+    const last = this.held;
+    this.held = null;
+    this.finish();
+    if (this.head) {
+      const headers = this.head[2];
+      if (!hasLength(headers) && this.req.method !== 'HEAD' && this.head[0] !== 204 && this.head[0] !== 304) headers.push('Content-Length', String(last?.length ?? 0));
+      if (!this.sendHead()) return;
+    }
+    if (last) this.res.end(last);
+    else this.res.end();
+  }
+
+  /** Write the held head; false when Node refused it (the client got a 500). */
+  private sendHead(): boolean {
+    const head = this.head;
+    if (!head) return true;
+    this.head = null;
+    try {
+      this.res.writeHead(head[0], head[1], head[2]);
+      return true;
+    } catch (err) {
+      // A header Node refuses to send (a control character, say): the app's fault, answered 500.
+      this.log.error(`Invalid response from the app for ${this.req.method} ${this.req.url}: ${(err as Error).message}`);
+      this.cancel();
+      this.held = null;
+      this.serverError(500, 'Internal Server Error\n');
+      return false;
+    }
+  }
+
+  private write(chunk: Buffer): void {
+    const n = chunk.length;
+    this.res.write(chunk, () => {
+      this.owed += n;
+      if (this.owed >= CREDIT_BATCH && this.open) {
+        this.up!.write(creditFrame(Frame.Credit, this.stream, this.owed));
+        this.owed = 0;
+      }
+    });
+  }
+
+  private onAppError(): void {
+    // The worker logged the traceback with the request line.
+    this.head = null;
+    this.held = null;
+    this.finish();
+    if (!this.res.headersSent) this.serverError(500, 'Internal Server Error\n');
+    else this.res.destroy();
+  }
+
+  onLost(): void {
+    this.open = false;
+    this.log.error(`Python worker went away while serving ${this.req.method} ${this.req.url}`);
+    this.dispatcher.release();
+    if (!this.res.headersSent) this.serverError(502, 'Bad Gateway\n');
+    else this.res.destroy();
+  }
+
+  private serverError(status: number, body: string): void {
+    const res = this.res;
+    if (res.destroyed) return;
+    res.shouldKeepAlive = false;
+    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(body.length) });
+    res.end(body);
+  }
+
+  /** The stream ended from the worker's side. */
+  private finish(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.up!.close(this.stream);
+    this.dispatcher.release();
+  }
+
+  /** Stop the request in the worker (the client went away, or the front answered it already). */
+  private cancel(): void {
+    if (!this.open) return;
+    this.up!.write(frame(Frame.Cancel, this.stream));
+    this.finish();
+  }
+
+  private onClientClose(): void {
+    this.held = null;
+    this.cancel();
+  }
+}

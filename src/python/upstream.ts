@@ -1,0 +1,101 @@
+/**
+ * A front's connection to one Python worker: requests multiplexed as numbered streams over one
+ * unix socket (docs/python-workers.md). Frames written in one event-loop turn leave in one write.
+ */
+import net from 'node:net';
+import { Frame, FrameReader } from './frames.js';
+
+/** What a stream's owner (the request being served) is told. */
+export interface StreamHandler {
+  onFrame(type: number, payload: Buffer): void;
+  /** The connection to the worker broke before the stream ended. */
+  onLost(): void;
+}
+
+export interface UpstreamInfo {
+  /** The worker's age: unique for the master's life. */
+  id: number;
+  socket: string;
+  /** Requests the worker runs at once (1 for sync, threads for gthread, worker_connections for gevent). */
+  capacity: number;
+}
+
+export class Upstream {
+  readonly id: number;
+  readonly capacity: number;
+  /** Streams started and not yet finished. */
+  active = 0;
+  /** Taken off the master's list: no new streams; the connection closes when the last one ends. */
+  draining = false;
+  dead = false;
+  private sock: net.Socket;
+  private streams = new Map<number, StreamHandler>();
+  private nextStream = 1;
+  private corked = false;
+
+  constructor(info: UpstreamInfo, private onGone: (u: Upstream) => void) {
+    this.id = info.id;
+    this.capacity = info.capacity;
+    this.sock = net.connect(info.socket);
+    this.sock.setNoDelay?.(true);
+    const reader = new FrameReader((type, stream, payload) => this.streams.get(stream)?.onFrame(type, payload));
+    this.sock.on('data', (chunk: Buffer) => reader.push(chunk));
+    this.sock.on('error', () => {});
+    this.sock.on('close', () => this.lost());
+  }
+
+  get free(): number {
+    return this.draining || this.dead ? 0 : this.capacity - this.active;
+  }
+
+  /** Start a stream; returns its id. */
+  open(handler: StreamHandler): number {
+    const id = this.nextStream;
+    this.nextStream = id >= 0xfffffff0 ? 1 : id + 1;
+    this.streams.set(id, handler);
+    this.active++;
+    return id;
+  }
+
+  /** The stream is over (its response ended, or it was cancelled). */
+  close(stream: number): void {
+    if (!this.streams.delete(stream)) return;
+    this.active--;
+    if (this.draining && this.active === 0) this.sock.end();
+  }
+
+  write(buf: Buffer): void {
+    if (this.dead) return;
+    if (!this.corked) {
+      this.corked = true;
+      this.sock.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.sock.uncork();
+      });
+    }
+    this.sock.write(buf);
+  }
+
+  /** Whether the socket's buffer is over its high-water mark (pause the body being forwarded). */
+  get congested(): boolean {
+    return this.sock.writableNeedDrain;
+  }
+
+  drain(): void {
+    this.draining = true;
+    if (this.active === 0) this.sock.end();
+  }
+
+  private lost(): void {
+    if (this.dead) return;
+    this.dead = true;
+    const left = [...this.streams.values()];
+    this.streams.clear();
+    this.active = 0;
+    for (const h of left) h.onLost();
+    this.onGone(this);
+  }
+}
+
+export { Frame };

@@ -1,0 +1,27 @@
+/** The front's side of the frame format and the dispatcher's choices, as pure modules. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { creditFrame, Frame, frame, FrameReader } from '../../src/python/frames.js';
+import { Dispatcher } from '../../src/python/dispatch.js';
+
+test('frames: a 9-byte big-endian header, split anywhere across reads, in order', () => {
+  const got: Array<[number, number, string]> = [];
+  const reader = new FrameReader((type, stream, payload) => got.push([type, stream, payload.toString()]));
+  const bytes = Buffer.concat([frame(Frame.Request, 7, '["GET"]'), frame(Frame.End, 7), creditFrame(Frame.Credit, 0x01020304, 65536), frame(Frame.Data, 9, Buffer.from('body'))]);
+  assert.deepEqual([...bytes.subarray(0, 9)], [1, 0, 0, 0, 7, 0, 0, 0, 7]);
+  for (let i = 0; i < bytes.length; i += 5) reader.push(bytes.subarray(i, i + 5));
+  assert.deepEqual(got.map(([t, s]) => [t, s]), [[1, 7], [3, 7], [5, 0x01020304], [2, 9]]);
+  assert.equal(got[0]![2], '["GET"]');
+  assert.equal(got[3]![2], 'body');
+});
+
+test('dispatcher: the bounded queue refuses when full and when a request waited too long', async () => {
+  const d = new Dispatcher({ queueLimit: 1, queueTimeoutMs: 50 });
+  const outcomes: string[] = [];
+  d.acquire((u, why) => outcomes.push(u ? 'served' : `refused:${why}`));
+  d.acquire((u, why) => outcomes.push(u ? 'served' : `refused:${why}`));
+  assert.deepEqual(outcomes, ['refused:full']);
+  await new Promise((r) => setTimeout(r, 80));
+  assert.deepEqual(outcomes, ['refused:full', 'refused:timeout']);
+  assert.deepEqual(d.refused, { full: 1, timeout: 1 });
+});
