@@ -287,7 +287,8 @@ export class Arbiter {
         continue;
       }
       if (this.config.timeout <= 0 || w.timedOut || w.state === 'stopping') continue;
-      if (now - w.lastBeat > this.config.timeout * 1000) void this.killBlocked(w);
+      // A Python worker gets a second more, so the front's 504 reaches the client before the kill.
+      if (now - w.lastBeat > this.config.timeout * 1000 + (w.kind === 'python' ? 1000 : 0)) void this.killBlocked(w);
     }
   }
 

@@ -75,6 +75,15 @@ async function loadInMaster(resolved: Resolved, appSpec: string, log: ErrorLog):
   }
 }
 
+async function loadPythonInMaster(config: Config, appSpec: string, workerClass: string, log: ErrorLog): Promise<boolean> {
+  const { importPythonApp } = await import('./python/preload.js');
+  const failure = await importPythonApp(config, appSpec, workerClass);
+  if (failure === null) return true;
+  log.error(failure);
+  log.error('App failed to load.');
+  return false;
+}
+
 /** A Python app's worker class and interpreter, checked before anything binds. */
 function pythonRuntime(config: Config): { workerClass: 'sync' | 'gevent' | 'gthread'; describe: string } {
   const workerClass = pythonWorkerClass(config.worker_class_str, config.threads);
@@ -113,13 +122,17 @@ async function main(argv: string[]): Promise<number> {
 
   if (resolved.checkConfig) {
     for (const a of advice(config)) log.warning(a);
-    if (!(await loadInMaster(resolved, appSpec, log))) return APP_LOAD_ERROR;
+    const ok = resolved.pythonApp ? await loadPythonInMaster(config, appSpec, pythonRuntime(config).workerClass, log) : await loadInMaster(resolved, appSpec, log);
+    if (!ok) return APP_LOAD_ERROR;
     log.info('Configuration and app are valid.');
     return 0;
   }
   for (const a of advice(config)) log.info(`Note: ${a}`);
   const python = resolved.pythonApp ? pythonRuntime(config) : null;
-  if (config.preload_app && !python && !(await loadInMaster(resolved, appSpec, log))) return APP_LOAD_ERROR;
+  if (config.preload_app) {
+    const ok = python ? await loadPythonInMaster(config, appSpec, python.workerClass, log) : await loadInMaster(resolved, appSpec, log);
+    if (!ok) return APP_LOAD_ERROR;
+  }
   const arbiter = new Arbiter({
     config,
     configFile: resolved.configFile,

@@ -11,6 +11,7 @@ import { ROOT, startServer } from '../helpers/cli.js';
 import { PY_FIXTURES, PYTHON, pythonHas } from '../helpers/python.js';
 
 const py = ['--python', PYTHON];
+mkdirSync(join(ROOT, 'test/.tmp'), { recursive: true });
 
 for (const k of ['sync', 'gthread', 'gevent']) {
   test(`plain WSGI app, worker_class ${k}: hello, environ, request body, streaming, 500 with the traceback logged`, async () => {
@@ -93,7 +94,6 @@ test('Flask: routes, JSON, form with a file upload, streaming, a view that raise
 test('Django: a project made with django-admin startproject, served from its directory as mysite.wsgi:application', async (tt) => {
   const missing = pythonHas('django');
   if (missing) return tt.skip(missing);
-  mkdirSync(join(ROOT, 'test/.tmp'), { recursive: true });
   const dir = mkdtempSync(join(ROOT, 'test/.tmp/django-'));
   const made = spawnSync(PYTHON, ['-m', 'django', 'startproject', 'mysite', dir], { encoding: 'utf8' });
   assert.equal(made.status, 0, made.stderr);
