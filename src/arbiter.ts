@@ -15,6 +15,7 @@ import { ConfigError } from './config/errors.js';
 import type { Config, ServerInfo, WorkerInfo } from './config/types.js';
 import { runHook } from './config/run-hook.js';
 import { ErrorLog } from './logging/error-log.js';
+import { MASTER_HOOKS, PythonMasterHooks } from './python/master-hooks.js';
 import { bindAll, closeListeners, parseBind, systemdBinds, type Listener } from './sockets.js';
 import { VERSION } from './version.js';
 import { WORKER_BOOT_ERROR, type WorkerMessage } from './workers/protocol.js';
@@ -24,6 +25,8 @@ export interface ArbiterOptions {
   configFile: string | null;
   appSpec: string;
   log: ErrorLog;
+  /** Hooks the gunicorn.conf.py defines as Python functions (its master hooks run in a Python hook host). */
+  pythonHooks?: string[];
   /** Re-resolves the configuration on HUP (same command line, fresh config file). */
   reloadConfig: () => Promise<{ config: Config; appSpec: string }>;
   /** A Python app: fronts serve HTTP, Python workers (what `workers` counts) run the app. */
@@ -40,6 +43,7 @@ export class Arbiter {
   private workers = new Map<number, Supervised>();
   /** Where Python workers' sockets and stack files live (a Python app only). */
   private runDir: string | null = null;
+  private pyHooks: PythonMasterHooks | null = null;
   private numWorkers: number;
   private age = 0;
   private shuttingDown = false;
@@ -77,7 +81,9 @@ export class Arbiter {
     const finished = new Promise<number>((resolve) => (this.done = resolve));
     process.title = `tunicorn: master [${config.proc_name ?? this.appSpec}]`;
     process.umask(config.umask);
-    this.hook('on_starting', () => config.on_starting?.(this.server));
+    const masterHooks = this.opts.pythonHooks?.filter((h) => MASTER_HOOKS.includes(h)) ?? [];
+    if (masterHooks.length && this.opts.configFile) this.pyHooks = new PythonMasterHooks(config, this.opts.configFile, 'inherit');
+    await this.hook('on_starting', () => config.on_starting?.(this.server));
     log.info(`Starting tunicorn ${VERSION}`);
     const specs = systemdBinds(process.env) ?? config.bind.map(parseBind);
     const listeners = await bindAll(specs, log);
@@ -102,15 +108,18 @@ export class Arbiter {
     }
     if (config.capture_output && config.errorlog !== '-') this.output = openSync(config.errorlog, 'a');
     for (const sig of SIGNALS) process.on(sig, () => this.onSignal(sig));
-    this.hook('when_ready', () => config.when_ready?.(this.server));
+    await this.hook('when_ready', () => config.when_ready?.(this.server));
     this.tick = setInterval(() => this.murderBlocked(), 500);
     if (config.reload) await this.watchForChanges();
     this.manageWorkers();
     return finished;
   }
 
-  private hook(name: string, call: () => unknown): void {
+  /** A hook from a JS/TS config, or from a gunicorn.conf.py (run by the Python hook host). */
+  private hook(name: string, call: () => unknown, pyArgs: unknown[] = []): Promise<void> {
     runHook(this.log, name, call);
+    if (!this.pyHooks) return Promise.resolve();
+    return this.pyHooks.call(name, { numWorkers: this.numWorkers, workers: this.server.workers() }, pyArgs);
   }
 
   private active(kind: WorkerKind): Supervised[] {
@@ -154,7 +163,7 @@ export class Arbiter {
     }
     if (this.shuttingDown) return;
     const info: WorkerInfo = { pid: 0, age };
-    if (kind !== 'front') this.hook('pre_fork', () => this.config.pre_fork?.(this.server, info));
+    if (kind !== 'front') void this.hook('pre_fork', () => this.config.pre_fork?.(this.server, info), [info]);
     const worker = kind === 'python' ? this.pythonWorker(age) : this.nodeWorker(kind, age, port);
     if (worker.pid < 0) {
       this.log.error('Could not start a worker process.');
@@ -254,7 +263,7 @@ export class Arbiter {
     const wasBooting = w.state === 'booting';
     const { level, text } = exitMessage({ pid: w.pid, code, signal, expected: w.expectedExit });
     if (!(w.timedOut && signal === 'SIGKILL')) this.log[level](text);
-    if (w.kind !== 'front') this.hook('child_exit', () => this.config.child_exit?.(this.server, { pid: w.pid, age: w.age }));
+    if (w.kind !== 'front') void this.hook('child_exit', () => this.config.child_exit?.(this.server, { pid: w.pid, age: w.age }), [{ pid: w.pid, age: w.age }]);
     if (this.shuttingDown) {
       if (this.workers.size === 0) void this.finish();
       return;
@@ -300,7 +309,12 @@ export class Arbiter {
     const stack = await w.readStack();
     if (stack) this.log.error(`Worker (pid:${w.pid}) was blocked for over ${this.config.timeout}s here:\n${stack}`);
     else this.log.error(`Worker (pid:${w.pid}) was blocked for over ${this.config.timeout}s; its stack could not be read.`);
-    this.hook('worker_abort', () => this.config.worker_abort?.(this.server, { pid: w.pid, age: w.age }));
+    // A Python worker runs its worker_abort hook on SIGABRT, when its interpreter still can.
+    if (w.kind === 'python') {
+      w.kill('SIGABRT');
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    void this.hook('worker_abort', () => this.config.worker_abort?.(this.server, { pid: w.pid, age: w.age }));
     w.kill('SIGKILL');
     this.log.info(`Worker (pid:${w.pid}) killed after timeout; starting a replacement`);
   }
@@ -336,7 +350,7 @@ export class Arbiter {
   private setWorkers(n: number): void {
     const old = this.numWorkers;
     this.numWorkers = n;
-    this.hook('nworkers_changed', () => this.config.nworkers_changed?.(this.server, n, old));
+    void this.hook('nworkers_changed', () => this.config.nworkers_changed?.(this.server, n, old), [n, old]);
     this.manageWorkers();
   }
 
@@ -350,13 +364,13 @@ export class Arbiter {
       this.log.error(`Reload failed, keeping the running configuration: ${err instanceof ConfigError ? err.message : (err as Error).stack}`);
       return;
     }
-    this.hook('on_reload', () => next.config.on_reload?.(this.server));
+    void this.hook('on_reload', () => next.config.on_reload?.(this.server));
     if (next.config.bind.join() !== this.config.bind.join()) this.log.warning('bind changed; new addresses take effect after a restart.');
     const old = this.numWorkers;
     this.config = next.config;
     this.appSpec = next.appSpec;
     this.numWorkers = next.config.workers;
-    if (old !== this.numWorkers) this.hook('nworkers_changed', () => this.config.nworkers_changed?.(this.server, this.numWorkers, old));
+    if (old !== this.numWorkers) void this.hook('nworkers_changed', () => this.config.nworkers_changed?.(this.server, this.numWorkers, old), [this.numWorkers, old]);
     for (const w of this.workers.values()) if (w.state === 'ready' || w.state === 'booting') w.state = 'retiring';
     this.manageWorkers();
   }
@@ -414,7 +428,8 @@ export class Arbiter {
   private async finish(): Promise<void> {
     if (this.tick) clearInterval(this.tick);
     this.log.info('Shutting down: Master');
-    this.hook('on_exit', () => this.config.on_exit?.(this.server));
+    await this.hook('on_exit', () => this.config.on_exit?.(this.server));
+    this.pyHooks?.close();
     if (this.config.pidfile) {
       try {
         unlinkSync(this.config.pidfile);

@@ -139,6 +139,7 @@ async function main(argv: string[]): Promise<number> {
     appSpec,
     log,
     python,
+    pythonHooks: resolved.pythonHooks,
     reloadConfig: async () => {
       const next = await resolveConfig(input);
       validate(next);

@@ -22,6 +22,8 @@ export interface Resolved {
   printConfig: boolean;
   /** The app spec names a Python (WSGI) app. */
   pythonApp: boolean;
+  /** Hooks the gunicorn.conf.py defines as Python functions (run for Python apps only). */
+  pythonHooks: string[];
 }
 
 export interface ResolveInput {
@@ -29,9 +31,6 @@ export interface ResolveInput {
   env: NodeJS.ProcessEnv;
   cwd: string;
 }
-
-/** Hooks a gunicorn.conf.py may define that run inside each Python worker. */
-const PYTHON_WORKER_HOOKS = new Set(['post_fork', 'post_worker_init', 'pre_request', 'post_request', 'worker_int', 'worker_abort', 'worker_exit']);
 
 const ASYNC_ALIASES = new Set(['gevent', 'eventlet', 'gthread', 'tornado']);
 
@@ -88,7 +87,6 @@ export async function resolveConfig({ argv, env, cwd }: ResolveInput): Promise<R
   for (const hook of file?.pythonHooks ?? []) {
     const base = configFile ? basename(configFile) : 'the config file';
     if (!pythonApp) warnings.push(`${base}: hook ${hook} is a Python function and cannot run for a Node app; it is ignored (write it in a tunicorn.config.ts).`);
-    else if (!PYTHON_WORKER_HOOKS.has(hook)) warnings.push(`${base}: hook ${hook} runs in the master, where Python hooks are not supported yet; it is ignored (the worker hooks ${[...PYTHON_WORKER_HOOKS].join(', ')} run in the Python workers).`);
   }
   if (!pythonApp && labels.has('threads') && resolved.threads > 1) {
     const where = file?.values.has('threads') && !cli.values.has('threads') && !envArgs?.values.has('threads') ? `${basename(configFile!)}: threads` : labels.get('threads');
@@ -103,6 +101,7 @@ export async function resolveConfig({ argv, env, cwd }: ResolveInput): Promise<R
     configFile,
     appSpec,
     pythonApp,
+    pythonHooks: pythonApp ? (file?.pythonHooks ?? []) : [],
     warnings,
     infos,
     checkConfig: Boolean(config.check_config),

@@ -3,7 +3,7 @@
  * hooks written in Python are reported; --check-config and --preload import the app once first.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ROOT, runCli, startServer } from '../helpers/cli.js';
@@ -12,7 +12,7 @@ import { PY_FIXTURES, PYTHON } from '../helpers/python.js';
 const py = ['--python', PYTHON];
 mkdirSync(join(ROOT, 'test/.tmp'), { recursive: true });
 
-test('gunicorn.conf.py: wsgi_app, pythonpath, raw_env and worker hooks run in the Python workers; a master hook in Python is reported', async () => {
+test('gunicorn.conf.py: wsgi_app, pythonpath, raw_env; worker hooks run in the Python workers, master hooks in Python beside the master (the prometheus_client child_exit recipe)', async () => {
   const dir = mkdtempSync(join(ROOT, 'test/.tmp/pyconf-'));
   mkdirSync(join(dir, 'lib/shop'), { recursive: true });
   writeFileSync(join(dir, 'lib/shop/__init__.py'), '');
@@ -37,8 +37,14 @@ test('gunicorn.conf.py: wsgi_app, pythonpath, raw_env and worker hooks run in th
       '    worker.log.info("pre_request %s %s" % (req.method, req.path))',
       'def post_request(worker, req, environ, resp):',
       '    worker.log.info("post_request %s" % resp.status)',
+      'def when_ready(server):',
+      '    server.log.info("when_ready: %d workers wanted" % server.num_workers)',
       'def child_exit(server, worker):',
-      '    pass',
+      '    # as prometheus_client\'s multiprocess.mark_process_dead(worker.pid) is used',
+      '    with open("dead.txt", "a") as f:',
+      '        f.write("%d\\n" % worker.pid)',
+      'def on_exit(server):',
+      '    server.log.info("on_exit")',
       '',
     ].join('\n'),
   );
@@ -49,11 +55,13 @@ test('gunicorn.conf.py: wsgi_app, pythonpath, raw_env and worker hooks run in th
     await t.waitFor(/post_worker_init timeout=15/);
     await t.waitFor(/pre_request GET \/items/);
     await t.waitFor(/post_request 200 OK/);
-    assert.match(t.output, /\[WARNING\] gunicorn\.conf\.py: hook child_exit runs in the master, where Python hooks are not supported yet; it is ignored/);
-    assert.doesNotMatch(t.output, /post_fork is a Python function/);
+    assert.match(t.output, /when_ready: 1 workers wanted/);
+    assert.doesNotMatch(t.output, /is a Python function|WARNING/);
   } finally {
     assert.equal((await t.stop()).code, 0);
   }
+  assert.match(t.output, /on_exit/);
+  assert.deepEqual(readFileSync(join(dir, 'dead.txt'), 'utf8').trim().split('\n').map(Number), t.workerPids());
 });
 
 test('--check-config imports the Python app once and exits 0, or 4 with the reason', async () => {

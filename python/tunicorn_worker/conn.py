@@ -1,0 +1,248 @@
+"""A front's connection to the worker: frames in, dispatched to streams; frames out."""
+
+import json
+import threading
+
+from .frames import (CANCEL, CREDIT, DATA, END, REQUEST, RDATA, U32, FrameReader,
+                     pack_header)
+from .stream import ClientDisconnected, Stream
+
+_loads = json.loads
+_unpack_u32 = U32.unpack
+
+
+def _pack_data(sid, n):
+    return pack_header(RDATA, sid, n)
+
+
+class Conn(object):
+    """What every worker class shares: reading and dispatching frames."""
+
+    pack_data = staticmethod(_pack_data)
+
+    def __init__(self, worker, sock):
+        self.worker = worker
+        self.sock = sock
+        self.reader = FrameReader(sock)
+        self.streams = {}
+        self.closed = False
+
+    def dispatch(self, frames):
+        streams = self.streams
+        for ftype, sid, payload in frames:
+            if ftype == REQUEST:
+                try:
+                    head = _loads(payload)
+                    s = Stream(self, sid, head)
+                except (ValueError, TypeError, IndexError) as e:
+                    self.worker.log.error("Bad REQUEST frame on stream %d: %s", sid, e)
+                    continue
+                streams[sid] = s
+                self.worker.submit(s)
+            elif ftype == DATA:
+                s = streams.get(sid)
+                if s is not None:
+                    s.feed(payload)
+            elif ftype == END:
+                s = streams.get(sid)
+                if s is not None:
+                    s.end()
+            elif ftype == CREDIT:
+                s = streams.get(sid)
+                if s is not None and len(payload) == 4:
+                    s.add_credit(_unpack_u32(payload)[0])
+            elif ftype == CANCEL:
+                s = streams.pop(sid, None)
+                if s is not None:
+                    self.cancel(s)
+            else:
+                self.worker.log.warning("Unknown frame type %d from a front (ignored)", ftype)
+
+    def cancel(self, s):
+        s.cancelled = True
+        ev = s.event
+        if ev is not None:
+            ev.set()
+
+    def cancel_all(self):
+        streams = list(self.streams.values())
+        self.streams.clear()
+        for s in streams:
+            self.cancel(s)
+
+    def arm(self, s):
+        ev = s.event
+        if ev is None:
+            ev = s.event = self.worker.make_event()
+        ev.clear()
+
+    def wait(self, s):
+        s.event.wait()
+
+
+class SyncConn(Conn):
+    """sync worker: sends directly; waiting means reading this connection."""
+
+    def send(self, s, data):
+        if s is not None and s.cancelled:
+            raise ClientDisconnected("request cancelled")
+        try:
+            self.sock.sendall(data)
+        except OSError:
+            self.worker.close_conn(self)
+            raise ClientDisconnected("front connection lost")
+
+    def arm(self, s):
+        pass
+
+    def wait(self, s):
+        if self.closed:
+            raise ClientDisconnected("front connection lost")
+        try:
+            frames = self.reader.read()
+        except OSError:
+            frames = None
+        if frames is None:
+            self.worker.close_conn(self)
+        else:
+            self.dispatch(frames)
+
+
+class ThreadConn(Conn):
+    """gthread worker: a reader thread; writes combined under the connection's lock."""
+
+    def __init__(self, worker, sock):
+        Conn.__init__(self, worker, sock)
+        self.lock = threading.Lock()
+        self.out = []
+        self.flushing = False
+
+    def cancel(self, s):
+        with self.lock:
+            s.cancelled = True
+        ev = s.event
+        if ev is not None:
+            ev.set()
+
+    def send(self, s, data):
+        lock = self.lock
+        with lock:
+            if s is not None and s.cancelled:
+                raise ClientDisconnected("request cancelled")
+            if self.closed:
+                raise ClientDisconnected("front connection lost")
+            self.out.append(data)
+            if self.flushing:
+                return
+            self.flushing = True
+        while True:
+            with lock:
+                out = self.out
+                if not out:
+                    self.flushing = False
+                    return
+                self.out = []
+            try:
+                self.sock.sendall(out[0] if len(out) == 1 else b"".join(out))
+            except OSError:
+                with lock:
+                    self.flushing = False
+                    self.out = []
+                    self.closed = True
+                try:
+                    self.sock.shutdown(2)
+                except OSError:
+                    pass
+                raise ClientDisconnected("front connection lost")
+
+    def run_reader(self):
+        read = self.reader.read
+        dispatch = self.dispatch
+        try:
+            while True:
+                frames = read()
+                if frames is None:
+                    break
+                if frames:
+                    dispatch(frames)
+        except OSError:
+            pass
+        finally:
+            with self.lock:
+                self.closed = True
+            self.cancel_all()
+            try:
+                self.sock.close()
+            except OSError:
+                pass
+            self.worker.conn_closed(self)
+
+
+class GeventConn(Conn):
+    """gevent worker: a reader greenlet; a writer greenlet sends what the requests queued,
+    many responses in one send (a killed request greenlet never holds a half-sent frame)."""
+
+    def __init__(self, worker, sock, event_class):
+        Conn.__init__(self, worker, sock)
+        self.out = []
+        self.wake = event_class()
+        self.wake_set = False
+
+    def cancel(self, s):
+        s.cancelled = True
+        if s.task is not None:
+            self.worker.cancel(s)
+        elif s.event is not None:
+            s.event.set()
+
+    def send(self, s, data):
+        if s is not None and s.cancelled:
+            raise ClientDisconnected("request cancelled")
+        if self.closed:
+            raise ClientDisconnected("front connection lost")
+        self.out.append(data)
+        if not self.wake_set:
+            self.wake_set = True
+            self.wake.set()
+
+    def run_writer(self):
+        wake = self.wake
+        sendall = self.sock.sendall
+        try:
+            while True:
+                out = self.out
+                if not out:
+                    if self.closed:
+                        break
+                    wake.wait()
+                    wake.clear()
+                    self.wake_set = False
+                    continue
+                self.out = []
+                sendall(out[0] if len(out) == 1 else b"".join(out))
+        except OSError:
+            self.closed = True
+        finally:
+            self.out = []
+            try:
+                self.sock.close()
+            except OSError:
+                pass
+
+    def run_reader(self):
+        read = self.reader.read
+        dispatch = self.dispatch
+        try:
+            while True:
+                frames = read()
+                if frames is None:
+                    break
+                if frames:
+                    dispatch(frames)
+        except OSError:
+            pass
+        finally:
+            self.closed = True
+            self.cancel_all()
+            self.wake.set()
+            self.worker.conn_closed(self)
