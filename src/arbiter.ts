@@ -41,6 +41,8 @@ export class Arbiter {
   private watcher: { close(): void } | null = null;
   private output: number | 'inherit' = 'inherit';
   private spawning = 0;
+  /** Notices already logged: every worker sends the same ones. */
+  private noticed = new Set<string>();
   private done!: (code: number) => void;
   readonly server: ServerInfo;
 
@@ -180,6 +182,12 @@ export class Arbiter {
       case 'listen_error':
         this.log.error(`Connection in use: ${this.listeners[msg.bind]?.spec.text ?? msg.bind} (${msg.code})`);
         this.halt(`Can't connect to ${this.listeners[msg.bind]?.spec.text ?? msg.bind}`, 1);
+        break;
+      case 'notice':
+        if (!this.noticed.has(msg.message)) {
+          this.noticed.add(msg.message);
+          this.log.warning(msg.message);
+        }
         break;
     }
   }

@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     }
     if (config.post_fork) await config.post_fork(null, self);
     if (config.user || config.group) switchUser(config.user, config.group);
-    installListenCapture(boot.address);
+    installListenCapture(boot.address, (message) => send({ type: 'notice', message }));
     const app = await loadApp(boot.appSpec, { baseDir: config.chdir, iface: config.interface, waitForListenMs: 5000 });
     const listener =
       app.kind === 'node'

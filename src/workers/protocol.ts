@@ -23,6 +23,8 @@
  *   { type: 'retiring', reason }    the worker wants to be replaced (max_requests reached, or an
  *                                   uncaught exception); it keeps serving until told to stop.
  *   { type: 'listen_error', bind, code, message }   listening failed (address in use).
+ *   { type: 'notice', message }     something the user should read once, not once per worker (the
+ *                                   app called listen() twice); the master logs each text once.
  *
  * Signals still work without IPC: TERM graceful, INT/QUIT immediate, KILL.
  * SIGUSR1 belongs to Node's inspector in workers (the master uses it to read a stuck worker's stack).
@@ -35,7 +37,8 @@ export type WorkerMessage =
   | { type: 'boot_error'; message: string }
   | { type: 'want_listen'; bind: number }
   | { type: 'retiring'; reason: string }
-  | { type: 'listen_error'; bind: number; code: string; message: string };
+  | { type: 'listen_error'; bind: number; code: string; message: string }
+  | { type: 'notice'; message: string };
 
 /** Exit codes shared with Gunicorn. */
 export const WORKER_BOOT_ERROR = 3;
