@@ -5,6 +5,7 @@
  */
 import { openSync, unlinkSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
+import { BootFailures } from './arbiter/boot-failures.js';
 import { exitMessage } from './arbiter/exit-reason.js';
 import { dumpStack, freePort } from './arbiter/stack-dump.js';
 import { WorkerProcess } from './arbiter/worker-process.js';
@@ -25,6 +26,12 @@ export interface ArbiterOptions {
   reloadConfig: () => Promise<{ config: Config; appSpec: string }>;
 }
 
+/**
+ * After a worker fails to boot, how long the others still booting have to finish (they load the
+ * same app, so they fail within moments), so that the error is printed once with their count.
+ */
+const BOOT_SETTLE_MS = 5000;
+
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGTTIN', 'SIGTTOU', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
 
 export class Arbiter {
@@ -43,6 +50,8 @@ export class Arbiter {
   private spawning = 0;
   /** Notices already logged: every worker sends the same ones. */
   private noticed = new Set<string>();
+  private bootFailures = new BootFailures();
+  private settleTimer: NodeJS.Timeout | null = null;
   private done!: (code: number) => void;
   readonly server: ServerInfo;
 
@@ -108,7 +117,7 @@ export class Arbiter {
 
   /** Start or stop workers until the active count matches numWorkers. */
   private manageWorkers(): void {
-    if (this.shuttingDown) return;
+    if (this.shuttingDown || this.bootFailures.failing) return;
     const active = this.active();
     const missing = this.numWorkers - active.length - this.spawning;
     for (let i = 0; i < missing; i++) void this.spawnWorker();
@@ -162,7 +171,8 @@ export class Arbiter {
       case 'ready':
         w.lastBeat = Date.now();
         if (w.state === 'booting') w.state = 'ready';
-        this.retireOne();
+        if (this.bootFailures.failing) this.bootFailed();
+        else this.retireOne();
         break;
       case 'want_listen': {
         const l = this.listeners[msg.bind];
@@ -177,7 +187,7 @@ export class Arbiter {
         }
         break;
       case 'boot_error':
-        this.log.error(`Worker (pid:${w.pid}) could not load the app: ${msg.message}`);
+        this.bootFailures.report(w.pid, msg);
         break;
       case 'listen_error':
         this.log.error(`Connection in use: ${this.listeners[msg.bind]?.spec.text ?? msg.bind} (${msg.code})`);
@@ -208,8 +218,9 @@ export class Arbiter {
       if (this.workers.size === 0) void this.finish();
       return;
     }
-    if (code === WORKER_BOOT_ERROR && wasBooting && !w.expectedExit) {
-      this.halt('Worker failed to boot.', WORKER_BOOT_ERROR);
+    if (code === WORKER_BOOT_ERROR && wasBooting && !w.expectedExit) this.bootFailures.fail(w.pid);
+    if (this.bootFailures.failing) {
+      this.bootFailed();
       return;
     }
     // A retiring worker that died before its replacement was ready leaves room for one more.
@@ -322,6 +333,17 @@ export class Arbiter {
     this.watcher = { close: () => void watcher.close() };
   }
 
+  /** Once no worker is still booting (or BOOT_SETTLE_MS is up), print the boot error once and stop. */
+  private bootFailed(force = false): void {
+    if (this.shuttingDown) return;
+    if (!force && this.active().some((w) => w.state === 'booting')) {
+      this.settleTimer ??= setTimeout(() => this.bootFailed(true), BOOT_SETTLE_MS);
+      return;
+    }
+    this.bootFailures.print(this.log);
+    this.halt('Worker failed to boot.', WORKER_BOOT_ERROR);
+  }
+
   private halt(reason: string, code: number): void {
     this.log.error(`Shutting down: ${reason}`);
     this.exitCode = code;
@@ -334,6 +356,12 @@ export class Arbiter {
       return;
     }
     this.shuttingDown = true;
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    // A signal during the settle wait: the boot error is still said, once, and still the exit code.
+    if (this.bootFailures.failing) {
+      this.bootFailures.print(this.log);
+      this.exitCode ||= WORKER_BOOT_ERROR;
+    }
     this.watcher?.close();
     closeListeners(this.listeners);
     const limit = graceful ? this.config.graceful_timeout : Math.min(this.config.graceful_timeout, 5);

@@ -4,6 +4,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { inspect } from 'node:util';
 import { installListenCapture } from '../app/capture-listen.js';
 import { AppLoadError, loadApp } from '../app/load.js';
 import { ConfigError } from '../config/errors.js';
@@ -179,10 +180,14 @@ async function main(): Promise<void> {
     for (const [bind, handle] of pending.splice(0)) acceptors.addHandle(bind, handle);
     await acceptors.whenListening();
   } catch (err) {
-    if (err instanceof AppLoadError || err instanceof ConfigError) log.error(err.message);
-    else log.exception('Exception in worker process', err);
-    send({ type: 'boot_error', message: err instanceof Error ? err.message : String(err) });
-    exit(WORKER_BOOT_ERROR);
+    // The master prints it, once for every worker that failed; exit once the message is on its way.
+    const mistake = err instanceof AppLoadError || err instanceof ConfigError;
+    const report: WorkerMessage = { type: 'boot_error', message: err instanceof Error ? err.message : String(err), ...(mistake || !(err instanceof Error) ? {} : { stack: inspect(err) }) };
+    if (process.connected) process.send!(report, () => exit(WORKER_BOOT_ERROR));
+    else {
+      log.error(mistake ? report.message : `Exception in worker process\n${inspect(err)}`);
+      exit(WORKER_BOOT_ERROR);
+    }
     return;
   }
   send({ type: 'ready' });

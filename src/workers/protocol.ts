@@ -16,7 +16,9 @@
  *   { type: 'ready' }               the app is loaded and the worker accepts connections.
  *   { type: 'heartbeat', requests, connections }   every second from the event loop; silence for
  *                                   `timeout` seconds means the loop is blocked.
- *   { type: 'boot_error', message } the app could not be loaded; the worker exits with code 3.
+ *   { type: 'boot_error', message, stack? }   the app could not be loaded; the worker exits with
+ *                                   code 3 and the master prints the error (with the stack of an
+ *                                   exception), once for all the workers that failed.
  *   { type: 'want_listen', bind }   the worker wants one more handle for `bind`: it keeps a stock
  *                                   of them to listen on several at once under a burst, and to
  *                                   resume after closing them at its connection cap.
@@ -34,7 +36,7 @@ export type MasterMessage = { type: 'listen'; bind: number } | { type: 'stop' } 
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'heartbeat'; requests: number; connections: number }
-  | { type: 'boot_error'; message: string }
+  | { type: 'boot_error'; message: string; stack?: string }
   | { type: 'want_listen'; bind: number }
   | { type: 'retiring'; reason: string }
   | { type: 'listen_error'; bind: number; code: string; message: string }
