@@ -6,6 +6,7 @@
 import { mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { BootFailures } from './arbiter/boot-failures.js';
 import { exitMessage } from './arbiter/exit-reason.js';
 import { capacityOf, PythonWorker, socketPaths, type PythonBoot } from './arbiter/python-worker.js';
 import { freePort } from './arbiter/stack-dump.js';
@@ -33,6 +34,12 @@ export interface ArbiterOptions {
   python?: { workerClass: PythonBoot['workerClass']; describe: string } | null;
 }
 
+/**
+ * After a worker fails to boot, how long the others still booting have to finish (they load the
+ * same app, so they fail within moments), so that the error is printed once with their count.
+ */
+const BOOT_SETTLE_MS = 5000;
+
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGTTIN', 'SIGTTOU', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
 
 export class Arbiter {
@@ -52,7 +59,12 @@ export class Arbiter {
   private watcher: { close(): void } | null = null;
   private output: number | 'inherit' = 'inherit';
   private spawning = new Map<WorkerKind, number>();
-  private bootFailures = new Map<WorkerKind, number>();
+  /** Workers in a row that died before they ever served, by kind. */
+  private bootCrashes = new Map<WorkerKind, number>();
+  /** Notices already logged: every worker sends the same ones. */
+  private noticed = new Set<string>();
+  private bootFailures = new BootFailures();
+  private settleTimer: NodeJS.Timeout | null = null;
   private done!: (code: number) => void;
   readonly server: ServerInfo;
 
@@ -133,7 +145,7 @@ export class Arbiter {
 
   /** Start or stop workers until each kind's active count matches its target. */
   private manageWorkers(): void {
-    if (this.shuttingDown) return;
+    if (this.shuttingDown || this.bootFailures.failing) return;
     for (const [kind, target] of this.pools()) {
       const active = this.active(kind);
       const missing = target - active.length - (this.spawning.get(kind) ?? 0);
@@ -225,9 +237,10 @@ export class Arbiter {
       case 'ready':
         w.lastBeat = Date.now();
         if (w.state === 'booting') w.state = 'ready';
-        this.bootFailures.delete(w.kind);
+        this.bootCrashes.delete(w.kind);
         if (w.kind === 'python') this.announceUpstreams();
-        this.retireOne(w.kind);
+        if (this.bootFailures.failing) this.bootFailed();
+        else this.retireOne(w.kind);
         break;
       case 'want_listen': {
         const l = this.listeners[msg.bind];
@@ -242,11 +255,17 @@ export class Arbiter {
         }
         break;
       case 'boot_error':
-        this.log.error(`Worker (pid:${w.pid}) could not load the app: ${msg.message}`);
+        this.bootFailures.report(w.pid, msg);
         break;
       case 'listen_error':
         this.log.error(`Connection in use: ${this.listeners[msg.bind]?.spec.text ?? msg.bind} (${msg.code})`);
         this.halt(`Can't connect to ${this.listeners[msg.bind]?.spec.text ?? msg.bind}`, 1);
+        break;
+      case 'notice':
+        if (!this.noticed.has(msg.message)) {
+          this.noticed.add(msg.message);
+          this.log.warning(msg.message);
+        }
         break;
     }
   }
@@ -268,14 +287,15 @@ export class Arbiter {
       if (this.workers.size === 0) void this.finish();
       return;
     }
-    if (code === WORKER_BOOT_ERROR && wasBooting && !w.expectedExit) {
-      this.halt('Worker failed to boot.', WORKER_BOOT_ERROR);
+    if (code === WORKER_BOOT_ERROR && wasBooting && !w.expectedExit) this.bootFailures.fail(w.pid);
+    if (this.bootFailures.failing) {
+      this.bootFailed();
       return;
     }
     // Workers that keep dying before they ever serve (a broken interpreter, say) would respawn forever.
     if (wasBooting && !w.expectedExit) {
-      const failures = (this.bootFailures.get(w.kind) ?? 0) + 1;
-      this.bootFailures.set(w.kind, failures);
+      const failures = (this.bootCrashes.get(w.kind) ?? 0) + 1;
+      this.bootCrashes.set(w.kind, failures);
       if (failures >= 3) {
         this.halt(`Worker failed to boot (${failures} workers in a row exited before serving).`, WORKER_BOOT_ERROR);
         return;
@@ -398,6 +418,17 @@ export class Arbiter {
     this.watcher = { close: () => void watcher.close() };
   }
 
+  /** Once no worker is still booting (or BOOT_SETTLE_MS is up), print the boot error once and stop. */
+  private bootFailed(force = false): void {
+    if (this.shuttingDown) return;
+    if (!force && [...this.workers.values()].some((w) => w.state === 'booting')) {
+      this.settleTimer ??= setTimeout(() => this.bootFailed(true), BOOT_SETTLE_MS);
+      return;
+    }
+    this.bootFailures.print(this.log);
+    this.halt('Worker failed to boot.', WORKER_BOOT_ERROR);
+  }
+
   private halt(reason: string, code: number): void {
     this.log.error(`Shutting down: ${reason}`);
     this.exitCode = code;
@@ -410,6 +441,12 @@ export class Arbiter {
       return;
     }
     this.shuttingDown = true;
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    // A signal during the settle wait: the boot error is still said, once, and still the exit code.
+    if (this.bootFailures.failing) {
+      this.bootFailures.print(this.log);
+      this.exitCode ||= WORKER_BOOT_ERROR;
+    }
     this.watcher?.close();
     closeListeners(this.listeners);
     const limit = graceful ? this.config.graceful_timeout : Math.min(this.config.graceful_timeout, 5);

@@ -65,7 +65,7 @@ function checkPaths(r: Resolved): void {
 async function loadInMaster(resolved: Resolved, appSpec: string, log: ErrorLog): Promise<boolean> {
   const [{ loadApp, AppLoadError }, { installListenCapture }] = await Promise.all([import('./app/load.js'), import('./app/capture-listen.js')]);
   try {
-    installListenCapture(plannedAddress(resolved));
+    installListenCapture(plannedAddress(resolved), log.warning);
     await loadApp(appSpec, { baseDir: resolved.config.chdir, iface: resolved.config.interface as 'auto' | 'fetch' | 'node', waitForListenMs: 5000 });
     return true;
   } catch (err) {

@@ -192,6 +192,8 @@ describe('mistakes: one line, no stack, exit 1, nothing bound', () => {
   test('an unknown option names the nearest flag', async () => {
     assert.equal(await userError(['--wrkers', '3', APP]), 'Error: Unknown option --wrkers on the command line; did you mean --workers? Run "tunicorn --help" for the list.');
     assert.match(await userError(['--max-request=3', APP]), /did you mean --max-requests\?/);
+    // A Gunicorn config file's name for a setting gets that setting's flag.
+    assert.equal(await userError(['--pidfile', 'x.pid', APP]), 'Error: Unknown option --pidfile on the command line; did you mean --pid (the pidfile setting)? Run "tunicorn --help" for the list.');
     assert.match(await userError(['--reuse-port', APP]), /^Error: Option --reuse-port on the command line is Gunicorn's reuse_port, which has no effect in tunicorn/);
     assert.match(await userError([APP], { env: { TUNICORN_CMD_ARGS: '--bnd :9000' } }), /^Error: Unknown option --bnd on TUNICORN_CMD_ARGS; did you mean --bind\?/);
   });

@@ -84,9 +84,8 @@ def run(settings):
         try:
             worker.app = worker.wsgi = import_app(settings["app"])
         except AppImportError as e:
-            msg = str(e)
-            log.error("%s", msg)
-            control.send({"type": "boot_error", "message": msg})
+            # The master prints a boot error once for all the workers that met it.
+            control.send({"type": "boot_error", "message": str(e)})
             code = BOOT_ERROR
             return code
         except BaseException as e:
@@ -94,8 +93,7 @@ def run(settings):
                 raise
             tb = app_traceback(e)
             lines = [line for line in tb.split("\n") if line.strip()]
-            log.log("error", "Exception in worker process", (), tb)
-            control.send({"type": "boot_error", "message": lines[-1].strip() if lines else repr(e)})
+            control.send({"type": "boot_error", "message": lines[-1].strip() if lines else repr(e), "stack": tb})
             code = BOOT_ERROR
             return code
         worker.listen()

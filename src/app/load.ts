@@ -41,9 +41,15 @@ function describe(value: unknown): string {
 const withArticle = (text: string) => `${/^[aeiou]/i.test(text) ? 'an' : 'a'} ${text}`;
 
 function exportList(mod: Record<string, unknown>): string {
-  const names = Object.keys(mod).filter((k) => k !== '__esModule');
+  const names = Object.keys(mod).filter((k) => k !== '__esModule' && k !== 'module.exports');
   return names.length ? names.map((n) => `${n} (${describe(mod[n])})`).join(', ') : 'nothing';
 }
+
+/** Keys an ES module namespace has for CommonJS interop, not exports the app chose. */
+const INTEROP_KEYS = new Set(['__esModule', 'default', 'module.exports']);
+
+/** `{}`: what a CommonJS file that assigns nothing to module.exports exports. */
+const isEmptyObject = (v: unknown) => !!v && typeof v === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(v)) && Object.keys(v).length === 0;
 
 const isServer = (v: unknown): v is Server =>
   !!v && typeof v === 'object' && typeof (v as Server).listen === 'function' && typeof (v as Server).listeners === 'function' && typeof (v as Server).close === 'function';
@@ -96,12 +102,15 @@ export async function loadApp(specText: string, opts: { baseDir: string; iface: 
   }
   const where = path ?? spec.module;
   let value: unknown = mod[spec.exportName];
-  if (value === undefined && spec.exportName === 'default' && spec.callArgs === null) {
-    // An entry file that exports nothing is a server.js that may call listen() after async set-up:
-    // give it time. A module with named exports most likely wants one of them named.
-    const waitMs = Object.keys(mod).some((k) => k !== '__esModule') ? Math.min(opts.waitForListenMs ?? 0, 250) : (opts.waitForListenMs ?? 0);
+  const exportsNothing = value === undefined || isEmptyObject(value);
+  if (exportsNothing && spec.exportName === 'default' && spec.callArgs === null) {
+    // An entry file that exports nothing (CommonJS: an empty module.exports) is a server.js that may
+    // call listen() after async set-up: give it time. One with named exports likely wants one named.
+    const named = Object.keys(mod).some((k) => !INTEROP_KEYS.has(k));
+    const waitMs = named ? Math.min(opts.waitForListenMs ?? 0, 250) : (opts.waitForListenMs ?? 0);
     const server = await capturedServer(waitMs);
     if (server) return { kind: 'node', listener: (req, res) => server.emit('request', req, res), description: 'server captured from listen()' };
+    if (!named) throw new AppLoadError(`${where} exports nothing and called no listen()${waitMs ? ` within ${waitMs / 1000}s` : ''}: export the app (module.exports = app, or export default app) or start it with app.listen().`);
   }
   if (value === undefined) {
     throw new AppLoadError(`${where} has no export "${spec.exportName}"; it exports: ${exportList(mod)}. Name one with ${spec.module}:NAME.`);

@@ -1,7 +1,7 @@
 /** Command-line parsing, generated from the settings registry (node:util parseArgs underneath). */
 import { parseArgs } from 'node:util';
 import { ConfigError } from './errors.js';
-import { GUNICORN_WITHOUT_MEANING, SETTINGS, type Setting } from './settings.js';
+import { camel, GUNICORN_WITHOUT_MEANING, SETTINGS, type Setting } from './settings.js';
 import { nearest } from './suggest.js';
 
 export interface ParsedArgs {
@@ -29,6 +29,31 @@ for (const s of SETTINGS) {
 }
 
 export const ALL_FLAGS = Object.keys(OPTIONS).map((o) => `--${o}`);
+
+/**
+ * What an unknown option may have meant: a flag, or a setting's name written as one (--pidfile,
+ * --accesslog, as Gunicorn config files spell them), which means that setting's first long flag.
+ * Flags come first, so a tie goes to the flag.
+ */
+type Meaning = { flag: string; setting?: Setting } | { flag?: undefined; setting: Setting };
+const MEANINGS = new Map<string, Meaning>(ALL_FLAGS.map((f) => [f, { flag: f }]));
+for (const s of SETTINGS) {
+  const asFlag = `--${s.name.replace(/_/g, '-')}`;
+  const flag = s.flags?.find((f) => f.startsWith('--'));
+  if (!MEANINGS.has(asFlag)) MEANINGS.set(asFlag, flag ? { flag, setting: s } : { setting: s });
+}
+
+function unknownOption(flag: string, source: string): string {
+  const near = nearest(flag, MEANINGS.keys());
+  const meant = near === undefined ? undefined : MEANINGS.get(near)!;
+  if (meant && meant.flag === undefined) {
+    const { name } = meant.setting;
+    const where = `set ${name === 'wsgi_app' ? 'app' : camel(name)} in tunicorn.config.ts (${name} in gunicorn.conf.py)`;
+    return `Option ${flag} on ${source} names the setting ${name}, which has no flag; ${name === 'wsgi_app' ? `give the app as the argument (tunicorn app.ts) or ${where}` : where}.`;
+  }
+  const hint = !meant ? '.' : meant.setting ? `; did you mean ${meant.flag} (the ${meant.setting.name} setting)?` : `; did you mean ${meant.flag}?`;
+  return `Unknown option ${flag} on ${source}${hint} Run "tunicorn --help" for the list.`;
+}
 
 /** Split TUNICORN_CMD_ARGS like a shell would for simple quoting. */
 export function splitArgs(line: string): string[] {
@@ -108,8 +133,7 @@ export function parseCommandLine(argv: string[], source = 'the command line'): P
       const flag = unknown[1]!.split('=')[0]!;
       const without = gunicornOnly(flag);
       if (without) throw new ConfigError(`Option ${flag} on ${source} is Gunicorn's ${without}, which has no effect in tunicorn (${GUNICORN_WITHOUT_MEANING[without]}); remove it.`);
-      const near = nearest(flag, ALL_FLAGS);
-      throw new ConfigError(`Unknown option ${flag} on ${source}${near ? `; did you mean ${near}?` : '.'} Run "tunicorn --help" for the list.`);
+      throw new ConfigError(unknownOption(flag, source));
     }
     const missing = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(msg);
     if (missing) throw new ConfigError(`Option ${missing[1]} on ${source} needs a value; run "tunicorn --help" for its format.`);

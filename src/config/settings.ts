@@ -13,7 +13,7 @@ export interface Setting<T = unknown> {
   /** Gunicorn's snake_case name; config files in JS/TS use the camelCase form. */
   name: string;
   section: Section;
-  /** CLI flags; the last one is the canonical long flag. */
+  /** CLI flags; the first long one is the setting's own (suggested for --NAME, as --help lists it). */
   flags?: string[];
   meta?: string;
   /** A flag that takes no value (a switch). */

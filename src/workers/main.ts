@@ -4,6 +4,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { inspect } from 'node:util';
 import { installListenCapture } from '../app/capture-listen.js';
 import { AppLoadError, loadApp, type NodeListener } from '../app/load.js';
 import type { Dispatcher } from '../python/dispatch.js';
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
       if (upstreams) dispatcher.update(upstreams);
       listener = wsgiListener({ dispatcher, log });
     } else {
-      installListenCapture(boot.address);
+      installListenCapture(boot.address, (message) => send({ type: 'notice', message }));
       const app = await loadApp(boot.appSpec, { baseDir: config.chdir, iface: config.interface as 'auto' | 'fetch' | 'node', waitForListenMs: 5000 });
       listener =
         app.kind === 'node'
@@ -195,10 +196,14 @@ async function main(): Promise<void> {
     for (const [bind, handle] of pending.splice(0)) acceptors.addHandle(bind, handle);
     await acceptors.whenListening();
   } catch (err) {
-    if (err instanceof AppLoadError || err instanceof ConfigError) log.error(err.message);
-    else log.exception('Exception in worker process', err);
-    send({ type: 'boot_error', message: err instanceof Error ? err.message : String(err) });
-    exit(WORKER_BOOT_ERROR);
+    // The master prints it, once for every worker that failed; exit once the message is on its way.
+    const mistake = err instanceof AppLoadError || err instanceof ConfigError;
+    const report: WorkerMessage = { type: 'boot_error', message: err instanceof Error ? err.message : String(err), ...(mistake || !(err instanceof Error) ? {} : { stack: inspect(err) }) };
+    if (process.connected) process.send!(report, () => exit(WORKER_BOOT_ERROR));
+    else {
+      log.error(mistake ? report.message : `Exception in worker process\n${inspect(err)}`);
+      exit(WORKER_BOOT_ERROR);
+    }
     return;
   }
   send({ type: 'ready' });

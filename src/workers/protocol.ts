@@ -19,13 +19,17 @@
  *   { type: 'ready' }               the app is loaded and the worker accepts connections.
  *   { type: 'heartbeat', requests, connections }   every second from the event loop; silence for
  *                                   `timeout` seconds means the loop is blocked.
- *   { type: 'boot_error', message } the app could not be loaded; the worker exits with code 3.
+ *   { type: 'boot_error', message, stack? }   the app could not be loaded; the worker exits with
+ *                                   code 3 and the master prints the error (with the stack of an
+ *                                   exception), once for all the workers that failed.
  *   { type: 'want_listen', bind }   the worker wants one more handle for `bind`: it keeps a stock
  *                                   of them to listen on several at once under a burst, and to
  *                                   resume after closing them at its connection cap.
  *   { type: 'retiring', reason }    the worker wants to be replaced (max_requests reached, or an
  *                                   uncaught exception); it keeps serving until told to stop.
  *   { type: 'listen_error', bind, code, message }   listening failed (address in use).
+ *   { type: 'notice', message }     something the user should read once, not once per worker (the
+ *                                   app called listen() twice); the master logs each text once.
  *
  * Signals still work without IPC: TERM graceful, INT/QUIT immediate, KILL.
  * SIGUSR1 belongs to Node's inspector in workers (the master uses it to read a stuck worker's stack).
@@ -39,10 +43,11 @@ export type MasterMessage =
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'heartbeat'; requests: number; connections?: number; active?: number }
-  | { type: 'boot_error'; message: string }
+  | { type: 'boot_error'; message: string; stack?: string }
   | { type: 'want_listen'; bind: number }
   | { type: 'retiring'; reason: string }
-  | { type: 'listen_error'; bind: number; code: string; message: string };
+  | { type: 'listen_error'; bind: number; code: string; message: string }
+  | { type: 'notice'; message: string };
 
 /** Exit codes shared with Gunicorn. */
 export const WORKER_BOOT_ERROR = 3;

@@ -94,6 +94,11 @@ describe('interface detection', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  test('a CommonJS file that assigns the app to module.exports', async () => {
+    const app = await load('commonjs/exported.js');
+    assert.equal(app.kind, 'node');
+    assert.match(app.description, /Node request listener/);
+  });
   test('the extension may be left out', async () => {
     assert.equal((await load('ts-app')).kind, 'fetch');
     assert.equal((await load('node-app:named')).kind, 'node');
@@ -114,6 +119,9 @@ describe('specs that name nothing servable', () => {
   test('a missing export lists what the module exports', async () => {
     await expectLoadError('node-app.mjs:nope', 'auto', /has no export "nope"; it exports: default \(function\), named \(function\), notAnApp \(number\)/);
     await expectLoadError('factory.mjs', 'auto', /has no export "default"; it exports: createApp \(function\), createAsync \(function\)/);
+  });
+  test('a file that exports nothing (an empty module.exports) and calls no listen()', async () => {
+    await expectLoadError('commonjs/exports-nothing.js', 'auto', /commonjs\/exports-nothing\.js exports nothing and called no listen\(\): export the app \(module\.exports = app, or export default app\) or start it with app\.listen\(\)\./);
   });
   test('calling something that is not a function', async () => {
     await expectLoadError('node-app.mjs:notAnApp()', 'auto', /notAnApp is a number, not a function to call/);

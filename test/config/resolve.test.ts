@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { ConfigError } from '../../src/config/errors.js';
+import { ALL_FLAGS } from '../../src/config/cli-args.js';
 import { advice, resolveConfig, type Resolved } from '../../src/config/resolve.js';
+import { camel, SETTINGS } from '../../src/config/settings.js';
 
 const ROOT = new URL('../..', import.meta.url);
 const DEFINE = pathToFileURL(join(ROOT.pathname, 'src/index.ts')).href;
@@ -232,6 +234,26 @@ describe('mistakes: one line naming the setting, what was given and what is allo
   for (const [argv, expected] of cases) {
     test(argv.join(' '), async () => assert.match(await configError(cli(argv)), expected));
   }
+
+  test('a setting\'s name as a flag (as Gunicorn config files spell it) names the setting\'s flag, for every setting', async () => {
+    assert.match(await configError(cli(['--pidfile', 'x.pid'])), /^Unknown option --pidfile on the command line; did you mean --pid \(the pidfile setting\)\? Run "tunicorn --help" for the list\.$/);
+    assert.match(await configError(cli(['--accesslog', '-'])), /did you mean --access-logfile \(the accesslog setting\)\?/);
+    assert.match(await configError(cli(['--errorlog', '-'])), /did you mean --error-logfile \(the errorlog setting\)\?/);
+    assert.match(await configError(cli(['--pidfil', 'x.pid'])), /did you mean --pid \(the pidfile setting\)\?/);
+    assert.match(await configError(cli([], { TUNICORN_CMD_ARGS: '--accesslog -' })), /^Unknown option --accesslog on TUNICORN_CMD_ARGS; did you mean --access-logfile/);
+    // Every spelling of every setting's name that is not a flag itself: snake_case, dashed, camelCase.
+    for (const s of SETTINGS) {
+      const own = s.flags?.find((f) => f.startsWith('--'));
+      for (const spelling of new Set([`--${s.name}`, `--${s.name.replace(/_/g, '-')}`, `--${camel(s.name)}`])) {
+        if (ALL_FLAGS.includes(spelling)) continue;
+        const message = await configError(cli([spelling]));
+        if (own) assert.match(message, new RegExp(`did you mean ${own}[ ?]`), `${spelling}: ${message}`);
+        else assert.match(message, new RegExp(`^Option ${spelling} on the command line names the setting ${s.name}, which has no flag; .*set \\w+ in tunicorn\\.config\\.ts`), `${spelling}: ${message}`);
+      }
+    }
+    assert.match(await configError(cli(['--on-starting'])), /names the setting on_starting, which has no flag; set onStarting in tunicorn\.config\.ts \(on_starting in gunicorn\.conf\.py\)\.$/);
+    assert.match(await configError(cli(['--wsgi-app', 'app.ts'])), /which has no flag; give the app as the argument \(tunicorn app\.ts\) or set app in tunicorn\.config\.ts/);
+  });
 
   test('in TUNICORN_CMD_ARGS, the message says so; an app spec there is refused', async () => {
     assert.match(await configError(cli([], { TUNICORN_CMD_ARGS: '--wrkers 2' })), /^Unknown option --wrkers on TUNICORN_CMD_ARGS; did you mean --workers\?/);

@@ -361,7 +361,9 @@ class BootTest(unittest.TestCase):
         try:
             msg = w.wait_message("boot_error", 15)
             self.assertEqual(w.wait_exit(10), 3)
-            return msg["message"], w.text()
+            # The worker prints nothing of it: the master says it once for every worker.
+            self.assertNotIn(msg["message"], w.text())
+            return msg["message"], msg.get("stack", "")
         finally:
             w.close()
 
@@ -370,7 +372,6 @@ class BootTest(unittest.TestCase):
         self.assertEqual(msg, "RuntimeError: broken at import")
         self.assertEqual(out.count("Traceback (most recent call last)"), 1, out)
         self.assertIn('broken.py", line', out)
-        self.assertRegex(out, r"\[ERROR\] Exception in worker process\n")
 
     def test_missing_dependency_shows_the_traceback(self):
         msg, out = self.boot_fail("deps_missing:app")
@@ -381,7 +382,7 @@ class BootTest(unittest.TestCase):
         msg, out = self.boot_fail("nosuchmod:app")
         self.assertIn("No module named 'nosuchmod'", msg)
         self.assertNotIn("Traceback", out)
-        self.assertEqual(len([line for line in out.splitlines() if "nosuchmod" in line]), 1, out)
+        self.assertEqual(out, "")
 
     def test_missing_attribute_is_one_line(self):
         msg, out = self.boot_fail("factory:nope")
