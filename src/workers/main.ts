@@ -198,7 +198,7 @@ async function main(): Promise<void> {
   } catch (err) {
     // The master prints it, once for every worker that failed; exit once the message is on its way.
     const mistake = err instanceof AppLoadError || err instanceof ConfigError;
-    const report: WorkerMessage = { type: 'boot_error', message: err instanceof Error ? err.message : String(err), ...(mistake || !(err instanceof Error) ? {} : { stack: inspect(err) }) };
+    const report: WorkerMessage = { type: 'boot_error', message: err instanceof Error ? err.message : typeof err === 'string' ? err : inspect(err), ...(mistake || !(err instanceof Error) ? {} : { stack: inspect(err) }) };
     if (process.connected) process.send!(report, () => exit(WORKER_BOOT_ERROR));
     else {
       log.error(mistake ? report.message : `Exception in worker process\n${inspect(err)}`);
