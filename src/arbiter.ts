@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { BootFailures } from './arbiter/boot-failures.js';
 import { exitMessage } from './arbiter/exit-reason.js';
-import { capacityOf, PythonWorker, socketPaths, type PythonBoot } from './arbiter/python-worker.js';
+import { capacityOf, PythonProcess, PythonWorker, socketPaths, type PythonBoot } from './arbiter/python-worker.js';
+import { Preloader } from './arbiter/preloader.js';
 import { freePort } from './arbiter/stack-dump.js';
 import type { Supervised, WorkerKind } from './arbiter/supervised.js';
 import { WorkerProcess } from './arbiter/worker-process.js';
@@ -19,7 +20,7 @@ import { ErrorLog } from './logging/error-log.js';
 import { MASTER_HOOKS, PythonMasterHooks } from './python/master-hooks.js';
 import { bindAll, closeListeners, parseBind, systemdBinds, type Listener } from './sockets.js';
 import { VERSION } from './version.js';
-import { WORKER_BOOT_ERROR, type WorkerMessage } from './workers/protocol.js';
+import { APP_LOAD_ERROR, WORKER_BOOT_ERROR, type WorkerMessage } from './workers/protocol.js';
 
 export interface ArbiterOptions {
   config: Config;
@@ -51,6 +52,7 @@ export class Arbiter {
   /** Where Python workers' sockets and stack files live (a Python app only). */
   private runDir: string | null = null;
   private pyHooks: PythonMasterHooks | null = null;
+  private preloader: Preloader | null = null;
   private numWorkers: number;
   private age = 0;
   private shuttingDown = false;
@@ -97,17 +99,20 @@ export class Arbiter {
     if (masterHooks.length && this.opts.configFile) this.pyHooks = new PythonMasterHooks(config, this.opts.configFile, 'inherit');
     await this.hook('on_starting', () => config.on_starting?.(this.server));
     log.info(`Starting tunicorn ${VERSION}`);
+    const py = this.opts.python;
+    if (py) this.runDir = mkdtempSync(join(tmpdir(), 'tunicorn-'));
+    if (config.capture_output && config.errorlog !== '-') this.output = openSync(config.errorlog, 'a');
+    if (py && config.preload_app && !(await this.preload(py.workerClass))) {
+      rmSync(this.runDir!, { recursive: true, force: true });
+      return APP_LOAD_ERROR;
+    }
     const specs = systemdBinds(process.env) ?? config.bind.map(parseBind);
     const listeners = await bindAll(specs, log);
     if (!listeners) return 1;
     this.listeners = listeners;
     for (const l of listeners) log.info(`Listening at: ${l.url} (${process.pid})`);
-    const py = this.opts.python;
     log.info(`Using worker: ${py ? py.workerClass : config.worker_class}`);
-    if (py) {
-      this.runDir = mkdtempSync(join(tmpdir(), 'tunicorn-'));
-      log.info(`Python: ${py.describe}; fronts: ${config.fronts}`);
-    }
+    if (py) log.info(`Python: ${py.describe}; fronts: ${config.fronts}${this.preloader ? '; app preloaded, workers forked from it' : ''}`);
     log.info(`Workers: ${this.numWorkers}, worker_connections: ${config.worker_connections}, max_requests: ${config.max_requests || 'off'}, timeout: ${config.timeout}s`);
     if (config.pidfile) {
       try {
@@ -118,7 +123,6 @@ export class Arbiter {
         return 1;
       }
     }
-    if (config.capture_output && config.errorlog !== '-') this.output = openSync(config.errorlog, 'a');
     for (const sig of SIGNALS) process.on(sig, () => this.onSignal(sig));
     await this.hook('when_ready', () => config.when_ready?.(this.server));
     this.tick = setInterval(() => this.murderBlocked(), 500);
@@ -168,15 +172,17 @@ export class Arbiter {
     this.spawning.set(kind, (this.spawning.get(kind) ?? 0) + 1);
     const age = ++this.age;
     let port = 0;
+    let forked: Supervised | null = null;
+    const info: WorkerInfo = { pid: 0, age };
+    if (kind !== 'front') void this.hook('pre_fork', () => this.config.pre_fork?.(this.server, info), [info]);
     try {
       if (kind !== 'python') port = await freePort();
+      else if (this.preloader) forked = await this.preloader.fork(age, socketPaths(this.runDir!, age));
     } finally {
       this.spawning.set(kind, this.spawning.get(kind)! - 1);
     }
-    if (this.shuttingDown) return;
-    const info: WorkerInfo = { pid: 0, age };
-    if (kind !== 'front') void this.hook('pre_fork', () => this.config.pre_fork?.(this.server, info), [info]);
-    const worker = kind === 'python' ? this.pythonWorker(age) : this.nodeWorker(kind, age, port);
+    if (this.shuttingDown) return void forked?.kill('SIGKILL');
+    const worker = forked ?? (kind === 'python' ? this.pythonWorker(age) : this.nodeWorker(kind, age, port));
     if (worker.pid < 0) {
       this.log.error('Could not start a worker process.');
       return;
@@ -186,6 +192,7 @@ export class Arbiter {
     worker.on('message', (msg: WorkerMessage) => this.onMessage(worker, msg));
     worker.on('exit', (code: number | null, signal: NodeJS.Signals | null) => this.onExit(worker, code, signal));
     worker.on('error', (err: Error) => this.log.error(`Worker (pid:${worker.pid}) error: ${err.message}`));
+    worker.listening();
     if (kind !== 'python') this.listeners.forEach((l, i) => worker.send({ type: 'listen', bind: i }, l.handle));
     if (kind === 'front') worker.send({ type: 'upstreams', workers: this.upstreams() });
   }
@@ -208,6 +215,30 @@ export class Arbiter {
     return new WorkerProcess(age, kind, port, boot, config, this.output);
   }
 
+  /** preload_app: import the Python app once, in the interpreter workers will be forked from. */
+  private async preload(workerClass: PythonBoot['workerClass']): Promise<boolean> {
+    const preloader = new Preloader(this.runDir!, { app: this.appSpec, workerClass, configFile: this.opts.configFile }, this.config, this.output);
+    const failure = await preloader.ready();
+    if (failure) {
+      if (failure.stack) this.log.exception('Exception while preloading the app:', failure.stack);
+      else this.log.error(failure.message);
+      this.log.error('App failed to load.');
+      preloader.stop();
+      return false;
+    }
+    this.preloader = preloader;
+    preloader.on('exit', (code: number | null, signal: string | null) => {
+      if (this.shuttingDown && this.workers.size === 0) return;
+      // Its workers die with it (PDEATHSIG) and nobody could report their exits: start afresh.
+      for (const w of preloader.orphans()) {
+        w.kill('SIGKILL');
+        w.emit('exit', null, 'SIGKILL');
+      }
+      if (!this.shuttingDown) this.halt(`The preloaded app's interpreter (pid:${preloader.pid}) exited (${signal ?? `code ${code}`}).`, 1);
+    });
+    return true;
+  }
+
   private pythonWorker(age: number): PythonWorker {
     const paths = socketPaths(this.runDir!, age);
     return new PythonWorker(age, { app: this.appSpec, workerClass: this.opts.python!.workerClass, configFile: this.opts.configFile, ...paths }, this.config, this.output);
@@ -217,7 +248,7 @@ export class Arbiter {
   private upstreams(): Array<{ id: number; socket: string; capacity: number }> {
     const out = [];
     for (const w of this.workers.values()) {
-      if (w instanceof PythonWorker && !w.timedOut && (w.state === 'ready' || w.state === 'retiring')) out.push({ id: w.age, socket: w.boot.socket, capacity: capacityOf(this.config, w.boot.workerClass) });
+      if (w instanceof PythonProcess && !w.timedOut && (w.state === 'ready' || w.state === 'retiring')) out.push({ id: w.age, socket: w.boot.socket, capacity: capacityOf(this.config, w.boot.workerClass) });
     }
     return out;
   }
@@ -474,6 +505,7 @@ export class Arbiter {
         /* already removed */
       }
     }
+    this.preloader?.stop();
     if (this.runDir) rmSync(this.runDir, { recursive: true, force: true });
     this.log.flush();
     this.done(this.exitCode);

@@ -130,8 +130,8 @@ async function main(argv: string[]): Promise<number> {
   for (const a of advice(config)) log.info(`Note: ${a}`);
   const python = resolved.pythonApp ? pythonRuntime(config) : null;
   if (config.preload_app) {
-    const ok = python ? await loadPythonInMaster(config, appSpec, python.workerClass, log) : await loadInMaster(resolved, appSpec, log);
-    if (!ok) return APP_LOAD_ERROR;
+    // A Python app is preloaded by the master, in the interpreter its workers are forked from.
+    if (!python && !(await loadInMaster(resolved, appSpec, log))) return APP_LOAD_ERROR;
   }
   const arbiter = new Arbiter({
     config,

@@ -14,6 +14,9 @@ from .log import ErrorLog
 
 BOOT_ERROR = 3
 
+# The app a preloader imported before forking this worker (preload_app), used as is.
+PRELOADED = []
+
 
 def setup_path(settings):
     chdir = settings.get("chdir")
@@ -82,7 +85,7 @@ def run(settings):
     try:
         hooks.call("post_fork", None, worker)
         try:
-            worker.app = worker.wsgi = import_app(settings["app"])
+            worker.app = worker.wsgi = PRELOADED[0] if PRELOADED else import_app(settings["app"])
         except AppImportError as e:
             # The master prints a boot error once for all the workers that met it.
             control.send({"type": "boot_error", "message": str(e)})

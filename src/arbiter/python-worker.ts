@@ -29,67 +29,78 @@ export function capacityOf(config: Config, workerClass: PythonBoot['workerClass'
   return workerClass === 'sync' ? 1 : workerClass === 'gthread' ? config.threads : config.worker_connections;
 }
 
-export class PythonWorker extends Supervised {
+/** The worker's settings, as TUNICORN_PY_WORKER carries them (docs/python-workers.md). */
+export function pythonSettings(age: number, boot: PythonBoot, config: Config, controlSocket?: string): Record<string, unknown> {
+  return {
+    app: boot.app,
+    chdir: config.chdir,
+    pythonpath: config.pythonpath,
+    worker_class: boot.workerClass,
+    worker_connections: config.worker_connections,
+    threads: config.threads,
+    timeout: config.timeout,
+    graceful_timeout: config.graceful_timeout,
+    max_requests: config.max_requests,
+    max_requests_jitter: config.max_requests_jitter,
+    socket: boot.socket,
+    stack_file: boot.stackFile,
+    config_file: boot.configFile?.endsWith('.py') ? boot.configFile : null,
+    age,
+    errorlog: config.errorlog,
+    loglevel: config.loglevel,
+    log_format: config.log_format,
+    proc_name: config.proc_name,
+    ...(controlSocket ? { control_socket: controlSocket } : {}),
+  };
+}
+
+/** Spawn `python -m MODULE` from the shipped package with settings in TUNICORN_PY_WORKER and a control channel on fd 3. */
+export function spawnPython(module: string, settings: Record<string, unknown>, config: Config, output: number | 'inherit'): ChildProcess {
+  const pythonPath = [PYTHON_DIR, ...(process.env.PYTHONPATH ? [process.env.PYTHONPATH] : [])].join(delimiter);
+  return spawn(config.python, ['-m', module], {
+    cwd: config.chdir,
+    env: workerEnv(config, { PYTHONPATH: pythonPath, TUNICORN_PY_WORKER: JSON.stringify(settings), PYTHONUNBUFFERED: '1' }),
+    stdio: ['ignore', output, output, 'pipe'],
+  });
+}
+
+/** Newline-delimited JSON messages from a socket. */
+export function readLines(sock: Socket, onMessage: (msg: Record<string, unknown>) => void): void {
+  let buffered = '';
+  sock.setEncoding('utf8');
+  sock.on('data', (text: string) => {
+    buffered += text;
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) !== -1) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      if (!line.trim()) continue;
+      try {
+        onMessage(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        /* not a protocol line: nothing the master can act on */
+      }
+    }
+  });
+  sock.on('error', () => {});
+}
+
+/** What both kinds of Python worker share: the control socket and the stack file. */
+export abstract class PythonProcess extends Supervised {
   readonly kind = 'python' as const;
-  readonly child: ChildProcess;
-  readonly pid: number;
-  private control: Socket | null;
+  protected control: Socket | null = null;
 
   constructor(
     age: number,
     readonly boot: PythonBoot,
-    config: Config,
-    output: number | 'inherit',
   ) {
     super(age);
-    const settings = {
-      app: boot.app,
-      chdir: config.chdir,
-      pythonpath: config.pythonpath,
-      worker_class: boot.workerClass,
-      worker_connections: config.worker_connections,
-      threads: config.threads,
-      timeout: config.timeout,
-      graceful_timeout: config.graceful_timeout,
-      max_requests: config.max_requests,
-      max_requests_jitter: config.max_requests_jitter,
-      socket: boot.socket,
-      stack_file: boot.stackFile,
-      config_file: boot.configFile?.endsWith('.py') ? boot.configFile : null,
-      age,
-      errorlog: config.errorlog,
-      loglevel: config.loglevel,
-      log_format: config.log_format,
-      proc_name: config.proc_name,
-    };
-    const pythonPath = [PYTHON_DIR, ...(process.env.PYTHONPATH ? [process.env.PYTHONPATH] : [])].join(delimiter);
-    this.child = spawn(config.python, ['-m', 'tunicorn_worker'], {
-      cwd: config.chdir,
-      env: workerEnv(config, { PYTHONPATH: pythonPath, TUNICORN_PY_WORKER: JSON.stringify(settings), PYTHONUNBUFFERED: '1' }),
-      stdio: ['ignore', output, output, 'pipe'],
-    });
-    this.pid = this.child.pid ?? -1;
-    this.control = (this.child.stdio[3] as Socket | undefined) ?? null;
-    let buffered = '';
-    this.control?.setEncoding('utf8');
-    this.control?.on('data', (text: string) => {
-      buffered += text;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) !== -1) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        if (!line.trim()) continue;
-        try {
-          this.emit('message', JSON.parse(line) as WorkerMessage);
-        } catch {
-          /* not a protocol line: nothing the master can act on */
-        }
-      }
-    });
-    this.control?.on('error', () => {});
-    this.control?.on('close', () => (this.control = null));
-    this.child.on('exit', (code, signal) => this.emit('exit', code, signal));
-    this.child.on('error', (err) => this.emit('error', err));
+  }
+
+  protected attach(sock: Socket): void {
+    this.control = sock;
+    readLines(sock, (msg) => this.emit('message', msg as WorkerMessage));
+    sock.on('close', () => (this.control = null));
   }
 
   get connected(): boolean {
@@ -115,6 +126,51 @@ export class PythonWorker extends Supervised {
       }
     }
     return null;
+  }
+}
+
+/** A Python worker the master starts itself. */
+export class PythonWorker extends PythonProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+
+  constructor(age: number, boot: PythonBoot, config: Config, output: number | 'inherit') {
+    super(age, boot);
+    this.child = spawnPython('tunicorn_worker', pythonSettings(age, boot, config), config, output);
+    this.pid = this.child.pid ?? -1;
+    const fd3 = this.child.stdio[3] as Socket | undefined;
+    if (fd3) this.attach(fd3);
+    this.child.on('exit', (code, signal) => this.emit('exit', code, signal));
+    this.child.on('error', (err) => this.emit('error', err));
+  }
+}
+
+/**
+ * A Python worker forked by the preloader (preload_app): its pid comes from the preloader, its
+ * control socket connects to the master's, and the preloader reports its exit.
+ */
+export class ForkedPythonWorker extends PythonProcess {
+  pid = -1;
+  /** Events that came before the master listened (the fork's answer and the worker race). */
+  private early: Array<[string, unknown[]]> | null = [];
+
+  /** The worker's control connection arrived (it says hello with its age). */
+  connect(sock: Socket): void {
+    this.attach(sock);
+  }
+
+  override emit(event: string, ...args: unknown[]): boolean {
+    if (this.early) {
+      this.early.push([event, args]);
+      return true;
+    }
+    return super.emit(event, ...args);
+  }
+
+  override listening(): void {
+    const early = this.early ?? [];
+    this.early = null;
+    for (const [event, args] of early) super.emit(event, ...args);
   }
 }
 

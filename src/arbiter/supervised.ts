@@ -32,6 +32,9 @@ export abstract class Supervised extends EventEmitter {
   /** The stack of a worker whose loop is blocked, or null when it cannot be read. */
   abstract readStack(): Promise<string | null>;
 
+  /** The master has attached its listeners: events may flow (a runtime may hold early ones until then). */
+  listening(): void {}
+
   kill(signal: NodeJS.Signals): void {
     try {
       process.kill(this.pid, signal);
