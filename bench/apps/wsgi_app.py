@@ -1,10 +1,16 @@
 """The WSGI callable Gunicorn serves: the same routes as bench/apps/content.mjs."""
+import os
 import time  # gunicorn's gevent worker monkey-patches time.sleep into a cooperative sleep
 
 HELLO = b"Hello, World!"
 BIG = b"x" * (100 * 1024)
 UPLOAD_BYTES = 1024 * 1024
 SLEEP_S = 0.05
+FILE_BYTES = 1024 * 1024
+FILE = os.path.join(os.environ.get("BENCH_WORK", "/tmp"), "wsgi-file-1m.bin")
+if not os.path.exists(FILE) or os.path.getsize(FILE) != FILE_BYTES:
+    with open(FILE, "wb") as out:
+        out.write(b"f" * FILE_BYTES)
 
 
 def _reply(start_response, body, status="200 OK"):
@@ -21,6 +27,11 @@ def application(environ, start_response):
     if path == "/upload":
         n = len(environ["wsgi.input"].read())
         return _reply(start_response, HELLO) if n == UPLOAD_BYTES else _reply(start_response, b"bad length", "400 Bad Request")
+    if path == "/file":
+        # wsgi.file_wrapper: Gunicorn sends it with sendfile()
+        f = open(FILE, "rb")
+        start_response("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", str(FILE_BYTES))])
+        return environ["wsgi.file_wrapper"](f, 65536)
     if path == "/sleep":
         time.sleep(SLEEP_S)
         return _reply(start_response, HELLO)
