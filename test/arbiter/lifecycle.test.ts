@@ -6,9 +6,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { CLI, FIXTURES, freePort, NODE, runCli, sleep, startServer, Tunicorn, waitServing } from '../helpers/cli.js';
+import { CLI, freePort, NODE, Running, runCli, sleep, startServer, Tunicorn, waitServing } from '../helpers/cli.js';
 
 test('a port in use: five "Connection in use" tries a second apart, then "Can\'t connect to", exit 1', async () => {
   const port = await freePort();
@@ -94,37 +92,30 @@ async function inheritedListener(): Promise<{ server: net.Server; port: number; 
 
 test('fd://3 serves on a listening socket inherited from the parent', async () => {
   const { server, port, fd } = await inheritedListener();
-  const child = spawn(NODE, [CLI, '--bind', 'fd://3', '-w', '1', 'app.mjs'], { cwd: FIXTURES, stdio: ['ignore', 'pipe', 'pipe', fd] });
+  const child = new Running(NODE, [CLI, '--bind', 'fd://3', '-w', '1', 'app.mjs'], { stdio: ['ignore', 'pipe', 'pipe', fd] });
   server.close();
-  let out = '';
-  child.stderr.on('data', (c) => (out += c));
   try {
-    await waitServing(`http://127.0.0.1:${port}/`);
-    assert.match(out, /Listening at: fd:\/\/3 \(http:\/\/127\.0\.0\.1:\d+\)/);
+    await waitServing(`http://127.0.0.1:${port}/`, child);
+    assert.match(child.output, /Listening at: fd:\/\/3 \(http:\/\/127\.0\.0\.1:\d+\)/);
     assert.equal(await (await fetch(`http://127.0.0.1:${port}/`)).text(), 'Hello, World!');
   } finally {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
+    await child.stop();
   }
 });
 
 test('systemd socket activation: LISTEN_FDS/LISTEN_PID sockets replace the bind setting', async () => {
   const { server, port, fd } = await inheritedListener();
-  const child = spawn('sh', ['-c', `LISTEN_PID=$$ exec "$0" "$@"`, NODE, CLI, '-w', '1', 'app.mjs'], {
-    cwd: FIXTURES,
-    env: { ...process.env, LISTEN_FDS: '1' },
+  const child = new Running('sh', ['-c', `LISTEN_PID=$$ exec "$0" "$@"`, NODE, CLI, '-w', '1', 'app.mjs'], {
+    env: { LISTEN_FDS: '1' },
     stdio: ['ignore', 'pipe', 'pipe', fd],
   });
   server.close();
-  let out = '';
-  child.stderr.on('data', (c) => (out += c));
   try {
-    await waitServing(`http://127.0.0.1:${port}/`);
-    assert.match(out, /Listening at: fd:\/\/3/);
-    assert.doesNotMatch(out, /:8080/);
+    await waitServing(`http://127.0.0.1:${port}/`, child);
+    assert.match(child.output, /Listening at: fd:\/\/3/);
+    assert.doesNotMatch(child.output, /:8080/);
   } finally {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
+    await child.stop();
   }
 });
 
