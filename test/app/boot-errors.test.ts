@@ -4,11 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { freePort, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 
 async function failsToBoot(spec: string, extra: string[] = []) {
-  const port = await freePort();
-  const r = await runCli(['--bind', `127.0.0.1:${port}`, '--workers', '2', ...extra, spec], { timeoutMs: 20_000 });
+  const r = await runCli(['--bind', '127.0.0.1:0', '--workers', '2', ...extra, spec], { timeoutMs: 20_000 });
   assert.equal(r.code, 3, `exit code for ${spec}:\n${r.output}`);
   assert.match(r.output, /\[ERROR\] Shutting down: Worker failed to boot\./);
   assert.match(r.output, /\[INFO\] Shutting down: Master/);

@@ -6,12 +6,13 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CLI, freePort, NODE, Running, runCli, sleep, startServer, Tunicorn, waitServing } from '../helpers/cli.js';
+import { CLI, NODE, Running, runCli, sleep, startServer, Tunicorn, waitServing } from '../helpers/cli.js';
 
 test('a port in use: five "Connection in use" tries a second apart, then "Can\'t connect to", exit 1', async () => {
-  const port = await freePort();
-  const blocker = net.createServer().listen(port, '127.0.0.1');
+  // The blocker holds its port from the start, so no other test's server can take it meanwhile.
+  const blocker = net.createServer().listen(0, '127.0.0.1');
   await new Promise((r) => blocker.once('listening', r));
+  const { port } = blocker.address() as net.AddressInfo;
   try {
     const started = Date.now();
     const r = await runCli(['--bind', `127.0.0.1:${port}`, 'app.mjs']);
@@ -26,8 +27,7 @@ test('a port in use: five "Connection in use" tries a second apart, then "Can\'t
 });
 
 test('an app that fails at import stops the server with its error and "Worker failed to boot." (no crash loop)', async () => {
-  const port = await freePort();
-  const r = await runCli(['--bind', `127.0.0.1:${port}`, '-w', '2', 'throws-at-import.mjs']);
+  const r = await runCli(['--bind', '127.0.0.1:0', '-w', '2', 'throws-at-import.mjs']);
   assert.equal(r.code, 3);
   assert.match(r.output, /database unreachable at import/);
   assert.match(r.output, /\[ERROR\] Shutting down: Worker failed to boot\./);
@@ -35,8 +35,7 @@ test('an app that fails at import stops the server with its error and "Worker fa
 });
 
 test('preload_app: a broken app fails in the master before anything binds, exit 4', async () => {
-  const port = await freePort();
-  const r = await runCli(['--bind', `127.0.0.1:${port}`, '--preload', 'broken.mjs']);
+  const r = await runCli(['--bind', '127.0.0.1:0', '--preload', 'broken.mjs']);
   assert.equal(r.code, 4);
   assert.match(r.output, /does-not-exist\.mjs/);
   assert.match(r.output, /App failed to load\./);

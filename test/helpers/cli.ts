@@ -1,20 +1,24 @@
 /**
- * Start the real tunicorn CLI (dist/cli.js) as a user would, and watch what it prints. Everything
- * is started through launch(), which stops it by pid when the file ends, pass or fail (launch.ts).
+ * Start the real tunicorn CLI (dist/cli.js) as a user would, and watch what it prints.
+ *
+ * Servers bind port 0 (or a unix socket) and the test reads the real address from the master's
+ * "Listening at: URL (PID)" line: a port picked beforehand and bound later can be taken meanwhile
+ * by another test file's server, and the test then talks to that one. Everything is started
+ * through launch(), which stops it by pid when the file ends, pass or fail (see launch.ts).
  */
 import { type ChildProcess, type StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { fileTimeout, killGroup, launch } from './launch.js';
-import { freePort } from './net.js';
+import { tcpPorts } from './proc.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = `${ROOT}dist/cli.js`;
 export const FIXTURES = `${ROOT}test/fixtures`;
 export const NODE = process.env.TUNICORN_TEST_NODE ?? process.execPath;
 
-export { fileTimeout, freePort, launch };
+export { fileTimeout, launch };
 
 export interface RunOptions {
   cwd?: string;
@@ -178,13 +182,36 @@ export async function runCli(args: string[], opts: RunOptions & { timeoutMs?: nu
   return { code, output, stdout, stderr };
 }
 
-/** Start a server on a free loopback port and wait until it answers. */
-export async function startServer(args: string[], opts: RunOptions & { path?: string; workers?: number } = {}): Promise<{ t: Tunicorn; port: number; url: string }> {
-  const port = await freePort();
-  const t = new Tunicorn(['--bind', `127.0.0.1:${port}`, ...(opts.workers ? ['--workers', String(opts.workers)] : []), ...args], opts);
+/**
+ * Start a server on loopback port 0 and wait until it answers. The port is the one on the master's
+ * "Listening at" line or, when the test's log settings keep that line out of the output (a log
+ * level above info, an error log file), the one its socket shows in /proc. `bind` adds binds after
+ * the loopback one (their lines are in t.output when printed; see listeningLines).
+ */
+export async function startServer(args: string[], opts: RunOptions & { path?: string; workers?: number; bind?: string[] } = {}): Promise<{ t: Tunicorn; port: number; url: string }> {
+  const binds = ['127.0.0.1:0', ...(opts.bind ?? [])];
+  const t = new Tunicorn([...binds.flatMap((b) => ['--bind', b]), ...(opts.workers ? ['--workers', String(opts.workers)] : []), ...args], opts);
+  const port = await boundPort(t).catch((err: Error) => {
+    killGroup(t.proc);
+    throw err;
+  });
   const url = `http://127.0.0.1:${port}`;
   await waitServing(url + (opts.path ?? '/'), t);
   return { t, port, url };
+}
+
+/** The port of the master's 127.0.0.1 bind, from its "Listening at" line or from /proc. */
+async function boundPort(t: Running, ms = 15_000): Promise<number> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const line = listeningLines(t.output).find((b) => b.url.startsWith('http://127.0.0.1:'));
+    if (line) return line.port;
+    const [fromProc] = tcpPorts(t.pid);
+    if (fromProc) return fromProc;
+    if (!t.running) throw new Error(`${t.command} exited before binding; output:\n${t.output}`);
+    if (Date.now() > deadline) throw new Error(`${t.command} bound no 127.0.0.1 port within ${ms} ms; output:\n${t.output}`);
+    await sleep(50);
+  }
 }
 
 export async function waitServing(url: string, t?: Running, ms = 15_000): Promise<void> {
