@@ -15,8 +15,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileTimeout, ROOT, Running, sleep, waitServing } from './helpers/cli.js';
 
-// npx and npm start take a second or two each to start npm; seven commands, two at a time at most.
-fileTimeout(150);
+// Seven commands one after the other, each starting npm first: a few seconds each on an idle
+// machine, up to half a minute on a loaded one.
+fileTimeout(240);
 
 mkdirSync(join(ROOT, 'test/.tmp'), { recursive: true });
 // Inside the checkout, so `import { defineConfig } from 'tunicorn'` resolves to this package.
@@ -32,7 +33,7 @@ copyFileSync(join(ROOT, 'examples/gunicorn.conf.py'), join(DIR, 'gunicorn.conf.p
 /** Start a shell command line as typed and wait until its master serves; returns the shell and the master's bind. */
 async function start(command: string, cwd: string, env: Record<string, string> = {}, path = '/') {
   const sh = new Running('sh', ['-c', command], { cwd, env });
-  const [bound] = await sh.listening(1, 30_000);
+  const [bound] = await sh.listening(1, 60_000);
   const url = `http://127.0.0.1:${bound!.port}${path}`;
   await waitServing(url, sh, 30_000);
   return { sh, master: bound!.pid, url };
