@@ -3,13 +3,12 @@
  * config-file discovery, one-line errors before anything binds, and hooks from a TS config that run.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, describe, test } from 'node:test';
-import { FIXTURES, freePort, ROOT, runCli, startServer, Tunicorn, waitServing } from './helpers/cli.js';
+import { FIXTURES, ROOT, runCli, startServer, Tunicorn, waitServing } from './helpers/cli.js';
 import { SETTINGS } from '../src/config/settings.js';
 
 const TMP = mkdtempSync(join(tmpdir(), 'tunicorn-cli-'));
@@ -54,15 +53,6 @@ async function userError(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
   assert.match(r.stderr, /^Error: [^\n]+\n$/, `one line, got:\n${r.stderr}`);
   assert.doesNotMatch(r.stderr, /\n\s+at |internal error/);
   return r.stderr.trim();
-}
-
-/** True when something accepts connections on the port. */
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
 }
 
 describe('--help and --version', () => {
@@ -199,8 +189,10 @@ describe('mistakes: one line, no stack, exit 1, nothing bound', () => {
   });
 
   test('a bad value says which setting, what was given and what is allowed, before anything binds', async () => {
-    const port = await freePort();
-    const bind = ['-b', `127.0.0.1:${port}`];
+    // A unix socket of this test's own: no other test can create it, so its absence after the runs
+    // shows that none of them bound (a tcp port could be bound meanwhile by another test's server).
+    const socket = join(TMP, 'bad-values.sock');
+    const bind = ['-b', `unix:${socket}`];
     const cases: Array<[string[], RegExp]> = [
       [['--workers', 'many'], /^Error: Invalid value for workers \(--workers\): "many"; expected a whole number from 1 to 1024, "cpus" or "cpus\*2\+1"\.$/],
       [['--timeout', '-5'], /^Error: Invalid value for timeout \(--timeout\): "-5"; expected a whole number >= 0\.$/],
@@ -216,7 +208,7 @@ describe('mistakes: one line, no stack, exit 1, nothing bound', () => {
     const messages = await Promise.all(cases.map(([args]) => userError([...bind, ...args, APP])));
     cases.forEach(([, expected], i) => assert.match(messages[i]!, expected));
     assert.match(await userError([...bind, APP], { env: { TUNICORN_CMD_ARGS: '-w zero' } }), /^Error: Invalid value for workers \(TUNICORN_CMD_ARGS --workers\): "zero"/);
-    assert.equal(await listening(port), false, 'nothing was bound');
+    assert.equal(existsSync(socket), false, 'nothing was bound');
   });
 
   test('an unknown key in tunicorn.config.ts is an error naming the nearest valid key', async () => {
@@ -289,11 +281,12 @@ test('hooks in a TS config run: on_starting, when_ready, pre_fork, post_fork, po
 });
 
 test('HUP reads an edited tunicorn.config.ts again', async () => {
-  const port = await freePort();
-  const config = (workers: number) => `import { defineConfig } from '${DEFINE_TS}';\nexport default defineConfig({ workers: ${workers}, bind: '127.0.0.1:${port}', app: ${JSON.stringify(APP)} });\n`;
+  // Port 0 in the file: the master binds once, at start, and keeps the socket across the reload.
+  const config = (workers: number) => `import { defineConfig } from '${DEFINE_TS}';\nexport default defineConfig({ workers: ${workers}, bind: '127.0.0.1:0', app: ${JSON.stringify(APP)} });\n`;
   const dir = project({ 'tunicorn.config.ts': config(1) });
   const t = new Tunicorn([], { cwd: dir, env: CLEAN_ENV });
   try {
+    const { port } = (await t.listening())[0]!;
     await waitServing(`http://127.0.0.1:${port}/`, t);
     await t.waitFor(/Booting worker with pid/);
     writeFileSync(join(dir, 'tunicorn.config.ts'), config(2));

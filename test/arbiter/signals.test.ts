@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
 import { sleep, startServer } from '../helpers/cli.js';
-import { load } from '../helpers/load.js';
+import { loadUntil } from '../helpers/load.js';
 
 function get(url: string, agent?: http.Agent): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
@@ -64,9 +64,12 @@ test('TTIN adds a worker and TTOU removes the oldest, gracefully', async () => {
   t.signal('SIGTTIN');
   await t.waitFor(/(Booting worker with pid: \d+[\s\S]*){2}/);
   const second = t.workerPids()[1]!;
-  await sleep(500);
+  // New connections until both workers have answered: the new one serves once it has booted,
+  // which takes longer on a loaded machine.
   const seen = new Set<string>();
-  for (let i = 0; i < 30 && seen.size < 2; i++) seen.add((await get(`${url}/pid`, new http.Agent({ keepAlive: false }))).body);
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline && seen.size < 2; await sleep(50)) {
+    seen.add((await get(`${url}/pid`, new http.Agent({ keepAlive: false }))).body);
+  }
   assert.equal(seen.size, 2, 'both workers serve');
   t.signal('SIGTTOU');
   await t.waitFor(new RegExp(`Worker exiting \\(pid: ${first}\\)`));
@@ -77,14 +80,17 @@ test('TTIN adds a worker and TTOU removes the oldest, gracefully', async () => {
 test('HUP under load: every worker replaced, zero failed requests', async () => {
   const { t, url } = await startServer(['--max-requests', '0', 'app.mjs'], { workers: 2 });
   const old = t.workerPids();
-  const running = load(url, { seconds: 5, connections: 20 });
+  const exited = (pid: number) => t.output.includes(`Worker exiting (pid: ${pid})`);
+  // The load goes on (5 s at a time) until both old workers have retired, however long their
+  // replacements take to boot.
+  const running = loadUntil(url, { seconds: 5, connections: 20 }, () => old.every(exited));
   await sleep(1500);
   t.signal('SIGHUP');
   const r = await running;
   await t.waitFor(/Handling signal: hup/);
   const now = t.workerPids();
   assert.equal(now.length, 4, 'a new generation of two workers');
-  for (const pid of old) assert.match(t.output, new RegExp(`Worker exiting \\(pid: ${pid}\\)`));
+  for (const pid of old) assert.ok(exited(pid), `worker ${pid} retired:\n${t.output}`);
   assert.ok(r.requests > 1000, `load ran (${r.requests} requests)`);
   console.log(`HUP under load: ${r.requests} requests, ${r.errors} errors, ${r.non2xx} non-2xx`);
   assert.deepEqual({ errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx }, { errors: 0, timeouts: 0, non2xx: 0 });

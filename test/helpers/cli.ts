@@ -1,25 +1,24 @@
 /**
  * Start the real tunicorn CLI (dist/cli.js) as a user would, and watch what it prints.
- * Every server a test starts is stopped by pid when the test file ends.
+ *
+ * Servers bind port 0 (or a unix socket) and the test reads the real address from the master's
+ * "Listening at: URL (PID)" line: a port picked beforehand and bound later can be taken meanwhile
+ * by another test file's server, and the test then talks to that one. Everything is started
+ * through launch(), which stops it by pid when the file ends, pass or fail (see launch.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, type StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { after } from 'node:test';
-import { freePort } from './net.js';
+import { fileTimeout, killGroup, launch } from './launch.js';
+import { tcpPorts } from './proc.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = `${ROOT}dist/cli.js`;
 export const FIXTURES = `${ROOT}test/fixtures`;
 export const NODE = process.env.TUNICORN_TEST_NODE ?? process.execPath;
 
-const running = new Set<ChildProcess>();
-after(() => {
-  for (const p of running) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-});
-
-export { freePort };
+export { fileTimeout, launch };
 
 export interface RunOptions {
   cwd?: string;
@@ -28,30 +27,71 @@ export interface RunOptions {
   nodeArgs?: string[];
 }
 
-export class Tunicorn {
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** One bind as the master printed it: `Listening at: http://127.0.0.1:40123 (4242)`. */
+export interface Bound {
+  url: string;
+  /** The port of a tcp bind (0 for unix:). */
+  port: number;
+  /** The pid that printed the line: the master's. */
+  pid: number;
+}
+
+/** `Listening at: URL (PID)` lines in `out`, in bind order. */
+export function listeningLines(out: string): Bound[] {
+  // fd:// binds show the socket's address too: "Listening at: fd://3 (http://127.0.0.1:40123) (4242)".
+  return [...out.matchAll(/Listening at: (\S+)(?: \((http:\/\/\S+)\))? \((\d+)\)/g)].map((m) => ({
+    url: m[2] ?? m[1]!,
+    port: Number(/:(\d+)$/.exec(m[2] ?? m[1]!)?.[1] ?? 0),
+    pid: Number(m[3]),
+  }));
+}
+
+/** A launched command whose stdout and stderr are collected and can be waited on. */
+export class Running {
   readonly proc: ChildProcess;
+  readonly command: string;
   private out = '';
   private waiters: Array<() => void> = [];
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly exited: Promise<Exit>;
 
-  constructor(args: string[], opts: RunOptions = {}) {
-    this.proc = spawn(NODE, [...(opts.nodeArgs ?? []), CLI, ...args], { cwd: opts.cwd ?? FIXTURES, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    running.add(this.proc);
+  /**
+   * `env` is added to this process's environment, or is the whole environment with `inheritEnv:
+   * false`. `stdio` must keep stdout and stderr as pipes; a fourth entry passes a descriptor or 'ipc'.
+   */
+  constructor(command: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; inheritEnv?: boolean; stdio?: StdioOptions } = {}) {
+    this.command = [command, ...args].join(' ');
+    const env = opts.inheritEnv === false ? { ...opts.env } : { ...process.env, ...opts.env };
+    this.proc = launch(command, args, { cwd: opts.cwd ?? FIXTURES, env, stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'] });
     const collect = (chunk: Buffer) => {
       this.out += chunk.toString();
       for (const w of this.waiters.splice(0)) w();
     };
     this.proc.stdout!.on('data', collect);
     this.proc.stderr!.on('data', collect);
-    this.exited = once(this.proc, 'exit').then(([code, signal]) => {
-      running.delete(this.proc);
+    // A command that cannot be spawned at all (ENOENT) emits 'error' and no 'exit'.
+    this.exited = new Promise<Exit>((resolve) => {
+      this.proc.once('exit', (code, signal) => resolve({ code, signal }));
+      this.proc.once('error', (err) => {
+        this.out += `spawn failed: ${err.message}\n`;
+        resolve({ code: null, signal: null });
+      });
+    }).then((r) => {
       for (const w of this.waiters.splice(0)) w();
-      return { code: code as number | null, signal: signal as NodeJS.Signals | null };
+      return r;
     });
   }
 
   get pid(): number {
     return this.proc.pid!;
+  }
+
+  get running(): boolean {
+    return this.proc.exitCode === null && this.proc.signalCode === null && this.proc.pid !== undefined;
   }
 
   /** Everything printed so far (stdout and stderr, interleaved). */
@@ -65,9 +105,9 @@ export class Tunicorn {
     for (;;) {
       const m = this.out.match(re);
       if (m) return m;
-      if (this.proc.exitCode !== null || this.proc.signalCode !== null) throw new Error(`tunicorn exited before printing ${re}; output:\n${this.out}`);
+      if (!this.running) throw new Error(`${this.command} exited before printing ${re}; output:\n${this.out}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${re}; output:\n${this.out}`);
+      if (left <= 0) throw new Error(`timed out after ${ms} ms waiting for ${re} from ${this.command}; output:\n${this.out}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.waiters.push(() => {
@@ -76,6 +116,12 @@ export class Tunicorn {
         });
       });
     }
+  }
+
+  /** Wait for `n` "Listening at" lines (one per bind) and return them. */
+  async listening(n = 1, ms = 15_000): Promise<Bound[]> {
+    await this.waitFor(new RegExp(`(?:Listening at: [^\\n]*\\n[^]*?){${n}}`), ms);
+    return listeningLines(this.out).slice(0, n);
   }
 
   /** Count of lines matching `re`. */
@@ -92,41 +138,83 @@ export class Tunicorn {
     this.proc.kill(sig);
   }
 
-  async stop(sig: NodeJS.Signals = 'SIGTERM', ms = 15_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill(sig);
-    const timer = setTimeout(() => this.proc.kill('SIGKILL'), ms);
+  /** The exit, or an error with the output if there is none within `ms` (the file's after hook kills it). */
+  async exitWithin(ms = 15_000): Promise<Exit> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${this.command} (pid ${this.pid}) did not exit within ${ms} ms; output:\n${this.out}`)), ms);
+    });
+    try {
+      return await Promise.race([this.exited, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Send `sig` and wait for the exit; after `ms` the whole process group is killed. */
+  async stop(sig: NodeJS.Signals = 'SIGTERM', ms = 15_000): Promise<Exit> {
+    if (this.running) this.proc.kill(sig);
+    const timer = setTimeout(() => killGroup(this.proc), ms);
     const r = await this.exited;
     clearTimeout(timer);
     return r;
   }
 }
 
-/** Run the CLI to completion (for --help, bad config, --check-config). */
+/** The CLI run by node, as `node dist/cli.js ARGS` (the master is the launched pid). */
+export class Tunicorn extends Running {
+  constructor(args: string[], opts: RunOptions = {}) {
+    super(NODE, [...(opts.nodeArgs ?? []), CLI, ...args], opts);
+  }
+}
+
+/** Run the CLI to completion (for --help, bad config, --check-config); killed after `timeoutMs`. */
 export async function runCli(args: string[], opts: RunOptions & { timeoutMs?: number } = {}): Promise<{ code: number | null; output: string; stdout: string; stderr: string }> {
-  const proc = spawn(NODE, [CLI, ...args], { cwd: opts.cwd ?? FIXTURES, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(proc);
+  const proc = launch(NODE, [...(opts.nodeArgs ?? []), CLI, ...args], { cwd: opts.cwd ?? FIXTURES, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let output = '';
-  proc.stdout.on('data', (c: Buffer) => ((stdout += c), (output += c)));
-  proc.stderr.on('data', (c: Buffer) => ((stderr += c), (output += c)));
-  const timer = setTimeout(() => proc.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
+  proc.stdout!.on('data', (c: Buffer) => ((stdout += c), (output += c)));
+  proc.stderr!.on('data', (c: Buffer) => ((stderr += c), (output += c)));
+  const timer = setTimeout(() => killGroup(proc), opts.timeoutMs ?? 20_000);
   const [code] = (await once(proc, 'exit')) as [number | null];
   clearTimeout(timer);
-  running.delete(proc);
   return { code, output, stdout, stderr };
 }
 
-/** Start a server on a free loopback port and wait until it answers. */
-export async function startServer(args: string[], opts: RunOptions & { path?: string; workers?: number } = {}): Promise<{ t: Tunicorn; port: number; url: string }> {
-  const port = await freePort();
-  const t = new Tunicorn(['--bind', `127.0.0.1:${port}`, ...(opts.workers ? ['--workers', String(opts.workers)] : []), ...args], opts);
+/**
+ * Start a server on loopback port 0 and wait until it answers. The port is the one on the master's
+ * "Listening at" line or, when the test's log settings keep that line out of the output (a log
+ * level above info, an error log file), the one its socket shows in /proc. `bind` adds binds after
+ * the loopback one (their lines are in t.output when printed; see listeningLines).
+ */
+export async function startServer(args: string[], opts: RunOptions & { path?: string; workers?: number; bind?: string[] } = {}): Promise<{ t: Tunicorn; port: number; url: string }> {
+  const binds = ['127.0.0.1:0', ...(opts.bind ?? [])];
+  const t = new Tunicorn([...binds.flatMap((b) => ['--bind', b]), ...(opts.workers ? ['--workers', String(opts.workers)] : []), ...args], opts);
+  const port = await boundPort(t).catch((err: Error) => {
+    killGroup(t.proc);
+    throw err;
+  });
   const url = `http://127.0.0.1:${port}`;
   await waitServing(url + (opts.path ?? '/'), t);
   return { t, port, url };
 }
 
-export async function waitServing(url: string, t?: Tunicorn, ms = 15_000): Promise<void> {
+/** The port of the master's 127.0.0.1 bind, from its "Listening at" line or from /proc. */
+async function boundPort(t: Running, ms = 15_000): Promise<number> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const line = listeningLines(t.output).find((b) => b.url.startsWith('http://127.0.0.1:'));
+    if (line) return line.port;
+    const [fromProc] = tcpPorts(t.pid);
+    if (fromProc) return fromProc;
+    if (!t.running) throw new Error(`${t.command} exited before binding; output:\n${t.output}`);
+    if (Date.now() > deadline) throw new Error(`${t.command} bound no 127.0.0.1 port within ${ms} ms; output:\n${t.output}`);
+    await sleep(50);
+  }
+}
+
+export async function waitServing(url: string, t?: Running, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     try {
@@ -141,7 +229,7 @@ export async function waitServing(url: string, t?: Tunicorn, ms = 15_000): Promi
       });
       return;
     } catch (err) {
-      if (t && (t.proc.exitCode !== null || t.proc.signalCode !== null)) throw new Error(`tunicorn exited before serving; output:\n${t.output}`);
+      if (t && !t.running) throw new Error(`${t.command} exited before serving; output:\n${t.output}`);
       if (Date.now() > deadline) throw new Error(`not serving ${url}: ${(err as Error).message}; output:\n${t?.output}`);
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -1,4 +1,8 @@
-/** A free loopback port. Apart from cli.ts so that plain scripts (no node:test hooks) can use it too. */
+/**
+ * A free loopback port, for by-hand scripts that own the machine (compare-gunicorn.ts). Not for
+ * tests: the port is free when picked and bound later, so a test file running alongside can take it
+ * meanwhile. Tests bind port 0 and read the port the server printed (see cli.ts).
+ */
 import net from 'node:net';
 
 export function freePort(): Promise<number> {

@@ -1,5 +1,5 @@
-/** What a process holds, read from /proc: resident memory and open file descriptors. */
-import { readdirSync, readFileSync } from 'node:fs';
+/** What a process holds, read from /proc: resident memory, open file descriptors, children, bound ports. */
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 export function rssKb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -17,4 +17,35 @@ export function childPids(pid: number): number[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * Local ports of the IPv4 tcp sockets that `pid` holds on `host`, from /proc/PID/net/tcp: the
+ * ports a master bound, for a server whose log settings keep its "Listening at" line out of sight.
+ */
+export function tcpPorts(pid: number, host = '127.0.0.1'): number[] {
+  const inodes = new Set<string>();
+  let table: string;
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]!);
+      } catch {
+        /* closed meanwhile */
+      }
+    }
+    table = readFileSync(`/proc/${pid}/net/tcp`, 'utf8');
+  } catch {
+    return []; // not running (yet, or any more)
+  }
+  // local_address is the address in hex, least significant byte first, then ":PORT" in hex.
+  const local = host.split('.').reverse().map((o) => Number(o).toString(16).padStart(2, '0')).join('').toUpperCase();
+  const ports: number[] = [];
+  for (const line of table.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    const [addr, port] = (f[1] ?? '').split(':');
+    if (addr === local && inodes.has(f[9] ?? '')) ports.push(parseInt(port!, 16));
+  }
+  return ports;
 }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { before, describe, test } from 'node:test';
 import { forwardedHeaderNames, forwardedLookup, schemeIsHttps, secureHeaders, stripForwarded, trustCheck } from '../../src/http/forwarded.js';
-import { freePort, startServer, waitServing, type Tunicorn } from '../helpers/cli.js';
+import { listeningLines, startServer, waitServing, type Tunicorn } from '../helpers/cli.js';
 
 const FORWARDED = { 'X-Forwarded-For': '203.0.113.9', 'X-Forwarded-Proto': 'https' };
 
@@ -31,12 +31,12 @@ describe('forwarded headers, end to end', { timeout: 60_000 }, () => {
   let strict: { t: Tunicorn; port: number };
   let expressStrict: { t: Tunicorn; port: number };
   before(async () => {
-    v6port = await freePort();
     [dflt, strict, expressStrict] = await Promise.all([
-      startServer(['--bind', `[::1]:${v6port}`, 'fetch-features.mjs'], { workers: 1, path: '/request' }),
+      startServer(['fetch-features.mjs'], { workers: 1, path: '/request', bind: ['[::1]:0'] }),
       startServer(['--forwarded-allow-ips', '10.0.0.1', 'fetch-features.mjs'], { workers: 1, path: '/request' }),
       startServer(['--forwarded-allow-ips', '10.0.0.1', 'express-app.mjs:app'], { workers: 1 }),
     ]);
+    v6port = listeningLines(dflt.t.output).find((b) => b.url.startsWith('http://[::1]:'))!.port;
     await waitServing(`http://[::1]:${v6port}/request`, dflt.t);
   });
 

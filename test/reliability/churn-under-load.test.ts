@@ -4,10 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { sleep, startServer } from '../helpers/cli.js';
+import { fileTimeout, sleep, startServer } from '../helpers/cli.js';
 import { load } from '../helpers/load.js';
 
 const seconds = Number(process.env.TUNICORN_CHURN_SECONDS ?? 10);
+fileTimeout(Math.max(120, seconds + 110));
 
 test(`${seconds} s of load with max_requests 500, then HUP, TTIN and TTOU during it: zero failed requests`, async () => {
   const { t, url } = await startServer(['--max-requests', '500', '--max-requests-jitter', '50', 'app.mjs'], { workers: 2 });

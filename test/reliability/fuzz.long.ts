@@ -7,9 +7,12 @@
  * stable (before/after printed). TUNICORN_FUZZ_SEED replays a run. Run with `npm run test:reliability`.
  */
 import { test } from 'node:test';
+import { fileTimeout } from '../helpers/cli.js';
 import { fuzzRun } from './fuzz-run.js';
 
 const total = Number(process.env.TUNICORN_FUZZ_REQUESTS ?? 100_000);
+// The two tests' own timeouts, and a margin.
+fileTimeout(2 * 15 * 60 + 60);
 
 test(`fuzz: ${total} mutated requests to a node listener, no crash, no leaked connections or fds, RSS stable`, { timeout: 15 * 60_000 }, async () => {
   await fuzzRun({ label: 'fuzz.long', total, concurrency: 64, maxSeconds: 600, rssSlackKb: 40 * 1024 });

@@ -10,11 +10,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ROOT, startServer } from '../helpers/cli.js';
+import { fileTimeout, ROOT, startServer } from '../helpers/cli.js';
 import { childPids } from '../helpers/proc.js';
 import { APT_HINT, describe, fdLimits, LABEL, round, slowhttptestMissing, type Mode } from './slow-clients-lib.js';
 
 const seconds = Number(process.env.TUNICORN_SLOW_SECONDS ?? 35);
+// Three attacks, each within its test's timeout (below), and a margin.
+fileTimeout(3 * (seconds + 90) + 60);
 const connections = 10_000;
 const missing = slowhttptestMissing();
 const limits = fdLimits();

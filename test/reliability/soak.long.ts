@@ -4,11 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startServer } from '../helpers/cli.js';
+import { fileTimeout, startServer } from '../helpers/cli.js';
 import { load } from '../helpers/load.js';
 import { childPids, openFds, rssKb } from '../helpers/proc.js';
 
 const seconds = Number(process.env.TUNICORN_SOAK_SECONDS ?? 600);
+// The test's own timeout (below) and a margin for the file's start and end.
+fileTimeout(seconds + 240);
 const SAMPLES = 10;
 const body = 'x'.repeat(16 * 1024);
 const MB = 1024 * 1024;

@@ -1,0 +1,174 @@
+/**
+ * Deploying: each production command line the shipped files give, run as its supervisor runs it,
+ * in an app directory laid out as `npm ci` leaves one with tunicorn in its dependencies:
+ * examples/tunicorn.service's ExecStart (and its ExecReload), examples/Dockerfile's CMD,
+ * examples/kubernetes.yaml's command and args, examples/ecosystem.config.cjs's script and args.
+ *
+ * The pid the supervisor holds, and signals, must be tunicorn's master: not npm (which does not
+ * pass HUP, TTIN, TTOU, USR1 or USR2 on) and not a shell. On that pid HUP must reload (new workers
+ * boot after "Handling signal: hup"), TTIN add a worker, and TERM stop the server with exit 0.
+ *
+ * systemd, Docker, Kubernetes and PM2 do not run here; the test runs what they would exec, with
+ * the environment they would give it. The files' app directory (/srv/app, /app) is a temporary
+ * directory; their command lines are otherwise run as written.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, describe, test } from 'node:test';
+import type { StdioOptions } from 'node:child_process';
+import { fileTimeout, ROOT, Running, sleep, waitServing } from './helpers/cli.js';
+import { childPids } from './helpers/proc.js';
+
+fileTimeout(120);
+
+const EXAMPLES = join(ROOT, 'examples');
+const read = (name: string) => readFileSync(join(EXAMPLES, name), 'utf8');
+const TMP = mkdtempSync(join(tmpdir(), 'tunicorn-deploy-'));
+after(() => rmSync(TMP, { recursive: true, force: true }));
+
+/**
+ * An app as `npm ci` installs it: tunicorn in node_modules (a link to this checkout, as npm links a
+ * local dependency) and its bin in node_modules/.bin (a link to dist/cli.js, as npm makes it).
+ * Its tunicorn.config.ts binds port 0 on loopback, and the test reads the port the master printed.
+ */
+function deployedApp(): string {
+  const dir = join(TMP, 'app');
+  mkdirSync(join(dir, 'node_modules/.bin'), { recursive: true });
+  symlinkSync(ROOT, join(dir, 'node_modules/tunicorn'));
+  symlinkSync('../tunicorn/dist/cli.js', join(dir, 'node_modules/.bin/tunicorn'));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module', dependencies: { tunicorn: '*' } }));
+  writeFileSync(join(dir, 'app.js'), "export default () => new Response('deployed app');\n");
+  writeFileSync(join(dir, 'tunicorn.config.ts'), "import { defineConfig } from 'tunicorn';\n\nexport default defineConfig({ bind: '127.0.0.1:0', workers: 2 });\n");
+  return dir;
+}
+const APP = deployedApp();
+
+/** The file's app directory moved to APP: `/srv/app/x` → `APP/x`. */
+const reroot = (root: string) => (s: string) => (s === root || s.startsWith(`${root}/`) ? APP + s.slice(root.length) : s);
+
+/**
+ * systemd and Docker start the command with a small environment of their own: PATH (node's own
+ * directory first, for the bin's `#!/usr/bin/env node`, wherever this machine keeps node) and the
+ * file's variables.
+ */
+const basePath = `${dirname(process.execPath)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
+
+interface Launch {
+  argv: string[];
+  cwd: string;
+  /** The whole environment the supervisor gives the command. */
+  env: NodeJS.ProcessEnv;
+  stdio?: StdioOptions;
+  /** How the supervisor sends HUP to the pid it holds (systemd runs ExecReload). */
+  reload?: (pid: number) => Promise<void>;
+}
+
+/** Start `how` as the supervisor would; on the pid it holds: check it is the master, then HUP, TTIN, TERM. */
+async function superviseAndSignal(how: Launch): Promise<void> {
+  // Without `shell`: the supervisor execs argv itself, so the launched pid is the pid it holds.
+  const t = new Running(how.argv[0]!, how.argv.slice(1), { cwd: how.cwd, env: how.env, inheritEnv: false, stdio: how.stdio });
+  const pid = t.pid;
+  const [bound] = await t.listening(1, 30_000);
+  assert.equal(bound!.pid, pid, `the master is pid ${bound!.pid}, but the supervisor holds pid ${pid}:\n${t.output}`);
+  assert.match(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /^tunicorn: master \[app\.js\]/);
+  assert.equal(readlinkSync(`/proc/${pid}/exe`), readlinkSync(`/proc/self/exe`), 'node itself, the same binary as the test');
+  const url = `http://127.0.0.1:${bound!.port}/`;
+  await waitServing(url, t);
+  await t.waitFor(/(?:Booting worker with pid: \d+[^]*?){2}/);
+  assert.equal(await (await fetch(url)).text(), 'deployed app');
+
+  if (how.reload) await how.reload(pid);
+  else process.kill(pid, 'SIGHUP');
+  await t.waitFor(new RegExp(`\\[${pid}\\] \\[INFO\\] Handling signal: hup\\n(?:[^]*?Booting worker with pid: \\d+){2}`), 20_000);
+  await waitWorkers(pid, 2, t);
+  assert.equal(await (await fetch(url)).text(), 'deployed app', 'serving after the reload');
+
+  process.kill(pid, 'SIGTTIN');
+  await t.waitFor(new RegExp(`\\[${pid}\\] \\[INFO\\] Handling signal: ttin\\n[^]*?Booting worker with pid: \\d+`), 20_000);
+  await waitWorkers(pid, 3, t);
+
+  process.kill(pid, 'SIGTERM');
+  assert.deepEqual(await t.exitWithin(20_000), { code: 0, signal: null }, t.output);
+  assert.match(t.output, new RegExp(`\\[${pid}\\] \\[INFO\\] Handling signal: term\\n[^]*\\[${pid}\\] \\[INFO\\] Shutting down: Master`));
+}
+
+/** Wait until the master has exactly `n` live workers (retiring ones gone, new ones titled). */
+async function waitWorkers(master: number, n: number, t: Running): Promise<void> {
+  const workers = () =>
+    childPids(master).filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('tunicorn: worker');
+      } catch {
+        return false;
+      }
+    });
+  const deadline = Date.now() + 20_000;
+  while (workers().length !== n && Date.now() < deadline) await sleep(50);
+  assert.equal(workers().length, n, `workers of ${master}: ${workers().join(' ')}\n${t.output}`);
+}
+
+/** systemd splits a command line on whitespace, with quoting and specifiers this test does not need. */
+function plainCommandLine(line: string): string[] {
+  assert.doesNotMatch(line, /["'\\%;]|^[-@:+!]/, `a plain command line, without quotes, specifiers or prefixes: ${line}`);
+  return line.trim().split(/\s+/);
+}
+
+describe('each production command line the shipped files give: the pid its supervisor signals is the master', () => {
+  test('examples/tunicorn.service: ExecStart as systemd runs it, ExecReload for HUP, TTIN and TERM (KillMode=mixed) to $MAINPID', async () => {
+    const service = read('tunicorn.service').split('\n[Service]\n')[1]!.split('\n[')[0]!;
+    const values = (key: string) => [...service.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1]!.trim());
+    const [dir] = values('WorkingDirectory');
+    const move = reroot(dir!);
+    const env = Object.fromEntries(values('Environment').flatMap((v) => v.split(/\s+/)).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    // TERM to the main process alone; with the default KillMode (control-group) systemd would TERM the workers too.
+    assert.deepEqual([values('KillMode'), values('KillSignal')], [['mixed'], ['SIGTERM']]);
+    const reload = plainCommandLine(values('ExecReload')[0]!);
+    assert.ok(reload.includes('$MAINPID'), 'ExecReload signals $MAINPID');
+    await superviseAndSignal({
+      argv: plainCommandLine(values('ExecStart')[0]!).map(move),
+      cwd: move(dir!),
+      env: { PATH: basePath, ...env },
+      async reload(pid) {
+        const kill = new Running(reload[0]!, reload.slice(1).map((a) => (a === '$MAINPID' ? String(pid) : a)));
+        assert.equal((await kill.exitWithin(5000)).code, 0, kill.output);
+      },
+    });
+  });
+
+  test('examples/Dockerfile: the CMD array exec\'d as the container\'s process 1 (docker kill -s HUP / TTIN, docker stop)', async () => {
+    const dockerfile = read('Dockerfile');
+    const workdir = /^WORKDIR (\S+)$/m.exec(dockerfile)![1]!;
+    const cmd = /^CMD (.*)$/m.exec(dockerfile)![1]!;
+    assert.match(cmd, /^\[.*\]$/, 'the exec form: with the shell form /bin/sh would be process 1');
+    const env = Object.fromEntries([...dockerfile.matchAll(/^ENV (\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+    const move = reroot(workdir);
+    await superviseAndSignal({ argv: (JSON.parse(cmd) as string[]).map(move), cwd: move(workdir), env: { PATH: basePath, ...env } });
+  });
+
+  test('examples/kubernetes.yaml: the container\'s command and args (the kubelet\'s TERM; kill -HUP 1 and -TTIN 1 in the pod)', async () => {
+    const manifest = read('kubernetes.yaml');
+    const list = (key: string) => JSON.parse(new RegExp(`^\\s+${key}: (\\[.*\\])$`, 'm').exec(manifest)![1]!) as string[];
+    const workdir = /^\s+workingDir: (\S+)$/m.exec(manifest)![1]!;
+    const env = Object.fromEntries([...manifest.matchAll(/- name: (\w+)\n\s+value: (\S+)/g)].map((m) => [m[1]!, m[2]!]));
+    const move = reroot(workdir);
+    await superviseAndSignal({ argv: [...list('command'), ...list('args')].map(move), cwd: move(workdir), env: { PATH: basePath, ...env } });
+  });
+
+  test('examples/ecosystem.config.cjs: script and args as PM2 spawns them in fork mode (pm2 sendSignal SIGHUP / SIGTTIN, then TERM)', async () => {
+    const [app] = (createRequire(import.meta.url)(join(EXAMPLES, 'ecosystem.config.cjs')) as { apps: Array<Record<string, unknown>> }).apps;
+    // With interpreter 'none' PM2 spawns the script itself; with its default it would run it inside its own wrapper.
+    assert.deepEqual([app!.interpreter, app!.exec_mode, app!.instances, app!.treekill], ['none', 'fork', 1, false]);
+    const cwd = reroot(app!.cwd as string)(app!.cwd as string);
+    const args = (Array.isArray(app!.args) ? (app!.args as string[]) : String(app!.args).split(' ')).map(reroot(app!.cwd as string));
+    await superviseAndSignal({
+      // PM2 resolves the script against cwd and spawns it with an IPC channel, its daemon's environment plus the app's.
+      argv: [resolve(cwd, app!.script as string), ...args],
+      cwd,
+      env: { ...process.env, ...(app!.env as Record<string, string>) },
+      stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
+    });
+  });
+});
