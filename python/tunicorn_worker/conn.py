@@ -7,7 +7,8 @@ from .frames import (CANCEL, CREDIT, DATA, END, REQUEST, RDATA, U32, FrameReader
                      pack_header)
 from .stream import ClientDisconnected, Stream
 
-_loads = json.loads
+# the front sends compact UTF-8 JSON: skip json.loads' encoding detection
+_decode = json.JSONDecoder().decode
 _unpack_u32 = U32.unpack
 
 
@@ -32,7 +33,7 @@ class Conn(object):
         for ftype, sid, payload in frames:
             if ftype == REQUEST:
                 try:
-                    head = _loads(payload)
+                    head = _decode(payload.decode("utf-8"))
                     s = Stream(self, sid, head)
                 except (ValueError, TypeError, IndexError) as e:
                     self.worker.log.error("Bad REQUEST frame on stream %d: %s", sid, e)

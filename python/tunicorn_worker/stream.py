@@ -18,8 +18,9 @@ class Stream(object):
         self.conn = conn
         self.sid = sid
         self.head = head
-        self.chunks = deque()
-        self.ended = not head[9]     # has_body
+        has_body = head[9]
+        self.chunks = deque() if has_body else None
+        self.ended = not has_body
         self.cancelled = False
         self.credited = 0            # response bytes the front has credited (written by the reader)
         self.sent = 0                # response bytes sent (written by the request's thread)
@@ -30,7 +31,10 @@ class Stream(object):
     # -- the reader's side (frames from the front) --
 
     def feed(self, data):
-        self.chunks.append(data)
+        chunks = self.chunks
+        if chunks is None:
+            chunks = self.chunks = deque()
+        chunks.append(data)
         ev = self.event
         if ev is not None:
             ev.set()

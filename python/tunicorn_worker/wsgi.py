@@ -12,6 +12,10 @@ HOP_BY_HOP = frozenset((
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _GOOD_NAMES = {}     # header name -> lower-cased name, once validated
+# (status, headers as a tuple) -> (code, reason, flat, RESPONSE payload): most apps send the same
+# few heads again and again, and checking and encoding one costs more than a lookup
+_HEADS = {}
+_HEADS_MAX = 512
 DROPPED = {}         # hop-by-hop header names an app sent (dropped; warned about once each)
 _warned = set()
 _dumps = json.dumps
@@ -60,8 +64,17 @@ def check_headers(headers):
     return flat
 
 
+def _plain(headers):
+    # only (str, str) tuples are cached: a str subclass could compare equal to a different value
+    for item in headers:
+        if type(item) is not tuple or len(item) != 2 or type(item[0]) is not str or type(item[1]) is not str:
+            return False
+    return True
+
+
 class Response(object):
-    __slots__ = ("stream", "status", "status_code", "reason", "headers", "flat", "head_sent")
+    __slots__ = ("stream", "status", "status_code", "reason", "headers", "flat", "payload",
+                 "head_sent")
 
     def __init__(self, stream):
         self.stream = stream
@@ -70,6 +83,7 @@ class Response(object):
         self.reason = None
         self.headers = None
         self.flat = None
+        self.payload = None
         self.head_sent = False
 
     def start_response(self, status, headers, exc_info=None):
@@ -81,6 +95,18 @@ class Response(object):
                 exc_info = None
         elif self.status is not None:
             raise AssertionError("Response headers already set!")
+        key = known = None
+        if type(headers) is list:
+            try:
+                key = (status, tuple(headers))
+                known = _HEADS.get(key)
+            except TypeError:   # an unhashable header: checked (and refused) below
+                key = None
+        if known is not None:
+            self.status = status
+            self.status_code, self.reason, self.flat, self.payload = known
+            self.headers = headers
+            return self.write
         code, reason = parse_status(status)
         flat = check_headers(headers)
         if len(DROPPED) > len(_warned):
@@ -95,10 +121,15 @@ class Response(object):
         self.reason = reason
         self.headers = headers
         self.flat = flat
+        self.payload = payload = _dumps([code, reason, flat]).encode()
+        if key is not None and type(status) is str and _plain(key[1]):
+            if len(_HEADS) >= _HEADS_MAX:
+                _HEADS.clear()
+            _HEADS[key] = (code, reason, flat, payload)
         return self.write
 
     def head_frame(self):
-        head = _dumps([self.status_code, self.reason, self.flat]).encode()
+        head = self.payload
         self.head_sent = True
         return pack_header(RESPONSE, self.stream.sid, len(head)) + head
 

@@ -50,6 +50,8 @@ export function creditFrame(type: Frame.Credit | Frame.BodyCredit, stream: numbe
   return b;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 export type OnFrame = (type: number, stream: number, payload: Buffer) => void;
 
 /** Splits a byte stream into frames; a payload is a view into the received chunk where it fits in one. */
@@ -67,7 +69,7 @@ export class FrameReader {
       if (buf.length - off < HEADER + len) break;
       const type = buf[off]!;
       const stream = buf.readUInt32BE(off + 1);
-      this.onFrame(type, stream, buf.subarray(off + HEADER, off + HEADER + len));
+      this.onFrame(type, stream, len === 0 ? EMPTY : buf.subarray(off + HEADER, off + HEADER + len));
       off += HEADER + len;
     }
     if (off < buf.length) this.pending = buf.subarray(off);

@@ -51,9 +51,20 @@ export function wsgiListener(opts: WsgiListenerOptions): NodeListener {
   };
   return (req, res) => {
     const ex = new Exchange(req, res, dispatcher, log);
+    // The common case, a worker with room now, allocates no grant closure.
+    const u = dispatcher.take();
+    if (u) return ex.start(u);
     const pending = dispatcher.acquire((u, why) => (u ? ex.start(u) : refuse(req, res, why)));
     if (pending) res.once('close', () => pending.cancel());
   };
+}
+
+const EXCHANGE = Symbol('tunicorn.exchange');
+type ExchangeResponse = ServerResponse & { [EXCHANGE]?: Exchange };
+
+/** One shared 'close' listener (`this` is the response), so a request allocates no closure for it. */
+function onResponseClose(this: ExchangeResponse): void {
+  this[EXCHANGE]?.clientClosed();
 }
 
 class Exchange implements StreamHandler {
@@ -94,7 +105,8 @@ class Exchange implements StreamHandler {
     const scheme = isForwardedHttps(req) || (socket as TLSSocket).encrypted ? 'https' : 'http';
     const head = JSON.stringify([req.method, req.url, req.httpVersion, req.rawHeaders, socket.remoteAddress ?? '', socket.remotePort ?? 0, scheme, socket.localAddress ?? '', String(socket.localPort ?? ''), hasBody ? 1 : 0]);
     up.write(frame(Frame.Request, this.stream, head));
-    res.on('close', () => this.onClientClose());
+    (res as ExchangeResponse)[EXCHANGE] = this;
+    res.on('close', onResponseClose);
     if (hasBody) {
       req.on('data', (chunk: Buffer) => this.onBody(chunk));
       req.on('end', () => this.open && this.up!.write(frame(Frame.End, this.stream)));
@@ -140,22 +152,25 @@ class Exchange implements StreamHandler {
   }
 
   /**
-   * Head and body are held until the end of the event-loop turn, so a response that arrived whole
-   * goes out with a Content-Length (and keep-alive) in one write; one still streaming goes chunked.
+   * Head and body are held until the upstream has handled the whole chunk it read, so a response
+   * that arrived whole goes out with a Content-Length (and keep-alive) in one write; one still
+   * streaming goes chunked.
    */
   private flushSoon(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
-    process.nextTick(() => {
-      this.flushQueued = false;
-      if (!this.open) return;
-      this.sendHead();
-      if (this.held) {
-        const chunk = this.held;
-        this.held = null;
-        this.write(chunk);
-      }
-    });
+    this.up!.flushAfterRead(this);
+  }
+
+  flush(): void {
+    this.flushQueued = false;
+    if (!this.open) return;
+    this.sendHead();
+    if (this.held) {
+      const chunk = this.held;
+      this.held = null;
+      this.write(chunk);
+    }
   }
 
   private end(): void {
@@ -240,7 +255,7 @@ class Exchange implements StreamHandler {
     this.finish();
   }
 
-  private onClientClose(): void {
+  clientClosed(): void {
     this.held = null;
     this.cancel();
   }

@@ -1,6 +1,8 @@
 /**
  * A front's connection to one Python worker: requests multiplexed as numbered streams over one
- * unix socket (docs/python-workers.md). Frames written in one event-loop turn leave in one write.
+ * unix socket (docs/python-workers.md). Frames written in one event-loop iteration leave in one
+ * write: setImmediate runs after the poll phase has handled every ready client socket, whereas a
+ * nextTick would flush after each socket's callback (a write, and a worker wake-up, per request).
  */
 import net from 'node:net';
 import { Frame, FrameReader } from './frames.js';
@@ -8,6 +10,8 @@ import { Frame, FrameReader } from './frames.js';
 /** What a stream's owner (the request being served) is told. */
 export interface StreamHandler {
   onFrame(type: number, payload: Buffer): void;
+  /** Called once the chunk read from the worker has been handled, if flushAfterRead asked for it. */
+  flush(): void;
   /** The connection to the worker broke before the stream ended. */
   onLost(): void;
 }
@@ -31,7 +35,27 @@ export class Upstream {
   private sock: net.Socket;
   private streams = new Map<number, StreamHandler>();
   private nextStream = 1;
-  private corked = false;
+  /** Streams that asked to be flushed once the current chunk from the worker is handled. */
+  private touched: StreamHandler[] = [];
+  private out: Buffer[] = [];
+  private outBytes = 0;
+  private flushQueued = false;
+  private readonly flush = (): void => {
+    this.flushQueued = false;
+    const out = this.out;
+    if (out.length === 0 || this.dead) return;
+    this.out = [];
+    const bytes = this.outBytes;
+    this.outBytes = 0;
+    if (out.length === 1) this.sock.write(out[0]!);
+    else if (bytes <= 65536) this.sock.write(Buffer.concat(out, bytes));
+    else {
+      // Large bodies: one writev rather than a copy.
+      this.sock.cork();
+      for (const b of out) this.sock.write(b);
+      this.sock.uncork();
+    }
+  };
 
   constructor(info: UpstreamInfo, private onGone: (u: Upstream) => void) {
     this.id = info.id;
@@ -39,7 +63,13 @@ export class Upstream {
     this.sock = net.connect(info.socket);
     this.sock.setNoDelay?.(true);
     const reader = new FrameReader((type, stream, payload) => this.streams.get(stream)?.onFrame(type, payload));
-    this.sock.on('data', (chunk: Buffer) => reader.push(chunk));
+    this.sock.on('data', (chunk: Buffer) => {
+      reader.push(chunk);
+      const touched = this.touched;
+      if (touched.length === 0) return;
+      this.touched = [];
+      for (const h of touched) h.flush();
+    });
     this.sock.on('error', () => {});
     this.sock.on('close', () => this.lost());
   }
@@ -57,24 +87,25 @@ export class Upstream {
     return id;
   }
 
+  flushAfterRead(h: StreamHandler): void {
+    this.touched.push(h);
+  }
+
   /** The stream is over (its response ended, or it was cancelled). */
   close(stream: number): void {
     if (!this.streams.delete(stream)) return;
     this.active--;
-    if (this.draining && this.active === 0) this.sock.end();
+    if (this.draining && this.active === 0) this.end();
   }
 
   write(buf: Buffer): void {
     if (this.dead) return;
-    if (!this.corked) {
-      this.corked = true;
-      this.sock.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.sock.uncork();
-      });
+    this.out.push(buf);
+    this.outBytes += buf.length;
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      setImmediate(this.flush);
     }
-    this.sock.write(buf);
   }
 
   /** Whether the socket's buffer is over its high-water mark (pause the body being forwarded). */
@@ -84,7 +115,12 @@ export class Upstream {
 
   drain(): void {
     this.draining = true;
-    if (this.active === 0) this.sock.end();
+    if (this.active === 0) this.end();
+  }
+
+  private end(): void {
+    this.flush();
+    this.sock.end();
   }
 
   private lost(): void {
