@@ -245,10 +245,10 @@ export class Arbiter {
   }
 
   /** The Python workers fronts may send requests to. */
-  private upstreams(): Array<{ id: number; socket: string; capacity: number }> {
+  private upstreams(): Array<{ id: number; socket: string; capacity: number; pid: number }> {
     const out = [];
     for (const w of this.workers.values()) {
-      if (w instanceof PythonProcess && !w.timedOut && (w.state === 'ready' || w.state === 'retiring')) out.push({ id: w.age, socket: w.boot.socket, capacity: capacityOf(this.config, w.boot.workerClass) });
+      if (w instanceof PythonProcess && !w.timedOut && (w.state === 'ready' || w.state === 'retiring')) out.push({ id: w.age, socket: w.boot.socket, capacity: capacityOf(this.config, w.boot.workerClass), pid: w.pid });
     }
     return out;
   }

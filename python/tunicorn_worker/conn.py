@@ -3,7 +3,7 @@
 import json
 import threading
 
-from .frames import (CANCEL, CREDIT, DATA, END, REQUEST, RDATA, U32, FrameReader,
+from .frames import (CANCEL, CREDIT, DATA, END, FILE_ACK, REQUEST, RDATA, U32, FrameReader,
                      pack_header)
 from .stream import ClientDisconnected, Stream
 
@@ -52,6 +52,10 @@ class Conn(object):
                 s = streams.get(sid)
                 if s is not None and len(payload) == 4:
                     s.add_credit(_unpack_u32(payload)[0])
+            elif ftype == FILE_ACK:
+                s = streams.get(sid)
+                if s is not None:
+                    s.took_file(payload[:1] == b"\x01")
             elif ftype == CANCEL:
                 s = streams.pop(sid, None)
                 if s is not None:

@@ -15,6 +15,7 @@ DATA = 2
 END = 3
 CANCEL = 4
 CREDIT = 5
+FILE_ACK = 6
 
 # worker -> front
 RESPONSE = 11
@@ -22,6 +23,7 @@ RDATA = 12
 REND = 13
 ERROR = 14
 RCREDIT = 15
+RFILE = 16
 
 # flow control, per stream and direction
 WINDOW = 256 * 1024

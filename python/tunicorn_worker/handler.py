@@ -4,7 +4,7 @@ import json
 
 from .frames import ERROR, RDATA, REND, WINDOW, pack_header, end_frame
 from .stream import ClientDisconnected
-from .wsgi import Response
+from .wsgi import FileWrapper, Response, file_frame
 
 _ERROR_BODY = json.dumps({"message": "Internal Server Error"}).encode()
 
@@ -28,6 +28,15 @@ class HookRequest(object):
         self.headers = [(n.upper(), v) for n, v in zip(it, it)]
         self.scheme = head[6]
         self.remote_addr = head[4]
+
+
+def send_file(s, resp, wrapper):
+    """Hand a wrapped file to the front; False when it did not take it (the caller iterates it)."""
+    out = file_frame(resp, wrapper)
+    if out is None:
+        return False
+    s.conn.send(s, out)
+    return s.wait_file_ack()
 
 
 def _error_frame(sid):
@@ -66,6 +75,9 @@ def handle(worker, s):
                 else:
                     resp.write(body)
                     resp.finish()
+            elif (type(result) is FileWrapper and resp.status is not None and not resp.head_sent
+                    and not s.cancelled and send_file(s, resp, result)):
+                pass    # the front sends the file
             else:
                 write = resp.write
                 for chunk in result:

@@ -12,7 +12,7 @@ class ClientDisconnected(OSError):
 
 class Stream(object):
     __slots__ = ("conn", "sid", "head", "chunks", "ended", "cancelled", "credited", "sent",
-                 "owed", "event", "task")
+                 "owed", "event", "task", "file_ack")
 
     def __init__(self, conn, sid, head):
         self.conn = conn
@@ -27,6 +27,7 @@ class Stream(object):
         self.owed = 0                # request bytes consumed, not yet credited
         self.event = None            # made on the first wait (thread and gevent workers)
         self.task = None             # the greenlet (gevent worker)
+        self.file_ack = None         # the front's answer to a FILE frame: True when it took the file
 
     # -- the reader's side (frames from the front) --
 
@@ -51,7 +52,27 @@ class Stream(object):
         if ev is not None:
             ev.set()
 
+    def took_file(self, ok):
+        self.file_ack = ok
+        ev = self.event
+        if ev is not None:
+            ev.set()
+
     # -- the request's side --
+
+    def wait_file_ack(self):
+        """Whether the front took the file of a FILE frame; waits for its answer."""
+        armed = False
+        while self.file_ack is None:
+            if self.cancelled:
+                raise ClientDisconnected("request cancelled")
+            if not armed:
+                self.conn.arm(self)
+                armed = True
+                continue
+            self.conn.wait(self)
+            armed = False
+        return self.file_ack
 
     def send_credit(self):
         n = self.owed

@@ -1,9 +1,12 @@
 """start_response, write() and wsgi.file_wrapper: the response side of PEP 3333."""
 
+import io
 import json
+import os
 import re
+import stat
 
-from .frames import RESPONSE, pack_header, end_frame
+from .frames import RESPONSE, RFILE, pack_header, end_frame
 
 HOP_BY_HOP = frozenset((
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
@@ -155,8 +158,47 @@ class Response(object):
             s.conn.send(s, self.head_frame() + end_frame(s.sid))
 
 
+# Below one flow-control window the worker sends a file itself without waiting: handing it to the
+# front would cost a round trip for nothing.
+FILE_HANDOFF_MIN = 256 * 1024
+
+
+def content_length(flat):
+    for i in range(0, len(flat), 2):
+        if flat[i].lower() == "content-length":
+            try:
+                return int(flat[i + 1])
+            except ValueError:
+                return None
+    return None
+
+
+def file_frame(resp, wrapper):
+    """RESPONSE and a FILE frame that hands the wrapped file to the front, which reads it itself
+    through /proc/PID/fd/FD (docs/python-workers.md); None when the file cannot be handed over."""
+    f = wrapper.filelike
+    try:
+        fd = f.fileno()
+        st = os.fstat(fd)
+        offset = f.tell() if hasattr(f, "tell") else os.lseek(fd, 0, os.SEEK_CUR)
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    count = st.st_size - offset
+    length = content_length(resp.flat)
+    if length is not None and length < count:
+        count = length
+    if count < FILE_HANDOFF_MIN:
+        return None
+    s = resp.stream
+    spec = json.dumps([os.getpid(), fd, offset, count]).encode()
+    return resp.head_frame() + pack_header(RFILE, s.sid, len(spec)) + spec
+
+
 class FileWrapper(object):
-    """wsgi.file_wrapper: iterate a file-like object in blocks."""
+    """wsgi.file_wrapper: iterate a file-like object in blocks (or, served whole, handed to the
+    front, as Gunicorn hands it to sendfile())."""
 
     def __init__(self, filelike, blksize=8192):
         self.filelike = filelike

@@ -10,11 +10,13 @@ export const enum Frame {
   End = 3,
   Cancel = 4,
   Credit = 5,
+  FileAck = 6,
   Response = 11,
   ResponseData = 12,
   ResponseEnd = 13,
   Error = 14,
   BodyCredit = 15,
+  ResponseFile = 16,
 }
 
 /** Bytes of body either side may send beyond what the other has credited. */

@@ -3,12 +3,14 @@
  * guarded becomes a stream to the least busy Python worker; the body goes one way and the response
  * the other, both under the streams' flow control, so neither side buffers more than a window.
  */
+import { close as closeFd } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { NodeListener } from '../app/load.js';
 import { isForwardedHttps } from '../http/forwarded.js';
 import type { ErrorLog } from '../logging/error-log.js';
 import type { Dispatcher } from './dispatch.js';
+import { FileSender, openWorkerFile, parseFileSpec } from './file-response.js';
 import { creditFrame, Frame, frame, frameHeader, WINDOW } from './frames.js';
 import type { StreamHandler, Upstream } from './upstream.js';
 
@@ -59,6 +61,10 @@ export function wsgiListener(opts: WsgiListenerOptions): NodeListener {
   };
 }
 
+const FILE_TAKEN = Buffer.from([1]);
+const FILE_REFUSED = Buffer.from([0]);
+let fileRefusalLogged = false;
+
 const EXCHANGE = Symbol('tunicorn.exchange');
 type ExchangeResponse = ServerResponse & { [EXCHANGE]?: Exchange };
 
@@ -81,6 +87,9 @@ class Exchange implements StreamHandler {
   private flushQueued = false;
   /** The response's status, reason and headers, until they are written. */
   private head: Head | null = null;
+  /** A FILE frame's file is being opened: hold the head until it is known whether the front sends it. */
+  private fileOpening = false;
+  private file: FileSender | null = null;
 
   constructor(
     private req: IncomingMessage,
@@ -139,6 +148,8 @@ class Exchange implements StreamHandler {
         return this.flushSoon();
       case Frame.ResponseEnd:
         return this.end();
+      case Frame.ResponseFile:
+        return this.takeFile(payload);
       case Frame.Error:
         return this.onAppError();
       case Frame.BodyCredit:
@@ -164,13 +175,50 @@ class Exchange implements StreamHandler {
 
   flush(): void {
     this.flushQueued = false;
-    if (!this.open) return;
+    if (!this.open || this.fileOpening) return;
     this.sendHead();
     if (this.held) {
       const chunk = this.held;
       this.held = null;
       this.write(chunk);
     }
+  }
+
+  /** The worker handed the body over as a file: answer whether the front sends it, then send it. */
+  private takeFile(payload: Buffer): void {
+    const spec = parseFileSpec(payload);
+    const refuse = (why: string): void => {
+      this.fileOpening = false;
+      if (!fileRefusalLogged) {
+        fileRefusalLogged = true;
+        this.log.warning(`The front cannot open a file the Python worker handed it (${why}); wsgi.file_wrapper files go through the worker instead`);
+      }
+      if (this.open) this.up!.write(frame(Frame.FileAck, this.stream, FILE_REFUSED));
+      this.flushSoon();
+    };
+    if (!spec || (this.up!.pid !== undefined && spec[0] !== this.up!.pid)) return refuse('a malformed FILE frame');
+    this.fileOpening = true;
+    openWorkerFile(spec, (err, fd) => {
+      if (err) return refuse(err.code ?? err.message);
+      if (!this.open) {
+        // The client left while the file was being opened.
+        closeFd(fd, () => {});
+        return;
+      }
+      this.fileOpening = false;
+      this.up!.write(frame(Frame.FileAck, this.stream, FILE_TAKEN));
+      this.finish();
+      const head = this.head!;
+      const noContent = head[0] === 204 || head[0] === 304;
+      // HEAD gets the length a GET would have: the front knows it exactly.
+      if (!hasLength(head[2]) && !noContent) head[2].push('Content-Length', String(spec[3]));
+      const bodyless = noContent || this.req.method === 'HEAD';
+      if (!this.sendHead()) return closeFd(fd, () => {});
+      this.file = new FileSender(this.res, fd, spec[2], bodyless ? 0 : spec[3], () =>
+        this.log.error(`The file for ${this.req.method} ${this.req.url} ended before the ${spec[3]} bytes the worker announced; the connection is closed`),
+      );
+      this.file.start();
+    });
   }
 
   private end(): void {
@@ -216,12 +264,15 @@ class Exchange implements StreamHandler {
   }
 
   private onAppError(): void {
-    // The worker logged the traceback with the request line.
-    this.head = null;
+    // The worker logged the traceback with the request line. Body the app produced before it
+    // failed means the response had started (as in Gunicorn): the client gets it, then a close.
+    const held = this.held;
     this.held = null;
     this.finish();
+    if (held && this.sendHead()) this.res.write(held);
+    this.head = null;
     if (!this.res.headersSent) this.serverError(500, 'Internal Server Error\n');
-    else this.res.destroy();
+    else this.res.socket?.destroySoon();
   }
 
   onLost(): void {
@@ -257,6 +308,7 @@ class Exchange implements StreamHandler {
 
   clientClosed(): void {
     this.held = null;
+    this.file?.abort();
     this.cancel();
   }
 }

@@ -22,11 +22,14 @@ export interface UpstreamInfo {
   socket: string;
   /** Requests the worker runs at once (1 for sync, threads for gthread, worker_connections for gevent). */
   capacity: number;
+  /** The worker's pid: the only process whose files the front opens for it (wsgi.file_wrapper). */
+  pid?: number;
 }
 
 export class Upstream {
   readonly id: number;
   readonly capacity: number;
+  readonly pid: number | undefined;
   /** Streams started and not yet finished. */
   active = 0;
   /** Taken off the master's list: no new streams; the connection closes when the last one ends. */
@@ -60,6 +63,7 @@ export class Upstream {
   constructor(info: UpstreamInfo, private onGone: (u: Upstream) => void) {
     this.id = info.id;
     this.capacity = info.capacity;
+    this.pid = info.pid;
     this.sock = net.connect(info.socket);
     this.sock.setNoDelay?.(true);
     const reader = new FrameReader((type, stream, payload) => this.streams.get(stream)?.onFrame(type, payload));

@@ -12,7 +12,7 @@
  *                                   for shutdown, except idle keep-alive connections close at once.
  *   { type: 'reopen_logs' }         reopen the log files (the master got USR1).
  *   { type: 'upstreams', workers }  to a front of a Python app: the Python workers now serving, each
- *                                   { id, socket, capacity } (docs/python-workers.md); sent at spawn
+ *                                   { id, socket, capacity, pid } (docs/python-workers.md); sent at spawn
  *                                   and whenever the list changes.
  *
  * Worker -> master
@@ -38,7 +38,7 @@ export type MasterMessage =
   | { type: 'listen'; bind: number }
   | { type: 'stop' }
   | { type: 'reopen_logs' }
-  | { type: 'upstreams'; workers: Array<{ id: number; socket: string; capacity: number }> };
+  | { type: 'upstreams'; workers: Array<{ id: number; socket: string; capacity: number; pid: number }> };
 
 export type WorkerMessage =
   | { type: 'ready' }

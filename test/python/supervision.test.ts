@@ -94,7 +94,7 @@ test('gevent concurrency is real: 200 requests sleeping 0.5 s each, on one worke
 });
 
 test('every Python worker busy: requests wait in the bounded queue, then 503 with Retry-After (queue full, or waited too long), logged', async () => {
-  const { t, url } = await startServer([...py, '-k', 'sync', '--request-queue', '1', '--request-queue-timeout', '1', 'app:application'], { cwd: PY_FIXTURES, workers: 1 });
+  const { t, url } = await startServer([...py, '-k', 'sync', '--fronts', '1', '--request-queue', '1', '--request-queue-timeout', '1', 'app:application'], { cwd: PY_FIXTURES, workers: 1 });
   const first = fetch(`${url}/sleep?2.5`);
   await sleep(200);
   const second = fetch(`${url}/sleep?0.1`);

@@ -267,6 +267,44 @@ class GeventTest(Cases, unittest.TestCase):
             self.assertEqual(f.fetch("POST", "/post", body=b"x" * 300000).body, b"got 300000")
 
 
+class FileHandoffTest(unittest.TestCase):
+    """wsgi.file_wrapper of a large regular file: RESPONSE and FILE, the front reads the file."""
+
+    def run_classes(self, check):
+        classes = ["sync", "gthread"] + (["gevent"] if has_gevent() else [])
+        for wc in classes:
+            with self.subTest(worker_class=wc), Worker("files", wc) as w:
+                check(w)
+
+    def test_the_front_reads_the_file_the_worker_hands_over(self):
+        data = bytes(range(256)) * (300 * 1024 // 256)     # apps/files.py's file
+
+        def check(w):
+            f = w.connect()
+            r = f.fetch(target="/")
+            self.assertEqual(r.file[2:], [0, len(data)])
+            self.assertEqual(r.file[0], w.proc.pid)
+            self.assertEqual(r.body, data)
+            r = f.fetch(target="/skip")
+            self.assertEqual(r.file[2:], [1000, len(data) - 1000])
+            self.assertEqual(r.body, data[1000:])
+            r = f.fetch(target="/length")
+            self.assertEqual(r.file[3], len(data) - 4096)
+            self.assertEqual(r.body, data[:-4096])
+            r = f.fetch(target="/plain")
+            self.assertIsNone(r.file)
+            self.assertEqual(r.body, data)
+            # the front refuses: the worker sends the file itself after the head
+            g = w.connect(take_files=False)
+            r = g.fetch(target="/skip")
+            self.assertIsNotNone(r.file)
+            self.assertEqual(r.body, data[1000:])
+            self.assertEqual(r.error, None)
+            self.assertEqual(f.fetch(target="/").body, data)
+
+        self.run_classes(check)
+
+
 class LifecycleTest(unittest.TestCase):
     def test_heartbeats(self):
         with Worker("hello", "sync", timeout=0.4) as w:

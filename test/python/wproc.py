@@ -18,8 +18,8 @@ PKG = os.path.normpath(os.path.join(HERE, "..", "..", "python"))
 PYTHON = os.environ.get("TUNICORN_TEST_PYTHON") or sys.executable
 
 HDR = struct.Struct(">BII")
-REQUEST, DATA, END, CANCEL, CREDIT = 1, 2, 3, 4, 5
-RESPONSE, RDATA, REND, ERROR, RCREDIT = 11, 12, 13, 14, 15
+REQUEST, DATA, END, CANCEL, CREDIT, FILE_ACK = 1, 2, 3, 4, 5, 6
+RESPONSE, RDATA, REND, ERROR, RCREDIT, RFILE = 11, 12, 13, 14, 15, 16
 WINDOW = 256 * 1024
 
 
@@ -141,8 +141,8 @@ class Worker(object):
 
     # -- data --
 
-    def connect(self):
-        c = Front(self.socket_path)
+    def connect(self, **kw):
+        c = Front(self.socket_path, **kw)
         self.conns.append(c)
         return c
 
@@ -176,6 +176,7 @@ class Reply(object):
         self.ended = False
         self.error = None
         self.credits = 0
+        self.file = None                # [pid, fd, offset, count] of a FILE frame
 
     @property
     def status(self):
@@ -192,7 +193,7 @@ class Reply(object):
 class Front(object):
     """A front's connection: numbered streams, frames, auto-credit of response bytes."""
 
-    def __init__(self, path, auto_credit=True):
+    def __init__(self, path, auto_credit=True, take_files=True):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(20)
         self.sock.connect(path)
@@ -200,6 +201,7 @@ class Front(object):
         self.replies = {}
         self.next_sid = 1
         self.auto_credit = auto_credit
+        self.take_files = take_files
         self.body_credit = {}
 
     def close(self):
@@ -276,6 +278,18 @@ class Front(object):
             r.ended = True
         elif t == ERROR:
             r.error = json.loads(payload)
+            r.ended = True
+        elif t == RFILE:
+            assert r.head is not None, "FILE before RESPONSE on stream %d" % sid
+            r.file = json.loads(payload)
+            if not self.take_files:
+                self.send_frame(FILE_ACK, sid, b"\x00")
+                return
+            pid, fd, offset, count = r.file
+            with open("/proc/%d/fd/%d" % (pid, fd), "rb") as f:
+                self.send_frame(FILE_ACK, sid, b"\x01")
+                f.seek(offset)
+                r.body = f.read(count)
             r.ended = True
         elif t == RCREDIT:
             (n,) = struct.unpack(">I", payload)
