@@ -69,6 +69,31 @@ class Conn(object):
         if ev is not None:
             ev.set()
 
+    def run_reader(self):
+        """gthread and gevent: a thread or greenlet that reads this connection until it closes."""
+        read = self.reader.read
+        dispatch = self.dispatch
+        try:
+            while True:
+                frames = read()
+                if frames is None:
+                    break
+                if frames:
+                    dispatch(frames)
+        except OSError:
+            pass
+        finally:
+            self.mark_closed()
+            self.cancel_all()
+            self.reader_done()
+            self.worker.conn_closed(self)
+
+    def mark_closed(self):
+        self.closed = True
+
+    def reader_done(self):
+        pass
+
     def cancel_all(self):
         streams = list(self.streams.values())
         self.streams.clear()
@@ -160,27 +185,15 @@ class ThreadConn(Conn):
                     pass
                 raise ClientDisconnected("front connection lost")
 
-    def run_reader(self):
-        read = self.reader.read
-        dispatch = self.dispatch
+    def mark_closed(self):
+        with self.lock:
+            self.closed = True
+
+    def reader_done(self):
         try:
-            while True:
-                frames = read()
-                if frames is None:
-                    break
-                if frames:
-                    dispatch(frames)
+            self.sock.close()
         except OSError:
             pass
-        finally:
-            with self.lock:
-                self.closed = True
-            self.cancel_all()
-            try:
-                self.sock.close()
-            except OSError:
-                pass
-            self.worker.conn_closed(self)
 
 
 class GeventConn(Conn):
@@ -234,20 +247,5 @@ class GeventConn(Conn):
             except OSError:
                 pass
 
-    def run_reader(self):
-        read = self.reader.read
-        dispatch = self.dispatch
-        try:
-            while True:
-                frames = read()
-                if frames is None:
-                    break
-                if frames:
-                    dispatch(frames)
-        except OSError:
-            pass
-        finally:
-            self.closed = True
-            self.cancel_all()
-            self.wake.set()
-            self.worker.conn_closed(self)
+    def reader_done(self):
+        self.wake.set()     # the writer closes the socket

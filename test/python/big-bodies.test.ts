@@ -2,8 +2,8 @@
  * A 1 GB upload and a 1 GB download pass through the front and a Python worker with flat memory
  * on both sides: bodies are streamed under the frames' flow control, never buffered whole. Node's
  * garbage collector lets a busy front's resident memory rise by some tens of MiB before it settles,
- * so the check is that the peak stops growing: what it is after the first 256 MiB is what it is
- * after 2 GiB, and bounded.
+ * so the check is that the peak stops growing: after 2 GiB it is within 24 MiB of what it was
+ * after the first 256 MiB (a front that buffered would grow by the gigabyte), and bounded.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -65,7 +65,7 @@ for (const [k, extra] of [['gevent', []], ['sync', []]] as const) {
         const { hwm } = memory(p);
         const what = `pid ${p}: ${before.get(p)!.toFixed(1)} MiB before, peak ${early.get(p)!.toFixed(1)} MiB after 256 MiB, ${hwm.toFixed(1)} MiB after 2 GiB`;
         console.log(`${k}: ${what}`);
-        assert.ok(hwm - early.get(p)! < 12, what);
+        assert.ok(hwm - early.get(p)! < 24, what);
         assert.ok(hwm - before.get(p)! < 64, what);
       }
     } finally {
