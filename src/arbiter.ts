@@ -59,6 +59,8 @@ export class Arbiter {
   private exitCode = 0;
   private tick: NodeJS.Timeout | null = null;
   private watcher: { close(): void } | null = null;
+  /** Python workers left out of the fronts' list for late heartbeats (pids). */
+  private stalledSet = new Set<number>();
   private output: number | 'inherit' = 'inherit';
   private spawning = new Map<WorkerKind, number>();
   /** Workers in a row that died before they ever served, by kind. */
@@ -245,10 +247,28 @@ export class Arbiter {
   }
 
   /** The Python workers fronts may send requests to. */
+  /**
+   * A Python worker whose heartbeats are this late is blocked (a CPU loop, a call gevent does not
+   * patch, a sync worker inside a long request): fronts stop sending it requests until it beats
+   * again, rather than until `timeout` kills it.
+   */
+  private stallMs(): number {
+    const interval = this.config.timeout > 0 ? Math.min(1, this.config.timeout / 4) : 1;
+    return 3 * interval * 1000;
+  }
+
+  private stalled(w: Supervised, now: number): boolean {
+    return now - w.lastBeat > this.stallMs();
+  }
+
   private upstreams(): Array<{ id: number; socket: string; capacity: number; pid: number }> {
     const out = [];
+    const now = Date.now();
+    this.stalledSet.clear();
     for (const w of this.workers.values()) {
-      if (w instanceof PythonProcess && !w.timedOut && (w.state === 'ready' || w.state === 'retiring')) out.push({ id: w.age, socket: w.boot.socket, capacity: capacityOf(this.config, w.boot.workerClass), pid: w.pid });
+      if (!(w instanceof PythonProcess) || w.timedOut || (w.state !== 'ready' && w.state !== 'retiring')) continue;
+      if (this.stalled(w, now)) this.stalledSet.add(w.pid);
+      else out.push({ id: w.age, socket: w.boot.socket, capacity: capacityOf(this.config, w.boot.workerClass), pid: w.pid });
     }
     return out;
   }
@@ -262,6 +282,7 @@ export class Arbiter {
     switch (msg.type) {
       case 'heartbeat':
         w.lastBeat = Date.now();
+        if (this.stalledSet.has(w.pid)) this.announceUpstreams();
         w.requests = msg.requests;
         w.connections = msg.connections ?? msg.active ?? 0;
         break;
@@ -339,6 +360,14 @@ export class Arbiter {
   /** Kill workers whose event loop has been silent for `timeout` seconds, and stragglers past their stop deadline. */
   private murderBlocked(): void {
     const now = Date.now();
+    if (this.opts.python) {
+      for (const w of this.workers.values()) {
+        if (w.kind === 'python' && (w.state === 'ready' || w.state === 'retiring') && !this.stalledSet.has(w.pid) && this.stalled(w, now)) {
+          this.announceUpstreams();
+          break;
+        }
+      }
+    }
     for (const w of this.workers.values()) {
       if (w.stopDeadline !== null && now > w.stopDeadline) {
         this.log.warning(`Worker (pid:${w.pid}) did not stop within graceful_timeout; killing it`);

@@ -39,6 +39,14 @@ def send_file(s, resp, wrapper):
     return s.wait_file_ack()
 
 
+def send_stopped(s):
+    """After a CANCEL: one END once the request no longer runs, so the front frees its slot."""
+    try:
+        s.conn.send(None, end_frame(s.sid))
+    except (OSError, ClientDisconnected):
+        pass
+
+
 def _error_frame(sid):
     return pack_header(ERROR, sid, len(_ERROR_BODY)) + _ERROR_BODY
 
@@ -112,6 +120,8 @@ def handle(worker, s):
         streams = conn.streams
         if streams.get(s.sid) is s:
             del streams[s.sid]
+        if s.cancelled:
+            send_stopped(s)
         worker.request_done()
         if req is not None:
             hooks.call("post_request", worker, req, environ, resp)

@@ -44,7 +44,7 @@ export class Dispatcher {
       }
     }
     for (const info of list) {
-      if (!this.upstreams.has(info.id)) this.upstreams.set(info.id, new Upstream(info, (u) => this.gone(u)));
+      if (!this.upstreams.has(info.id)) this.upstreams.set(info.id, new Upstream(info, (u) => this.gone(u), () => this.release()));
     }
     this.release();
   }

@@ -31,6 +31,11 @@ const CREDIT_BATCH = 64 * 1024;
 export interface WsgiListenerOptions {
   dispatcher: Dispatcher;
   log: ErrorLog;
+  /**
+   * sync and gthread workers run few requests at once: the front gathers up to one window of a
+   * request's body before it takes a worker, so a client that sends its body slowly holds none.
+   */
+  bufferBodies?: boolean;
 }
 
 export function wsgiListener(opts: WsgiListenerOptions): NodeListener {
@@ -51,14 +56,23 @@ export function wsgiListener(opts: WsgiListenerOptions): NodeListener {
     res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': '20', 'Retry-After': '1' });
     res.end('Service Unavailable\n');
   };
-  return (req, res) => {
-    const ex = new Exchange(req, res, dispatcher, log);
+  const dispatch = (ex: Exchange, req: IncomingMessage, res: ServerResponse): void => {
     // The common case, a worker with room now, allocates no grant closure.
     const u = dispatcher.take();
     if (u) return ex.start(u);
     const pending = dispatcher.acquire((u, why) => (u ? ex.start(u) : refuse(req, res, why)));
     if (pending) res.once('close', () => pending.cancel());
   };
+  return (req, res) => {
+    const ex = new Exchange(req, res, dispatcher, log);
+    if (opts.bufferBodies && hasRequestBody(req)) ex.gather(() => dispatch(ex, req, res));
+    else dispatch(ex, req, res);
+  };
+}
+
+function hasRequestBody(req: IncomingMessage): boolean {
+  const h = req.headers;
+  return h['transfer-encoding'] !== undefined || (h['content-length'] !== undefined && h['content-length'] !== '0');
 }
 
 const FILE_TAKEN = Buffer.from([1]);
@@ -89,6 +103,8 @@ class Exchange implements StreamHandler {
   private head: Head | null = null;
   /** A FILE frame's file is being opened: hold the head until it is known whether the front sends it. */
   private fileOpening = false;
+  /** Body read before a worker was taken (bufferBodies). */
+  private gathered: { chunks: Buffer[]; ended: boolean } | null = null;
   private file: FileSender | null = null;
 
   constructor(
@@ -109,17 +125,42 @@ class Exchange implements StreamHandler {
     this.stream = up.open(this);
     this.open = true;
     const socket = req.socket;
-    const h = req.headers;
-    const hasBody = h['transfer-encoding'] !== undefined || (h['content-length'] !== undefined && h['content-length'] !== '0');
+    const hasBody = hasRequestBody(req);
     const scheme = isForwardedHttps(req) || (socket as TLSSocket).encrypted ? 'https' : 'http';
     const head = JSON.stringify([req.method, req.url, req.httpVersion, req.rawHeaders, socket.remoteAddress ?? '', socket.remotePort ?? 0, scheme, socket.localAddress ?? '', String(socket.localPort ?? ''), hasBody ? 1 : 0]);
     up.write(frame(Frame.Request, this.stream, head));
     (res as ExchangeResponse)[EXCHANGE] = this;
     res.on('close', onResponseClose);
-    if (hasBody) {
-      req.on('data', (chunk: Buffer) => this.onBody(chunk));
-      req.on('end', () => this.open && this.up!.write(frame(Frame.End, this.stream)));
-    }
+    if (!hasBody) return;
+    const gathered = this.gathered;
+    this.gathered = null;
+    if (gathered) for (const chunk of gathered.chunks) this.onBody(chunk);
+    if (gathered?.ended) return this.up!.write(frame(Frame.End, this.stream));
+    req.on('data', (chunk: Buffer) => this.onBody(chunk));
+    req.on('end', () => this.open && this.up!.write(frame(Frame.End, this.stream)));
+    if (gathered && !this.paused) req.resume();
+  }
+
+  /** Read the body up to one window (or its end) before a worker is taken, then call `then`. */
+  gather(then: () => void): void {
+    const req = this.req;
+    const chunks: Buffer[] = [];
+    let n = 0;
+    const done = (ended: boolean): void => {
+      if (!ended) req.pause();
+      req.off('data', onData);
+      req.off('end', onEnd);
+      this.gathered = { chunks, ended };
+      then();
+    };
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      n += chunk.length;
+      if (n >= WINDOW) done(false);
+    };
+    const onEnd = (): void => done(true);
+    req.on('data', onData);
+    req.on('end', onEnd);
   }
 
   private onBody(chunk: Buffer): void {
@@ -302,8 +343,9 @@ class Exchange implements StreamHandler {
   /** Stop the request in the worker (the client went away, or the front answered it already). */
   private cancel(): void {
     if (!this.open) return;
-    this.up!.write(frame(Frame.Cancel, this.stream));
-    this.finish();
+    this.open = false;
+    // The slot stays taken until the worker says the request stopped (Upstream.cancel).
+    this.up!.cancel(this.stream);
   }
 
   clientClosed(): void {

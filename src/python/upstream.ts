@@ -5,7 +5,7 @@
  * nextTick would flush after each socket's callback (a write, and a worker wake-up, per request).
  */
 import net from 'node:net';
-import { Frame, FrameReader } from './frames.js';
+import { Frame, FrameReader, frame } from './frames.js';
 
 /** What a stream's owner (the request being served) is told. */
 export interface StreamHandler {
@@ -60,13 +60,18 @@ export class Upstream {
     }
   };
 
-  constructor(info: UpstreamInfo, private onGone: (u: Upstream) => void) {
+  constructor(
+    info: UpstreamInfo,
+    private onGone: (u: Upstream) => void,
+    /** A cancelled stream's slot came free (the dispatcher hands it to a waiting request). */
+    private onFree: () => void = () => {},
+  ) {
     this.id = info.id;
     this.capacity = info.capacity;
     this.pid = info.pid;
     this.sock = net.connect(info.socket);
     this.sock.setNoDelay?.(true);
-    const reader = new FrameReader((type, stream, payload) => this.streams.get(stream)?.onFrame(type, payload));
+    const reader = new FrameReader((type, stream, payload) => this.onFrame(type, stream, payload));
     this.sock.on('data', (chunk: Buffer) => {
       reader.push(chunk);
       const touched = this.touched;
@@ -95,11 +100,37 @@ export class Upstream {
     this.touched.push(h);
   }
 
-  /** The stream is over (its response ended, or it was cancelled). */
+  /** The stream is over: its response ended (END, ERROR, or a file the front took). */
   close(stream: number): void {
     if (!this.streams.delete(stream)) return;
     this.active--;
     if (this.draining && this.active === 0) this.end();
+  }
+
+  /**
+   * The front cancelled the stream: the worker may still be running it (a sync worker stuck in
+   * the app), so its slot stays taken until the worker's END or ERROR says it stopped.
+   */
+  cancel(stream: number): void {
+    if (!this.streams.has(stream)) return;
+    this.write(frame(Frame.Cancel, stream));
+    this.streams.set(stream, this.stopping);
+  }
+
+  private readonly stopping: StreamHandler = {
+    onFrame: () => {},
+    flush: () => {},
+    onLost: () => {},
+  };
+
+  private onFrame(type: number, stream: number, payload: Buffer): void {
+    const h = this.streams.get(stream);
+    if (h === this.stopping) {
+      if (type === Frame.ResponseEnd || type === Frame.Error) {
+        this.close(stream);
+        this.onFree();
+      }
+    } else h?.onFrame(type, payload);
   }
 
   write(buf: Buffer): void {

@@ -133,10 +133,10 @@ async function main(): Promise<void> {
     let listener: NodeListener;
     if (boot.python) {
       // A front for Python workers: the app runs in them; requests go to the least busy.
-      const [{ Dispatcher }, { wsgiListener }] = await Promise.all([import('../python/dispatch.js'), import('../python/listener.js')]);
+      const [{ Dispatcher }, { wsgiListener }, { pythonWorkerClass }] = await Promise.all([import('../python/dispatch.js'), import('../python/listener.js'), import('../python/interpreter.js')]);
       dispatcher = new Dispatcher({ queueLimit: config.request_queue, queueTimeoutMs: config.request_queue_timeout * 1000 });
       if (upstreams) dispatcher.update(upstreams);
-      listener = wsgiListener({ dispatcher, log });
+      listener = wsgiListener({ dispatcher, log, bufferBodies: pythonWorkerClass(config.worker_class_str, config.threads) !== 'gevent' });
     } else {
       installListenCapture(boot.address, (message) => send({ type: 'notice', message }));
       const app = await loadApp(boot.appSpec, { baseDir: config.chdir, iface: config.interface as 'auto' | 'fetch' | 'node', waitForListenMs: 5000 });

@@ -10,7 +10,7 @@ import gevent.pool
 import gevent.queue
 
 from ..conn import GeventConn
-from ..handler import handle
+from ..handler import handle, send_stopped
 from .base import BaseWorker
 
 
@@ -48,6 +48,7 @@ class GeventWorker(BaseWorker):
             if s is None:
                 return
             if s.cancelled:
+                send_stopped(s)
                 continue
             s.task = me
             try:

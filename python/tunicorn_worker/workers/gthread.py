@@ -5,7 +5,7 @@ import queue
 import threading
 
 from ..conn import ThreadConn
-from ..handler import handle
+from ..handler import handle, send_stopped
 from .base import BaseWorker
 from .selector_loop import SelectorWorker
 
@@ -42,11 +42,13 @@ class ThreadWorker(SelectorWorker):
             s = get()
             if s is None:
                 return
-            if not s.cancelled:
-                try:
-                    handle(self, s)
-                except BaseException:
-                    pass
+            if s.cancelled:
+                send_stopped(s)
+                continue
+            try:
+                handle(self, s)
+            except BaseException:
+                pass
 
     def run(self):
         for i in range(self.nthreads):

@@ -5,7 +5,7 @@ import selectors
 from collections import deque
 
 from ..conn import SyncConn
-from ..handler import handle
+from ..handler import handle, send_stopped
 from .selector_loop import SelectorWorker
 
 
@@ -56,5 +56,7 @@ class SyncWorker(SelectorWorker):
         pending = self.pending
         while pending:
             s = pending.popleft()
-            if not s.cancelled:
+            if s.cancelled:
+                send_stopped(s)
+            else:
                 handle(self, s)
