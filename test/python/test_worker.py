@@ -497,6 +497,8 @@ def post_request(worker, req, environ, resp):
     _rec("post_request", req.path, resp.status, resp.status_code, environ["PATH_INFO"])
 def worker_int(worker):
     _rec("worker_int")
+def worker_abort(worker):
+    _rec("worker_abort", worker.pid == os.getpid())
 def worker_exit(server, worker):
     _rec("worker_exit", worker.nr)
 '''
@@ -546,6 +548,18 @@ class HooksTest(unittest.TestCase):
             out = w.text()
             self.assertIn("[INFO] hooked worker ready", out)
             self.assertIn("[ERROR] Exception in pre_request hook\nTraceback", out)
+
+    def test_int_and_abort_hooks(self):
+        classes = ["sync", "gthread"] + (["gevent"] if has_gevent() else [])
+        for wc in classes:
+            for sig, hook, code in ((signal.SIGINT, ["worker_int"], 0), (signal.SIGQUIT, ["worker_int"], 0),
+                                    (signal.SIGABRT, ["worker_abort", True], 1)):
+                with self.subTest(worker_class=wc, signal=sig.name), HookedWorker(self, "basic", wc) as (w, events):
+                    self.assertEqual(w.connect().fetch(target="/hello").status, 200)
+                    w.proc.send_signal(sig)
+                    self.assertEqual(w.wait_exit(5), code)
+                    self.assertIn(hook, events())
+                    self.assertEqual(events()[-1][0], "worker_exit")
 
 
 if __name__ == "__main__":
