@@ -8,6 +8,8 @@
  *
  *   Node lets through                                   tunicorn answers         RFC
  *   more than one Host field line                       400                      9112 §3.2
+ *   a second line of a one-value field (Content-Type,   400                      9110 §5.3
+ *     Content-Length, Authorization, Range, ...)
  *   a Host value that is not uri-host [":" port]        400                      9112 §3.2, 3986 §3.2
  *   HTTP versions other than 1.0 and 1.1 (0.9, 2.0,     400 (as Gunicorn)        9112 §2.3, 9110 §6.2
  *     the version-less "GET /" line)
@@ -48,6 +50,19 @@ const ABSOLUTE_FORM = /^([A-Za-z][-A-Za-z0-9+.]*):\/\/([^/?#]*)/;
 const RTSP_ONLY = new Set(['DESCRIBE', 'ANNOUNCE', 'SETUP', 'PLAY', 'PAUSE', 'TEARDOWN', 'GET_PARAMETER', 'SET_PARAMETER', 'REDIRECT', 'RECORD', 'FLUSH']);
 const OWS = /^[ \t]+|[ \t]+$/g;
 
+/**
+ * Fields that hold one value (RFC 9110 §5.3: not lists), so a second line is a request two parsers
+ * may read differently (node:http keeps the first Content-Type, another hop the last).
+ */
+const SINGLETONS = new Set(['content-type', 'content-length', 'authorization', 'proxy-authorization', 'range', 'if-range', 'if-modified-since', 'if-unmodified-since', 'max-forwards']);
+const SINGLETON_LENGTHS = new Set([...SINGLETONS].map((f) => f.length).filter((n) => n !== 14 && n !== 17));
+
+/** Whether the field at raw[i] (lowercased `lower`) appears again later in the block. */
+function repeated(raw: string[], i: number, lower: string): boolean {
+  for (let j = i + 2; j < raw.length; j += 2) if (raw[j]!.length === lower.length && raw[j]!.toLowerCase() === lower) return true;
+  return false;
+}
+
 /** Client bytes in a reason (logged, and sent back in the body): escaped and cut short. */
 function quote(s: string): string {
   return JSON.stringify(s.length > 64 ? `${s.slice(0, 64)}...` : s);
@@ -87,7 +102,10 @@ export function requestRefusal(req: IncomingMessage): Refusal | null {
       else if (lower.includes('_')) {
         const hyphens = lower.replace(/_/g, '-');
         if (hyphens === 'transfer-encoding' || hyphens === 'content-length') return { status: 400, reason: `header name ${name} could be read as ${hyphens}` };
-      }
+      } else if (SINGLETONS.has(lower) && repeated(raw, i, lower)) return { status: 400, reason: `more than one ${name} header` };
+    } else if (SINGLETON_LENGTHS.has(n)) {
+      const lower = name.toLowerCase();
+      if (SINGLETONS.has(lower) && repeated(raw, i, lower)) return { status: 400, reason: `more than one ${name} header` };
     }
   }
 

@@ -189,6 +189,11 @@ add('Content-Length with a vertical tab', post(`${H}Content-Length: 5\x0b\r\n`, 
 add('duplicate Content-Length, same value', post(`${H}Content-Length: 5\r\nContent-Length: 5\r\n`, 'hello'), R(400));
 add('duplicate Content-Length, different values', post(`${H}Content-Length: 5\r\nContent-Length: 6\r\n`, 'hello!'), R(400));
 add('duplicate Content-Length: 0', get('/', `${H}Content-Length: 0\r\nContent-Length: 0\r\n`), R(400));
+add('[guard] two Content-Type lines', post(`${H}Content-Length: 5\r\nContent-Type: text/plain\r\nContent-Type: application/json\r\n`, 'hello'), R(400));
+add('[guard] two Content-Type lines, same value, differing case', post(`${H}Content-Length: 5\r\nContent-Type: text/plain\r\ncontent-type: text/plain\r\n`, 'hello'), R(400));
+add('[guard] two Authorization lines', get('/', `${H}Authorization: Basic YTpi\r\nAuthorization: Bearer x\r\n`), R(400));
+add('[guard] two Range lines', get('/', `${H}Range: bytes=0-1\r\nRange: bytes=5-9\r\n`), R(400));
+add('[guard] two If-Modified-Since lines', get('/', `${H}If-Modified-Since: Wed, 21 Oct 2015 07:28:00 GMT\r\nIf-Modified-Since: Thu, 22 Oct 2015 07:28:00 GMT\r\n`), R(400));
 add('[guard] Content_Length (underscore: a proxy may read Content-Length)', post(`${H}Content_Length: 5\r\n`, ''), R(400));
 add('[guard] content_length lowercase with underscore', post(`${H}content_length: 5\r\n`, ''), R(400));
 add('body longer than Content-Length: the rest is a bad request', post(`${H}Content-Length: 5\r\n`, 'helloEXTRA'), R(400, [200]));
@@ -336,6 +341,8 @@ add('a percent-encoded NUL in the query', get('/?a=%00'), served([200]));
 add('two spaces after the method (lenient: RFC 9112 §3 lets a server split on whitespace)', `GET  / HTTP/1.1\r\n${H}\r\n`, served([200]));
 add('100 header fields (at limit_request_fields)', get('/', H + Array.from({ length: 99 }, (_, i) => `X-F${i}: v\r\n`).join('')), served([200]));
 add('a field of exactly limit_request_field_size', get('/', `${H}X-Big: ${'b'.repeat(8190 - 7)}\r\n`), served([200]));
+add('a field one byte over limit_request_field_size', get('/', `${H}X-Big: ${'b'.repeat(8190 - 7 + 1)}\r\n`), R(400));
+add('two lines of a list field (Accept) are one field, served', get('/', `${H}Accept: text/html\r\nAccept: application/json\r\n`), served([200]));
 
 test(`hostile requests: ${cases.length} malformed or hostile raw requests, each refused, closed or served as stated; no worker crashes`, { timeout: 60_000 }, async () => {
   assert.ok(cases.length >= 150, `${cases.length} cases`);
