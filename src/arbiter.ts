@@ -4,11 +4,12 @@
  * down on TERM (graceful) or INT/QUIT (quick). It never serves requests itself.
  */
 import { mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { BootFailures } from './arbiter/boot-failures.js';
 import { exitMessage } from './arbiter/exit-reason.js';
 import { capacityOf, PythonProcess, PythonWorker, socketPaths, type PythonBoot } from './arbiter/python-worker.js';
+import { MemoryWatch, MiB, cgroupMemoryLimit, limitBytes } from './arbiter/memory-limit.js';
 import { Preloader } from './arbiter/preloader.js';
 import { freePort } from './arbiter/stack-dump.js';
 import type { Supervised, WorkerKind } from './arbiter/supervised.js';
@@ -59,6 +60,10 @@ export class Arbiter {
   private exitCode = 0;
   private tick: NodeJS.Timeout | null = null;
   private watcher: { close(): void } | null = null;
+  private memoryWatch = new MemoryWatch();
+  private memoryCheckedAt = 0;
+  /** What a percentage max_worker_memory is of: the cgroup's limit, else the machine's memory. */
+  private memoryBase: number | null = null;
   /** Python workers left out of the fronts' list for late heartbeats (pids). */
   private stalledSet = new Set<number>();
   private output: number | 'inherit' = 'inherit';
@@ -358,8 +363,24 @@ export class Arbiter {
   }
 
   /** Kill workers whose event loop has been silent for `timeout` seconds, and stragglers past their stop deadline. */
+  /** max_worker_memory: retire (replacement first) workers that stay above it for the grace period. */
+  private checkMemory(now: number): void {
+    const limit = this.config.max_worker_memory === 0 ? null : limitBytes(this.config.max_worker_memory, () => (this.memoryBase ??= cgroupMemoryLimit() ?? totalmem()));
+    if (limit === null || now - this.memoryCheckedAt < 1000) return;
+    this.memoryCheckedAt = now;
+    const serving = [...this.workers.values()].filter((w) => w.state === 'ready');
+    for (const { pid, rss } of this.memoryWatch.check(serving.map((w) => w.pid), limit, this.config.max_worker_memory_grace * 1000, now)) {
+      const w = this.workers.get(pid);
+      if (!w || w.state !== 'ready') continue;
+      w.state = 'retiring';
+      this.log.warning(`Worker (pid:${pid}) uses ${MiB(rss)} of memory, above max_worker_memory ${MiB(limit)} for ${this.config.max_worker_memory_grace}s: replacing it`);
+      this.manageWorkers();
+    }
+  }
+
   private murderBlocked(): void {
     const now = Date.now();
+    this.checkMemory(now);
     if (this.opts.python) {
       for (const w of this.workers.values()) {
         if (w.kind === 'python' && (w.state === 'ready' || w.state === 'retiring') && !this.stalledSet.has(w.pid) && this.stalled(w, now)) {

@@ -58,6 +58,8 @@ export interface Config extends Hooks {
   worker_connections: number;
   max_requests: number;
   max_requests_jitter: number;
+  max_worker_memory: number | string;
+  max_worker_memory_grace: number;
   timeout: number;
   graceful_timeout: number;
   keepalive: number;

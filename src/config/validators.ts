@@ -99,3 +99,16 @@ export const umask: Validator<number> = (raw, name) => {
   }
   throw invalid(name, raw, 'a file mode mask such as 0o22 or "022"');
 };
+
+/** max_worker_memory: whole MB (0 is off), or a percentage of the memory limit ("80%"). */
+export const memoryLimit: Validator<number | string> = (raw, name) => {
+  if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0) return raw;
+  if (typeof raw === 'string') {
+    const s = raw.trim();
+    const mb = /^(\d+)\s*(?:m|mb|mib)?$/i.exec(s);
+    if (mb) return Number(mb[1]);
+    const pct = /^(\d+(?:\.\d+)?)\s*%$/.exec(s);
+    if (pct && Number(pct[1]) > 0 && Number(pct[1]) <= 100) return `${Number(pct[1])}%`;
+  }
+  throw invalid(name, raw, 'a whole number of MB (0 for off), or a percentage of the memory limit such as "80%"');
+};
