@@ -54,6 +54,9 @@ export class Arbiter {
   private runDir: string | null = null;
   private pyHooks: PythonMasterHooks | null = null;
   private preloader: Preloader | null = null;
+  /** Forkers of earlier generations whose workers are still stopping (see reload). */
+  private oldForkers: Preloader[] = [];
+  private forkers = 0;
   private numWorkers: number;
   private age = 0;
   private shuttingDown = false;
@@ -109,7 +112,7 @@ export class Arbiter {
     const py = this.opts.python;
     if (py) this.runDir = mkdtempSync(join(tmpdir(), 'tunicorn-'));
     if (config.capture_output && config.errorlog !== '-') this.output = openSync(config.errorlog, 'a');
-    if (py && config.preload_app && !(await this.preload(py.workerClass))) {
+    if (py && !(await this.startForker(py.workerClass))) {
       rmSync(this.runDir!, { recursive: true, force: true });
       return APP_LOAD_ERROR;
     }
@@ -119,7 +122,7 @@ export class Arbiter {
     this.listeners = listeners;
     for (const l of listeners) log.info(`Listening at: ${l.url} (${process.pid})`);
     log.info(`Using worker: ${py ? py.workerClass : config.worker_class}`);
-    if (py) log.info(`Python: ${py.describe}; fronts: ${config.fronts}${this.preloader ? '; app preloaded, workers forked from it' : ''}`);
+    if (py) log.info(`Python: ${py.describe}; fronts: ${config.fronts}; workers forked from ${config.preload_app ? 'the preloaded app' : 'one interpreter, each importing the app'}`);
     log.info(`Workers: ${this.numWorkers}, worker_connections: ${config.worker_connections}, max_requests: ${config.max_requests || 'off'}, timeout: ${config.timeout}s`);
     if (config.pidfile) {
       try {
@@ -184,7 +187,7 @@ export class Arbiter {
     if (kind !== 'front') void this.hook('pre_fork', () => this.config.pre_fork?.(this.server, info), [info]);
     try {
       if (kind !== 'python') port = await freePort();
-      else if (this.preloader) forked = await this.preloader.fork(age, socketPaths(this.runDir!, age));
+      else if (this.preloader) forked = await this.preloader.fork(age, socketPaths(this.runDir!, age), this.config);
     } finally {
       this.spawning.set(kind, this.spawning.get(kind)! - 1);
     }
@@ -222,26 +225,33 @@ export class Arbiter {
     return new WorkerProcess(age, kind, port, boot, config, this.output);
   }
 
-  /** preload_app: import the Python app once, in the interpreter workers will be forked from. */
-  private async preload(workerClass: PythonBoot['workerClass']): Promise<boolean> {
-    const preloader = new Preloader(this.runDir!, { app: this.appSpec, workerClass, configFile: this.opts.configFile }, this.config, this.output);
+  /**
+   * The interpreter Python workers are forked from: a new worker costs a fork, not an interpreter
+   * start (what Gunicorn's fork from its master saves). With preload_app it imports the app first
+   * (a broken app fails before anything binds) and workers share its pages; without, each worker
+   * imports the app after the fork, so HUP brings fresh code (a new forker takes the new config).
+   */
+  private async startForker(workerClass: PythonBoot['workerClass']): Promise<boolean> {
+    const preload = this.config.preload_app;
+    const preloader = new Preloader(this.runDir!, { app: this.appSpec, workerClass, configFile: this.opts.configFile }, this.config, this.output, { preload, generation: ++this.forkers });
     const failure = await preloader.ready();
     if (failure) {
       if (failure.stack) this.log.exception('Exception while preloading the app:', failure.stack);
       else this.log.error(failure.message);
-      this.log.error('App failed to load.');
+      this.log.error(preload ? 'App failed to load.' : 'The Python interpreter failed to start.');
       preloader.stop();
       return false;
     }
     this.preloader = preloader;
     preloader.on('exit', (code: number | null, signal: string | null) => {
       if (this.shuttingDown && this.workers.size === 0) return;
+      if (preloader !== this.preloader) return;
       // Its workers die with it (PDEATHSIG) and nobody could report their exits: start afresh.
       for (const w of preloader.orphans()) {
         w.kill('SIGKILL');
         w.emit('exit', null, 'SIGKILL');
       }
-      if (!this.shuttingDown) this.halt(`The preloaded app's interpreter (pid:${preloader.pid}) exited (${signal ?? `code ${code}`}).`, 1);
+      if (!this.shuttingDown) this.halt(`The interpreter Python workers are forked from (pid:${preloader.pid}) exited (${signal ?? `code ${code}`}).`, 1);
     });
     return true;
   }
@@ -335,6 +345,7 @@ export class Arbiter {
 
   private onExit(w: Supervised, code: number | null, signal: NodeJS.Signals | null): void {
     this.workers.delete(w.pid);
+    if (this.oldForkers.length) this.stopIdleForkers();
     if (w.kind === 'python') this.announceUpstreams();
     const wasBooting = w.state === 'booting';
     const { level, text } = exitMessage({ pid: w.pid, code, signal, expected: w.expectedExit });
@@ -473,7 +484,28 @@ export class Arbiter {
     this.numWorkers = next.config.workers;
     if (old !== this.numWorkers) void this.hook('nworkers_changed', () => this.config.nworkers_changed?.(this.server, this.numWorkers, old), [this.numWorkers, old]);
     for (const w of this.workers.values()) if (w.state === 'ready' || w.state === 'booting') w.state = 'retiring';
+    if (this.opts.python && this.preloader && !this.config.preload_app) {
+      // A new forker for the new config (interpreter, environment, worker class); the old one goes once its workers have.
+      const old = this.preloader;
+      if (!(await this.startForker(this.opts.python.workerClass))) {
+        this.preloader = old;
+        this.log.error('Reload failed, keeping the running workers.');
+        for (const w of this.workers.values()) if (w.state === 'retiring') w.state = 'ready';
+        return;
+      }
+      this.oldForkers.push(old);
+      this.stopIdleForkers();
+    }
     this.manageWorkers();
+  }
+
+  /** Forkers replaced by a reload stop once no worker they forked is left. */
+  private stopIdleForkers(): void {
+    this.oldForkers = this.oldForkers.filter((f) => {
+      if (f.orphans().length > 0) return true;
+      f.stop();
+      return false;
+    });
   }
 
   /**
@@ -556,6 +588,7 @@ export class Arbiter {
       }
     }
     this.preloader?.stop();
+    for (const f of this.oldForkers) f.stop();
     if (this.runDir) rmSync(this.runDir, { recursive: true, force: true });
     this.log.flush();
     this.done(this.exitCode);

@@ -1,5 +1,7 @@
-"""preload_app for Python apps, as Gunicorn does it: import the app once, then fork each worker
-from this process, so the workers share the app's memory pages until they write to them.
+"""The interpreter Python workers are forked from, as Gunicorn forks them from its master: a new
+worker costs a fork, not an interpreter start. With preload_app ("preload": true) it imports the
+app first, so the workers share the app's memory pages until they write to them; without, each
+worker imports the app after the fork.
 
 The master asks on fd 3 ({"type": "fork", "settings": {...}}); the child connects to the
 master's control socket (settings["control_socket"]) and runs as any worker, with the app
@@ -41,7 +43,8 @@ def main():
     control = Control(3)
     boot.setup_path(settings)
     try:
-        boot.PRELOADED.append(import_app(settings["app"]))
+        if settings.get("preload", True):
+            boot.PRELOADED.append(import_app(settings["app"]))
     except AppImportError as e:
         control.send({"type": "boot_error", "message": str(e)})
         return 3

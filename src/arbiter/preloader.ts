@@ -1,6 +1,7 @@
 /**
- * preload_app for a Python app: one interpreter imports the app before any worker starts (a
- * broken app fails before anything binds) and forks each worker, which shares the app's pages.
+ * The interpreter Python workers are forked from. With preload_app it imports the app before any
+ * worker starts (a broken app fails before anything binds) and each worker shares the app's pages;
+ * without, each worker imports the app after the fork.
  * Workers' control connections come to the master's control socket; their exits come from here.
  */
 import { EventEmitter } from 'node:events';
@@ -20,9 +21,15 @@ export class Preloader extends EventEmitter {
   private booted: Promise<BootError | null>;
   readonly controlSocket: string;
 
-  constructor(runDir: string, private app: Omit<PythonBoot, 'socket' | 'stackFile'>, private config: Config, output: number | 'inherit') {
+  constructor(
+    runDir: string,
+    private app: Omit<PythonBoot, 'socket' | 'stackFile'>,
+    config: Config,
+    output: number | 'inherit',
+    opts: { preload: boolean; generation: number },
+  ) {
     super();
-    this.controlSocket = join(runDir, 'control.sock');
+    this.controlSocket = join(runDir, `control-${opts.generation}.sock`);
     this.server = net.createServer((sock) => {
       let attached = false;
       // The first line says which worker this is; after that the socket is that worker's.
@@ -42,7 +49,7 @@ export class Preloader extends EventEmitter {
       sock.on('error', () => {});
     });
     this.server.listen(this.controlSocket);
-    this.child = spawnPython('tunicorn_worker.preloader', pythonSettings(0, { ...app, socket: '', stackFile: '' }, config), config, output);
+    this.child = spawnPython('tunicorn_worker.preloader', { ...pythonSettings(0, { ...app, socket: '', stackFile: '' }, config), preload: opts.preload }, config, output);
     this.control = (this.child.stdio[3] as Socket | undefined) ?? null;
     let settle: (err: BootError | null) => void;
     this.booted = new Promise((resolve) => (settle = resolve));
@@ -76,11 +83,11 @@ export class Preloader extends EventEmitter {
   }
 
   /** Fork a worker from the preloaded app; resolves with the worker once its pid is known. */
-  fork(age: number, paths: { socket: string; stackFile: string }): Promise<ForkedPythonWorker> {
+  fork(age: number, paths: { socket: string; stackFile: string }, config: Config): Promise<ForkedPythonWorker> {
     const boot: PythonBoot = { ...this.app, ...paths };
     const worker = new ForkedPythonWorker(age, boot);
     this.byAge.set(age, worker);
-    this.control?.write(`${JSON.stringify({ type: 'fork', settings: pythonSettings(age, boot, this.config, this.controlSocket) })}\n`);
+    this.control?.write(`${JSON.stringify({ type: 'fork', settings: pythonSettings(age, boot, config, this.controlSocket) })}\n`);
     return new Promise((resolve) => {
       this.forks.set(age, (pid) => {
         this.forks.delete(age);

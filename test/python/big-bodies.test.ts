@@ -2,8 +2,9 @@
  * A 1 GB upload and a 1 GB download pass through the front and a Python worker with flat memory
  * on both sides: bodies are streamed under the frames' flow control, never buffered whole. Node's
  * garbage collector lets a busy front's resident memory rise by some tens of MiB before it settles,
- * so the check is that the peak stops growing: after 2 GiB it is within 24 MiB of what it was
- * after the first 256 MiB (a front that buffered would grow by the gigabyte), and bounded.
+ * so the check is that the peak stops growing: after 2 GiB it is within 40 MiB of what it was
+ * after the first 256 MiB (a front that buffered would grow by the gigabyte), and under 96 MiB
+ * above where it started. The Python worker's stays within a megabyte.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -65,8 +66,8 @@ for (const [k, extra] of [['gevent', []], ['sync', []]] as const) {
         const { hwm } = memory(p);
         const what = `pid ${p}: ${before.get(p)!.toFixed(1)} MiB before, peak ${early.get(p)!.toFixed(1)} MiB after 256 MiB, ${hwm.toFixed(1)} MiB after 2 GiB`;
         console.log(`${k}: ${what}`);
-        assert.ok(hwm - early.get(p)! < 24, what);
-        assert.ok(hwm - before.get(p)! < 64, what);
+        assert.ok(hwm - early.get(p)! < 40, what);
+        assert.ok(hwm - before.get(p)! < 96, what);
       }
     } finally {
       assert.equal((await t.stop()).code, 0);

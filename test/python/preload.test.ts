@@ -17,7 +17,7 @@ for (const k of ['sync', 'gevent']) {
     if (k === 'gevent' && pythonHas('gevent')) return tt.skip(pythonHas('gevent')!);
     const { t, url } = await startServer(['--python', PYTHON, '--preload', '-k', k, '--max-requests', '300', 'flask_app:create_app(debug=False)'], { cwd: PY_FIXTURES, workers: 2 });
     try {
-      assert.match(t.output, /app preloaded, workers forked from it/);
+      assert.match(t.output, /workers forked from the preloaded app/);
       const [first] = t.workerPids();
       const preloader = parentOf(first!);
       assert.notEqual(preloader, t.pid, 'a worker is the preloader\'s child, not the master\'s');
