@@ -4,7 +4,7 @@
  * down on TERM (graceful) or INT/QUIT (quick). It never serves requests itself.
  */
 import { mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir, totalmem } from 'node:os';
+import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { BootFailures } from './arbiter/boot-failures.js';
 import { exitMessage } from './arbiter/exit-reason.js';
@@ -122,7 +122,7 @@ export class Arbiter {
     this.listeners = listeners;
     for (const l of listeners) log.info(`Listening at: ${l.url} (${process.pid})`);
     log.info(`Using worker: ${py ? py.workerClass : config.worker_class}`);
-    if (py) log.info(`Python: ${py.describe}; fronts: ${config.fronts}; workers forked from ${config.preload_app ? 'the preloaded app' : 'one interpreter, each importing the app'}`);
+    if (py) log.info(`Python: ${py.describe}; fronts: ${this.fronts()}; workers forked from ${config.preload_app ? 'the preloaded app' : 'one interpreter, each importing the app'}`);
     log.info(`Workers: ${this.numWorkers}, worker_connections: ${config.worker_connections}, max_requests: ${config.max_requests || 'off'}, timeout: ${config.timeout}s`);
     if (config.pidfile) {
       try {
@@ -154,7 +154,7 @@ export class Arbiter {
 
   /** The kinds of worker this app runs, each with the number wanted. */
   private pools(): Array<[WorkerKind, number]> {
-    return this.opts.python ? [['python', this.numWorkers], ['front', this.config.fronts]] : [['node', this.numWorkers]];
+    return this.opts.python ? [['python', this.numWorkers], ['front', this.fronts()]] : [['node', this.numWorkers]];
   }
 
   /** Start or stop workers until each kind's active count matches its target. */
@@ -211,7 +211,7 @@ export class Arbiter {
     const front = kind === 'front';
     // A front serves HTTP for all the Python workers: their connections, never recycled by count.
     const config = front
-      ? { ...this.config, worker_class: 'async' as const, max_requests: 0, worker_connections: Math.ceil((this.config.worker_connections * this.numWorkers) / this.config.fronts) }
+      ? { ...this.config, worker_class: 'async' as const, max_requests: 0, worker_connections: Math.ceil((this.config.worker_connections * this.numWorkers) / this.fronts()) }
       : this.config;
     const boot = {
       config,
@@ -352,6 +352,9 @@ export class Arbiter {
     if (!(w.timedOut && signal === 'SIGKILL')) this.log[level](text);
     if (w.kind !== 'front') void this.hook('child_exit', () => this.config.child_exit?.(this.server, { pid: w.pid, age: w.age }), [{ pid: w.pid, age: w.age }]);
     if (this.shuttingDown) {
+      if (w.kind === 'front' && !this.hasFronts()) {
+        for (const p of this.workers.values()) if (p.kind === 'python' && p.state !== 'stopping') this.stopWorker(p, true);
+      }
       if (this.workers.size === 0) void this.finish();
       return;
     }
@@ -499,6 +502,20 @@ export class Arbiter {
     this.manageWorkers();
   }
 
+  /**
+   * fronts 0 (the default): one per CPU for gevent workers; one for sync and gthread, whose few
+   * slots each front counts on its own, so a second front could send a busy worker a request.
+   */
+  private fronts(): number {
+    if (this.config.fronts > 0) return this.config.fronts;
+    return this.opts.python?.workerClass === 'gevent' ? Math.min(availableParallelism(), 64) : 1;
+  }
+
+  private hasFronts(): boolean {
+    for (const w of this.workers.values()) if (w.kind === 'front') return true;
+    return false;
+  }
+
   /** Forkers replaced by a reload stop once no worker they forked is left. */
   private stopIdleForkers(): void {
     this.oldForkers = this.oldForkers.filter((f) => {
@@ -564,6 +581,8 @@ export class Arbiter {
     closeListeners(this.listeners);
     const limit = graceful ? this.config.graceful_timeout : Math.min(this.config.graceful_timeout, 5);
     for (const w of this.workers.values()) {
+      // Python workers serve the fronts until the last front has finished its requests (see onExit).
+      if (graceful && w.kind === 'python' && this.hasFronts()) continue;
       if (graceful) this.stopWorker(w, true);
       else {
         w.state = 'stopping';
@@ -587,8 +606,7 @@ export class Arbiter {
         /* already removed */
       }
     }
-    this.preloader?.stop();
-    for (const f of this.oldForkers) f.stop();
+    await Promise.all([this.preloader, ...this.oldForkers].map((f) => f?.stopAndWait()));
     if (this.runDir) rmSync(this.runDir, { recursive: true, force: true });
     this.log.flush();
     this.done(this.exitCode);

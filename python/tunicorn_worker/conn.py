@@ -3,8 +3,8 @@
 import json
 import threading
 
-from .frames import (CANCEL, CREDIT, DATA, END, FILE_ACK, REQUEST, RDATA, U32, FrameReader,
-                     pack_header)
+from .frames import (CANCEL, CREDIT, DATA, END, FILE_ACK, PING, PONG_FRAME, REQUEST, RDATA, U32,
+                     FrameReader, pack_header)
 from .stream import ClientDisconnected, Stream
 
 # the front sends compact UTF-8 JSON: skip json.loads' encoding detection
@@ -52,6 +52,12 @@ class Conn(object):
                 s = streams.get(sid)
                 if s is not None and len(payload) == 4:
                     s.add_credit(_unpack_u32(payload)[0])
+            elif ftype == PING:
+                # answered from the loop that reads: a blocked gevent hub does not answer
+                try:
+                    self.send(None, PONG_FRAME)
+                except ClientDisconnected:
+                    pass
             elif ftype == FILE_ACK:
                 s = streams.get(sid)
                 if s is not None:

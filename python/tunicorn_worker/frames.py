@@ -16,6 +16,7 @@ END = 3
 CANCEL = 4
 CREDIT = 5
 FILE_ACK = 6
+PING = 7
 
 # worker -> front
 RESPONSE = 11
@@ -24,6 +25,7 @@ REND = 13
 ERROR = 14
 RCREDIT = 15
 RFILE = 16
+PONG = 17
 
 # flow control, per stream and direction
 WINDOW = 256 * 1024
@@ -38,6 +40,9 @@ def frame(ftype, stream, payload=b""):
 
 def credit_frame(stream, n):
     return pack_header(RCREDIT, stream, 4) + U32.pack(n)
+
+
+PONG_FRAME = pack_header(PONG, 0, 0)
 
 
 def end_frame(stream):

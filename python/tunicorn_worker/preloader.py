@@ -29,6 +29,7 @@ def _die_with_parent():
 
 
 def main():
+    _die_with_parent()      # a master killed with -9 leaves no forker behind
     settings = json.loads(os.environ["TUNICORN_PY_WORKER"])
     gevent_spawn = None
     if settings.get("worker_class") == "gevent":

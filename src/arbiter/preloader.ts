@@ -111,4 +111,15 @@ export class Preloader extends EventEmitter {
       /* gone */
     }
   }
+
+  /** Stop it and wait (up to `ms`) until it has exited, so the master leaves nothing behind. */
+  async stopAndWait(ms = 2000): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => {
+      this.child.once('exit', () => resolve());
+      setTimeout(resolve, ms).unref();
+    });
+    this.stop();
+    await exited;
+  }
 }

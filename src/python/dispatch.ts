@@ -6,7 +6,7 @@
  * request). When all are full the request waits here, in a queue bounded in length and in time,
  * then is refused with 503 and Retry-After (counted, logged by the caller).
  */
-import { Upstream, type UpstreamInfo } from './upstream.js';
+import { PING_MS, Upstream, type UpstreamInfo } from './upstream.js';
 
 export type Grant = (u: Upstream | null, why?: 'full' | 'timeout') => void;
 
@@ -32,7 +32,14 @@ export class Dispatcher {
   /** Requests refused because the queue was full, or waited too long. */
   refused = { full: 0, timeout: 0 };
 
+  private pinger: NodeJS.Timeout | null = null;
+
   constructor(private opts: { queueLimit: number; queueTimeoutMs: number }) {}
+
+  private pingAll(): void {
+    const now = performance.now();
+    for (const u of this.upstreams.values()) u.ping(now);
+  }
 
   /** The master's current list of serving Python workers. */
   update(list: UpstreamInfo[]): void {
@@ -46,6 +53,10 @@ export class Dispatcher {
     for (const info of list) {
       if (!this.upstreams.has(info.id)) this.upstreams.set(info.id, new Upstream(info, (u) => this.gone(u), () => this.release()));
     }
+    if (!this.pinger) {
+      this.pinger = setInterval(() => this.pingAll(), PING_MS);
+      this.pinger.unref();
+    }
     this.release();
   }
 
@@ -55,7 +66,7 @@ export class Dispatcher {
 
   private pick(): Upstream | null {
     const b = this.batchTo;
-    if (b && b.free > 0 && this.batchN < BATCH) {
+    if (b && b.free > 0 && this.batchN < BATCH && !b.quiet(performance.now())) {
       this.batchN++;
       return b;
     }
@@ -68,9 +79,19 @@ export class Dispatcher {
     return u;
   }
 
+  /** The worker with the most room, preferring those not silent with requests on them (Upstream.quiet). */
   private leastBusy(): Upstream | null {
+    const now = performance.now();
     let best: Upstream | null = null;
-    for (const u of this.upstreams.values()) if (u.free > 0 && (!best || u.free > best.free)) best = u;
+    let bestQuiet = true;
+    for (const u of this.upstreams.values()) {
+      if (u.free <= 0) continue;
+      const quiet = u.quiet(now);
+      if (!best || (bestQuiet && !quiet) || (quiet === bestQuiet && u.free > best.free)) {
+        best = u;
+        bestQuiet = quiet;
+      }
+    }
     return best;
   }
 
@@ -137,6 +158,7 @@ export class Dispatcher {
 
   /** Close every connection once its streams end (the front is stopping). */
   closeAll(): void {
+    if (this.pinger) clearInterval(this.pinger);
     for (const u of this.upstreams.values()) u.drain();
   }
 }

@@ -11,12 +11,14 @@ export const enum Frame {
   Cancel = 4,
   Credit = 5,
   FileAck = 6,
+  Ping = 7,
   Response = 11,
   ResponseData = 12,
   ResponseEnd = 13,
   Error = 14,
   BodyCredit = 15,
   ResponseFile = 16,
+  Pong = 17,
 }
 
 /** Bytes of body either side may send beyond what the other has credited. */

@@ -26,6 +26,11 @@ export interface UpstreamInfo {
   pid?: number;
 }
 
+/** How often fronts ping each worker, and how long a worker may be silent before the dispatcher prefers others. */
+export const PING_MS = 100;
+const QUIET_MS = 250;
+const PING = frame(Frame.Ping, 0);
+
 export class Upstream {
   readonly id: number;
   readonly capacity: number;
@@ -38,6 +43,8 @@ export class Upstream {
   private sock: net.Socket;
   private streams = new Map<number, StreamHandler>();
   private nextStream = 1;
+  private heardAt = performance.now();
+  private pingedAt = 0;
   /** Streams that asked to be flushed once the current chunk from the worker is handled. */
   private touched: StreamHandler[] = [];
   private out: Buffer[] = [];
@@ -73,6 +80,7 @@ export class Upstream {
     this.sock.setNoDelay?.(true);
     const reader = new FrameReader((type, stream, payload) => this.onFrame(type, stream, payload));
     this.sock.on('data', (chunk: Buffer) => {
+      this.heardAt = performance.now();
       reader.push(chunk);
       const touched = this.touched;
       if (touched.length === 0) return;
@@ -81,6 +89,21 @@ export class Upstream {
     });
     this.sock.on('error', () => {});
     this.sock.on('close', () => this.lost());
+  }
+
+  /**
+   * Silent for QUIET_MS though pinged every PING_MS: its loop is blocked (heartbeats tell the
+   * master only seconds later). The dispatcher prefers other workers while any has room.
+   */
+  quiet(now: number): boolean {
+    return now - this.heardAt > QUIET_MS;
+  }
+
+  /** Called every PING_MS: one PING in flight at a time, answered by the worker's reading loop. */
+  ping(now: number): void {
+    if (this.dead || (this.pingedAt !== 0 && now - this.pingedAt < QUIET_MS)) return;
+    this.pingedAt = now;
+    this.write(PING);
   }
 
   get free(): number {
@@ -124,6 +147,10 @@ export class Upstream {
   };
 
   private onFrame(type: number, stream: number, payload: Buffer): void {
+    if (type === Frame.Pong) {
+      this.pingedAt = 0;
+      return;
+    }
     const h = this.streams.get(stream);
     if (h === this.stopping) {
       if (type === Frame.ResponseEnd || type === Frame.Error) {

@@ -7,7 +7,7 @@ import struct
 import time
 import unittest
 
-from wproc import CREDIT, DATA, END, Front, Worker, WINDOW, has_gevent
+from wproc import CREDIT, DATA, END, PING, Front, Worker, WINDOW, has_gevent
 
 def read(path):
     with open(path) as f:
@@ -193,6 +193,19 @@ class Cases(object):
             self.assertEqual(self.f.get(sid).body, b"Hello, World!")
         for i, sid in enumerate(sids[50:]):
             self.assertEqual(self.f.get(sid).body, b"body %d" % i)
+
+    def test_ping_is_answered(self):
+        before = self.f.pongs
+        self.f.send_frame(PING, 0)
+        self.assertEqual(self.fetch(target="/hello").body, b"Hello, World!")
+        deadline = time.monotonic() + 3
+        while self.f.pongs == before and time.monotonic() < deadline:
+            self.f.sock.settimeout(0.5)
+            try:
+                self.f.read_some()
+            except OSError:
+                pass
+        self.assertEqual(self.f.pongs, before + 1)
 
     def test_two_fronts(self):
         g = self.w.connect()

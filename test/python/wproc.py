@@ -18,8 +18,8 @@ PKG = os.path.normpath(os.path.join(HERE, "..", "..", "python"))
 PYTHON = os.environ.get("TUNICORN_TEST_PYTHON") or sys.executable
 
 HDR = struct.Struct(">BII")
-REQUEST, DATA, END, CANCEL, CREDIT, FILE_ACK = 1, 2, 3, 4, 5, 6
-RESPONSE, RDATA, REND, ERROR, RCREDIT, RFILE = 11, 12, 13, 14, 15, 16
+REQUEST, DATA, END, CANCEL, CREDIT, FILE_ACK, PING = 1, 2, 3, 4, 5, 6, 7
+RESPONSE, RDATA, REND, ERROR, RCREDIT, RFILE, PONG = 11, 12, 13, 14, 15, 16, 17
 WINDOW = 256 * 1024
 
 
@@ -203,6 +203,7 @@ class Front(object):
         self.auto_credit = auto_credit
         self.take_files = take_files
         self.body_credit = {}
+        self.pongs = 0
 
     def close(self):
         try:
@@ -264,6 +265,9 @@ class Front(object):
             self.on_frame(t, sid, payload)
 
     def on_frame(self, t, sid, payload):
+        if t == PONG:
+            self.pongs += 1
+            return
         r = self.replies.setdefault(sid, Reply())
         if t == RESPONSE:
             assert r.head is None, "two RESPONSE frames on stream %d" % sid

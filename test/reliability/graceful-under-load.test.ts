@@ -1,33 +1,63 @@
-/** Issue 4, point 3: TERM while requests are in flight: every accepted request is answered, exit 0. */
+/**
+ * TERM while 100 requests are in flight: every accepted request is answered, exit 0, nothing left
+ * running; for a Node app and for a Python app with the seed's gunicorn.conf.py (5 gevent Python
+ * workers behind the fronts, Flask: test/fixtures/python/attack_flask.py).
+ */
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
 import { sleep, startServer } from '../helpers/cli.js';
+import { childPids } from '../helpers/proc.js';
+import { PY_FIXTURES, PYTHON, pythonHas } from '../helpers/python.js';
+import { SEED_CONF } from './python-lib.js';
 
-test('TERM with 100 requests in flight: all answered 200 within graceful_timeout, exit 0', async () => {
-  const { t, url } = await startServer(['--graceful-timeout', '10', 'app.mjs'], { workers: 2 });
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 100 });
-  const answers = Array.from(
-    { length: 100 },
-    (_, i) =>
-      new Promise<number | string>((resolve) => {
-        http
-          .get(`${url}/slow?ms=${500 + (i % 10) * 100}`, { agent }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode!));
-          })
-          .on('error', (err) => resolve(err.message));
-      }),
-  );
-  await sleep(300);
-  const termAt = Date.now();
-  t.signal('SIGTERM');
-  const results = await Promise.all(answers);
-  const { code } = await t.exited;
-  const took = Date.now() - termAt;
-  console.log(`graceful shutdown: ${results.filter((s) => s === 200).length}/100 answered, exit ${code} after ${took} ms`);
-  assert.deepEqual(results, Array(100).fill(200));
-  assert.equal(code, 0);
-  assert.ok(took < 10_000);
-  agent.destroy();
-});
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const cases = [
+  { name: 'Node app', args: ['app.mjs'], opts: { workers: 2 }, path: (ms: number) => `/slow?ms=${ms}`, body: null, missing: null },
+  { name: 'Python app (seed config, gevent)', args: ['--python', PYTHON, '-c', SEED_CONF, 'attack_flask:app'], opts: { cwd: PY_FIXTURES }, path: (ms: number) => `/sleep?s=${(ms / 1000).toFixed(1)}`, body: 'slept', missing: pythonHas('gevent', 'flask') },
+];
+
+for (const c of cases) {
+  test(`${c.name}: TERM with 100 requests in flight: all answered 200 within graceful_timeout, exit 0`, async (tt) => {
+    if (c.missing) return void tt.skip(c.missing);
+    const { t, url } = await startServer(['--graceful-timeout', '10', ...c.args], c.opts);
+    const kids = childPids(t.pid);
+    const procs = [...kids, ...kids.flatMap((k) => childPids(k))];
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 100 });
+    const answers = Array.from(
+      { length: 100 },
+      (_, i) =>
+        new Promise<number | string>((resolve) => {
+          http
+            .get(url + c.path(500 + (i % 10) * 100), { agent }, (res) => {
+              let body = '';
+              res.on('data', (d) => (body += d));
+              res.on('end', () => resolve(res.statusCode === 200 && (c.body === null || body === c.body) ? 200 : `${res.statusCode} ${body}`));
+            })
+            .on('error', (err) => resolve(err.message));
+        }),
+    );
+    await sleep(300);
+    const termAt = Date.now();
+    t.signal('SIGTERM');
+    const results = await Promise.all(answers);
+    const { code } = await t.exited;
+    const took = Date.now() - termAt;
+    agent.destroy();
+    const left = procs.filter(alive);
+    console.log(`graceful shutdown, ${c.name}: ${results.filter((s) => s === 200).length}/100 answered, exit ${code} after ${took} ms; processes left: ${left.length}`);
+    if (results.some((r) => r !== 200)) console.log(t.output.split('\n').filter((l) => !/Booting|Worker exiting/.test(l)).join('\n'));
+    assert.deepEqual(results, Array(100).fill(200));
+    assert.equal(code, 0);
+    assert.ok(took < 10_000);
+    assert.deepEqual(left, [], 'no worker, front or forker left running');
+  });
+}

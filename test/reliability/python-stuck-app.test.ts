@@ -1,0 +1,50 @@
+/**
+ * Python apps, issue point 3 ("a stuck app"): a request that never yields, a busy loop in Python
+ * (`/spin`) or a C call gevent cannot patch (`/block`, libc sleep() through ctypes), holds one Python
+ * worker of two (test/fixtures/python/attack_flask.py, --timeout 3). The stuck request is answered 504
+ * at `timeout`, the worker is killed with its Python traceback logged (the line that loops or blocks),
+ * and meanwhile other clients (new connections, so each is dispatched afresh) get a 100% success rate.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { sleep } from '../helpers/cli.js';
+import { pythonHas } from '../helpers/python.js';
+import { failed, fmt, get, hammer, processes, startPython } from './python-lib.js';
+
+const CASES = [
+  { workerClass: 'sync', path: '/spin', frame: /attack_flask\.py", line \d+ in spin_forever/ },
+  { workerClass: 'gevent', path: '/spin', frame: /attack_flask\.py", line \d+ in spin_forever/ },
+  { workerClass: 'gevent', path: '/block', frame: /attack_flask\.py", line \d+ in block_in_c/ },
+];
+
+for (const c of CASES) {
+  const gevent = c.workerClass === 'gevent';
+  // The front prefers workers that are not silent with requests on them, and a cancelled request
+  // holds its slot until the worker says it stopped: the stuck worker gets nothing new.
+  test(`a stuck app (${c.workerClass}, ${c.path}): 504 at timeout, the worker killed with its Python traceback, other requests 100% served`, { timeout: 60_000 }, async (tt) => {
+    if (gevent && pythonHas('gevent')) return void tt.skip(pythonHas('gevent')!);
+    const { t, url } = await startPython('attack_flask:app', ['-k', c.workerClass, '--timeout', '3'], { workers: 2 });
+    const [a, b] = processes(t).workers;
+    const started = Date.now();
+    const stuck = get(url + c.path, { timeoutMs: 15_000 });
+    await sleep(300);
+    const others = await hammer(url, 5, 8, '/pid');
+    const s = await stuck;
+    const stuckMs = Date.now() - started;
+    await t.waitFor(/\[CRITICAL\] WORKER TIMEOUT \(pid:(\d+)\)/, 10_000);
+    const killed = Number(/WORKER TIMEOUT \(pid:(\d+)\)/.exec(t.output)![1]);
+    await t.waitFor(new RegExp(`was blocked for over 3s here:[\\s\\S]*?${c.frame.source}`), 10_000);
+    console.log(
+      `stuck ${c.workerClass} ${c.path}: the stuck request got ${'status' in s ? s.status : s.error} after ${stuckMs} ms; worker ${killed} killed; ` +
+        `${others.requests} other requests during the stall, ${failed(others)} failed (${fmt(others.failures)}); answered by ${fmt(others.byPid)}`,
+    );
+    if (failed(others) || !('status' in s && s.status === 504)) console.log(t.output.split('\n').filter((l) => /WARNING|ERROR|CRITICAL|504|502/.test(l)).slice(0, 30).join('\n'));
+    assert.ok('status' in s && s.status === 504, `the stuck request: 504 (${JSON.stringify(s)})`);
+    assert.ok([a, b].includes(killed));
+    assert.ok(others.requests > 20, `other requests were served (${others.requests})`);
+    // A replacement serves.
+    for (let i = 0; i < 5; i++) assert.equal(((await get(`${url}/`)) as { status: number }).status, 200);
+    assert.equal((await t.stop()).code, 0);
+    assert.equal(failed(others), 0, `other requests: 100% success (${fmt(others.failures)})`);
+  });
+}
