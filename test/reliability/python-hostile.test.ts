@@ -11,13 +11,8 @@ import { test } from 'node:test';
 import { pythonHas } from '../helpers/python.js';
 import { crashLines, processes, startPython } from './python-lib.js';
 import { exchange, parseResponses, pool } from './wire.js';
+import { CHUNKS, chunked, get, H, post, SMUGGLED } from './requests.js';
 
-const H = 'Host: x\r\n';
-const get = (target = '/', headers = H, version = 'HTTP/1.1') => `GET ${target} ${version}\r\n${headers}\r\n`;
-const post = (headers: string, body: string, version = 'HTTP/1.1') => `POST /echo ${version}\r\n${headers}\r\n${body}`;
-const chunked = (body: string, headers = '') => post(`${H}Transfer-Encoding: chunked\r\n${headers}`, body);
-const CHUNKS = '5\r\nhello\r\n0\r\n\r\n';
-const SMUGGLED = 'GET /admin HTTP/1.1\r\nHost: x\r\n\r\n';
 
 interface Case { name: string; send: string; statuses: number[]; seen: number; close?: boolean; ms?: number; end?: boolean; heads?: number[]; check?: (bodies: string[], seen: string[]) => void }
 const cases: Case[] = [];
