@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startServer } from '../helpers/cli.js';
 import { childPids } from '../helpers/proc.js';
-import { exchange, parseResponses, pool, type Step } from './wire.js';
+import { CHUNKS, chunked, exchange, get, H, parseResponses, pool, post, SMUGGLED, type Step } from './wire.js';
 
 interface Expect {
   statuses: number[];
@@ -47,12 +47,6 @@ const CLOSED: Expect = { statuses: [], seen: 0, close: true };
 const WAITS: Expect = { statuses: [], seen: 0, close: false };
 const served = (statuses: number[], more: Partial<Expect> = {}): Expect => ({ statuses, seen: statuses.filter((s) => s >= 200 && s < 400).length, ...more });
 
-const H = 'Host: x\r\n';
-const get = (target = '/', headers = H, version = 'HTTP/1.1') => `GET ${target} ${version}\r\n${headers}\r\n`;
-const post = (headers: string, body: string, version = 'HTTP/1.1') => `POST /echo ${version}\r\n${headers}\r\n${body}`;
-const chunked = (body: string, headers = '') => post(`${H}Transfer-Encoding: chunked\r\n${headers}`, body);
-const CHUNKS = '5\r\nhello\r\n0\r\n\r\n';
-const SMUGGLED = 'GET /admin HTTP/1.1\r\nHost: x\r\n\r\n';
 
 const cases: Case[] = [];
 const add = (name: string, steps: Step[] | string | Buffer, expect: Expect, opts: Partial<Case> = {}) => cases.push({ name, steps, expect, ...opts });

@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { ConnectionCap } from '../../src/workers/connection-cap.js';
 import { ROOT, sleep, startServer } from '../helpers/cli.js';
 import { childPids } from '../helpers/proc.js';
+import { NODE_APP, PYTHON_APP } from './apps.js';
 import { APT_HINT, attack, freshConnections, normalClients, PATH, slowhttptestMissing, type Mode } from './slow-clients-lib.js';
 
 const BIG = 16 * 1024 * 1024; // more than loopback's socket buffers take from a client that does not read
@@ -113,39 +114,47 @@ test('at the cap, slow headers, slow bodies, slow reads and idle keep-alive are 
   });
 });
 
-test('slowhttptest, scaled down: slow headers, slow body and slow read at once, 3x worker_connections; keep-alive clients unharmed, new connections all served', async (t) => {
-  const missing = slowhttptestMissing();
-  if (missing) {
-    t.skip(`${missing}; CI installs it with: ${APT_HINT}`);
-    return;
-  }
-  const { t: server, url } = await startServer(['--worker-connections', '100', `${ROOT}bench/apps/fetch.mjs`], { workers: 1 });
-  const workers = childPids(server.pid);
-  const seconds = 6;
-  // Clients already connected (keep-alive), then the attacks; new visitors from the second second on.
-  const normal = normalClients(url + '/', seconds + 1, 2, 50);
-  await sleep(500);
-  const modes: Mode[] = ['headers', 'body', 'read'];
-  const attacks = modes.map((mode) => attack({ mode, url: url + PATH[mode], connections: 100, rate: 100, seconds }));
-  await sleep(1000);
-  const probe = freshConnections(url + '/');
-  await sleep((seconds - 2) * 1000);
-  const fresh = await probe.stop();
-  const n = await normal;
-  const results = await Promise.all(attacks.map((a) => a.done));
-  const shed = Math.max(0, ...[...server.output.matchAll(/reached: closed .*?\((\d+) so far[:)]/g)].map((m) => Number(m[1])));
-  console.log(
-    `300 slow connections (100 each: headers, body, read) against worker_connections 100: keep-alive clients ${n.requests} requests, ` +
-      `${n.errors + n.timeouts + n.non2xx} failed, p50 ${n.p50} ms, p99 ${n.p99} ms, max ${n.max} ms; new connections ${fresh.requests - fresh.failures}/${fresh.requests} served, ` +
-      `p50 ${fresh.p50} ms, p99 ${fresh.p99} ms, max ${fresh.max} ms; ${shed} connections shed (logged); ` +
-      `slowhttptest: ${results.map((r) => `${r.mode} max connected ${r.maxConnected}, unavailable ${r.unavailable}/${r.statuses.length}`).join('; ')}`,
-  );
-  assert.ok(n.requests >= 100, `keep-alive clients were served (${n.requests})`);
-  assert.deepEqual({ errors: n.errors, timeouts: n.timeouts, non2xx: n.non2xx }, { errors: 0, timeouts: 0, non2xx: 0 });
-  assert.ok(n.p99 < 1000, `keep-alive clients: p99 ${n.p99} ms`);
-  assert.equal(fresh.failures, 0, 'every new connection was served (within 10 s)');
-  assert.ok(shed > 0, 'connections were shed at the cap');
-  assert.deepEqual(childPids(server.pid), workers, 'the same worker, never restarted');
-  assert.doesNotMatch(server.output, /WORKER TIMEOUT|was sent SIG|exited with code/);
-  assert.equal((await server.stop()).code, 0);
-});
+// The same attack on the Node app and on the Python path (one gevent Python worker behind one front).
+const TARGETS = [
+  { app: NODE_APP, start: () => startServer(['--worker-connections', '100', `${ROOT}bench/apps/fetch.mjs`], { workers: 1 }) },
+  { app: PYTHON_APP, start: () => PYTHON_APP.start(['--worker-connections', '100'], { workers: 1 }) },
+];
+
+for (const { app, start } of TARGETS) {
+  test(`${app.name}: slowhttptest, scaled down: slow headers, slow body and slow read at once, 3x worker_connections; keep-alive clients unharmed, new connections all served`, { timeout: 60_000 }, async (t) => {
+    const missing = slowhttptestMissing() ?? app.missing();
+    if (missing) {
+      t.skip(`${missing}; CI installs it with: ${APT_HINT}`);
+      return;
+    }
+    const { t: server, url } = await start();
+    const workers = childPids(server.pid);
+    const seconds = 6;
+    // Clients already connected (keep-alive), then the attacks; new visitors from the second second on.
+    const normal = normalClients(url + '/', seconds + 1, 2, 50);
+    await sleep(500);
+    const modes: Mode[] = ['headers', 'body', 'read'];
+    const attacks = modes.map((mode) => attack({ mode, url: url + PATH[mode], connections: 100, rate: 100, seconds }));
+    await sleep(1000);
+    const probe = freshConnections(url + '/');
+    await sleep((seconds - 2) * 1000);
+    const fresh = await probe.stop();
+    const n = await normal;
+    const results = await Promise.all(attacks.map((a) => a.done));
+    const shed = Math.max(0, ...[...server.output.matchAll(/reached: closed .*?\((\d+) so far[:)]/g)].map((m) => Number(m[1])));
+    console.log(
+      `${app.name}, 300 slow connections (100 each: headers, body, read) against worker_connections 100: keep-alive clients ${n.requests} requests, ` +
+        `${n.errors + n.timeouts + n.non2xx} failed, p50 ${n.p50} ms, p99 ${n.p99} ms, max ${n.max} ms; new connections ${fresh.requests - fresh.failures}/${fresh.requests} served, ` +
+        `p50 ${fresh.p50} ms, p99 ${fresh.p99} ms, max ${fresh.max} ms; ${shed} connections shed (logged); ` +
+        `slowhttptest: ${results.map((r) => `${r.mode} max connected ${r.maxConnected}, unavailable ${r.unavailable}/${r.statuses.length}`).join('; ')}`,
+    );
+    assert.ok(n.requests >= 100, `keep-alive clients were served (${n.requests})`);
+    assert.deepEqual({ errors: n.errors, timeouts: n.timeouts, non2xx: n.non2xx }, { errors: 0, timeouts: 0, non2xx: 0 });
+    assert.ok(n.p99 < 1000, `keep-alive clients: p99 ${n.p99} ms`);
+    assert.equal(fresh.failures, 0, 'every new connection was served (within 10 s)');
+    if (app === NODE_APP) assert.ok(shed > 0, 'connections were shed at the cap');
+    assert.deepEqual(childPids(server.pid), workers, 'the same worker(s), never restarted');
+    assert.doesNotMatch(server.output, /WORKER TIMEOUT|was sent SIG|exited with code|Python worker went away/);
+    assert.equal((await server.stop()).code, 0);
+  });
+}
