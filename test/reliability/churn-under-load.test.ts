@@ -1,7 +1,7 @@
 /**
  * Issue 4 point 2 and issue 13 point 3: recycling (max_requests 500), HUP, TTIN and TTOU while load
  * runs, on the Node app and on a Python app: zero failed requests. TUNICORN_CHURN_SECONDS sets the
- * length (npm test: 10 s; npm run test:reliability: 60 s).
+ * length (npm test: 10 s; npm run test:reliability: 60 s), TUNICORN_PY_CHURN_SECONDS the Python case's.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -9,10 +9,13 @@ import { fileTimeout, sleep } from '../helpers/cli.js';
 import { load } from '../helpers/load.js';
 import { APPS, PYTHON_APP } from './apps.js';
 
-const seconds = Number(process.env.TUNICORN_CHURN_SECONDS ?? 10);
-fileTimeout(Math.max(180, 2 * seconds + 160));
+const nodeSeconds = Number(process.env.TUNICORN_CHURN_SECONDS ?? 10);
+// The Python case can be shorter in CI (its 10 s run is already in npm test): TUNICORN_PY_CHURN_SECONDS.
+const pySeconds = Number(process.env.TUNICORN_PY_CHURN_SECONDS ?? nodeSeconds);
+fileTimeout(Math.max(180, nodeSeconds + pySeconds + 160));
 
 for (const app of APPS) {
+  const seconds = app === PYTHON_APP ? pySeconds : nodeSeconds;
   // Bug 4 of the Python front (an intermittent 502 during churn) is being fixed in src/.
   const todo = app === PYTHON_APP ? { todo: 'intermittent 502 during churn on the Python front (bug 4)' } : {};
   test(`${app.name}: ${seconds} s of load with max_requests 500, then HUP, TTIN and TTOU during it: zero failed requests`, todo, async (tt) => {
