@@ -4,7 +4,9 @@
  *
  *   npm run build && node --import tsx test/reliability/compare-gunicorn.ts [options]
  *
- *   --targets tunicorn,gunicorn,gunicorn-w2   which servers (default: all three)
+ *   --targets tunicorn,gunicorn,gunicorn-w2   which servers (default: these three; the Python path:
+ *             tunicorn-py-gevent,tunicorn-py-sync,gunicorn-py-gevent,gunicorn-py-sync, each the seed's
+ *             config, as it is or with -k sync, serving test/fixtures/python/attack_flask.py)
  *   --modes headers,body,read                 which attacks (default: all three)
  *   --seconds 35                              length of each attack
  *   --connections 10000                       slowhttptest connections per attack
@@ -24,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort } from '../helpers/net.js';
 import { childPids } from '../helpers/proc.js';
+import { PY_FIXTURES, PYTHON } from '../helpers/python.js';
 import { describe, fdLimits, LABEL, round, slowhttptestMissing, type Mode, type RoundResult } from './slow-clients-lib.js';
 // @ts-expect-error: a plain .mjs module of the bench harness
 import { ensureGunicorn } from '../../bench/lib/deps.mjs';
@@ -32,6 +35,14 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const APPS = `${ROOT}bench/apps`;
 /** The seed's gunicorn.conf.py, as it is. */
 const SEED_CONF = `${ROOT}examples/gunicorn.conf.py`;
+
+/** The Python targets: server and worker class, all with the seed's config serving attack_flask.py. */
+const PY_TARGETS: Record<string, { server: 'tunicorn' | 'gunicorn'; klass: string[] }> = {
+  'tunicorn-py-gevent': { server: 'tunicorn', klass: [] },
+  'tunicorn-py-sync': { server: 'tunicorn', klass: ['-k', 'sync'] },
+  'gunicorn-py-gevent': { server: 'gunicorn', klass: [] },
+  'gunicorn-py-sync': { server: 'gunicorn', klass: ['-k', 'sync'] },
+};
 
 const { values } = parseArgs({
   options: {
@@ -79,11 +90,16 @@ function start(target: string, port: number): Server {
   if (target === 'tunicorn') proc = wrap(process.execPath, [`${ROOT}dist/cli.js`, '-w', '2', '--bind', bind, `${APPS}/fetch.mjs`], ROOT);
   else if (target === 'gunicorn') proc = wrap('/usr/bin/gunicorn', ['-c', SEED_CONF, '--bind', bind, 'wsgi_app:application'], APPS);
   else if (target === 'gunicorn-w2') proc = wrap('/usr/bin/gunicorn', ['-c', SEED_CONF, '--bind', bind, '--workers', '2', 'wsgi_app:application'], APPS);
-  else throw new Error(`unknown target ${target}`);
+  else if (PY_TARGETS[target]) {
+    // The Python path: the seed's config as it is (gevent), or with `-k sync`, on the Flask fixture.
+    const { server, klass } = PY_TARGETS[target]!;
+    const args = ['-c', SEED_CONF, ...klass, '--bind', bind, 'attack_flask:app'];
+    proc = server === 'tunicorn' ? wrap(process.execPath, [`${ROOT}dist/cli.js`, '--python', PYTHON, ...args], PY_FIXTURES) : wrap('/usr/bin/gunicorn', args, PY_FIXTURES);
+  } else throw new Error(`unknown target ${target}`);
   let out = '';
   proc.stdout!.on('data', (c: Buffer) => (out += c));
   proc.stderr!.on('data', (c: Buffer) => (out += c));
-  return { proc, output: () => out, stopSignal: target === 'tunicorn' ? 'SIGTERM' : 'SIGINT' };
+  return { proc, output: () => out, stopSignal: target.startsWith('tunicorn') ? 'SIGTERM' : 'SIGINT' };
 }
 
 async function waitServing(url: string, ms = 60_000): Promise<void> {
@@ -140,7 +156,7 @@ for (const target of targets) {
       rows.push(row);
       const same = workersBefore.join() === workersAfter.join();
       console.log(`\n[${target}] ${describe(r)}`);
-      console.log(`[${target}] workers ${same ? 'unchanged' : `CHANGED ${workersBefore.join(',')} -> ${workersAfter.join(',')}`}, ${restarts.length} restart/error lines${restarts.length ? `: ${restarts.slice(0, 3).join(' | ')}` : ''}${target === 'tunicorn' ? `, ${sheds} connections shed (logged)` : ''}`);
+      console.log(`[${target}] workers ${same ? 'unchanged' : `CHANGED ${workersBefore.join(',')} -> ${workersAfter.join(',')}`}, ${restarts.length} restart/error lines${restarts.length ? `: ${restarts.slice(0, 3).join(' | ')}` : ''}${target.startsWith('tunicorn') ? `, ${sheds} connections shed (logged)` : ''}`);
     } finally {
       await stop(server);
       if (values.logs) {

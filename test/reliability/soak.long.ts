@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { assertLevelsOff } from './levels-off.js';
 import { fileTimeout, startServer } from '../helpers/cli.js';
 import { load } from '../helpers/load.js';
 import { childPids, openFds, rssKb } from '../helpers/proc.js';
@@ -72,16 +73,6 @@ test(`soak: ${seconds} s of mixed load, RSS and fds flat, zero errors`, { timeou
 
   assert.deepEqual({ errors, timeouts }, { errors: 0, timeouts: 0 });
   assert.deepEqual(childPids(t.pid), workers, 'no worker died or was replaced');
-  // Flat means levelled off: the highest RSS of the second half is within 20 MB of the highest of
-  // the first. Memory that rises to a plateau (V8 and malloc keep what they once needed) passes; a
-  // leak keeps rising and does not. Descriptors end where they were after the first stretch.
-  const half = SAMPLES / 2;
-  procs.forEach((p, i) => {
-    const first = Math.max(...rss[i]!.slice(0, half));
-    const second = Math.max(...rss[i]!.slice(half));
-    console.log(`${name(p)}: highest RSS ${(first / 1024).toFixed(1)} MB in the first half, ${(second / 1024).toFixed(1)} MB in the second; fds ${fds[i]![0]} -> ${fds[i]!.at(-1)}`);
-    assert.ok(second - first < 20 * 1024, `${name(p)} RSS levels off (${first} -> ${second} kB)`);
-    assert.ok(fds[i]!.at(-1)! - fds[i]![0]! <= 2, `${name(p)} fds flat (${fds[i]![0]} -> ${fds[i]!.at(-1)})`);
-  });
+  assertLevelsOff(procs, name, rss, fds);
   assert.equal((await t.stop()).code, 0);
 });
