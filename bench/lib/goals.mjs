@@ -126,3 +126,11 @@ export const GOALS = [
   { goal: 'access log on vs off', target: '≤ 10%',
     check: (t) => special(t, 'accesslog', (s) => ({ text: costText(cost(s.base, s.variant)), met: cost(s.base, s.variant) <= 0.1 })) },
 ];
+
+/** [{ goal, target, results: [{ workers, text, met }] }]: `goals` (the Node ones by default) over the tables. */
+export function evaluateGoals(tables, goals = GOALS) {
+  return goals.map(({ goal, target, check }) => ({
+    goal, target,
+    results: tables.map((t) => ({ workers: t.workers, ...(check(t) ?? { text: '—', met: undefined }) })),
+  }));
+}

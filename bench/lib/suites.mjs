@@ -1,6 +1,6 @@
 // Which rows, round order and setting comparisons a table of a given kind uses.
 import { CONTENDERS, ROUND_ORDER, SPECIALS } from './contenders.mjs';
-import { GOALS } from './goals.mjs';
+import { evaluateGoals as evaluate, GOALS } from './goals.mjs';
 import { PY_GOALS } from './py-goals.mjs';
 import { PY_CONTENDERS, PY_ROUND_ORDER, PY_SPECIALS } from './py-contenders.mjs';
 
@@ -23,9 +23,6 @@ export function evaluateGoals(tables) {
   return Object.entries(SUITES).flatMap(([kind, suite]) => {
     const mine = tables.filter((t) => (t.kind ?? 'node') === kind);
     if (!mine.length) return [];
-    return suite.goals.map(({ goal, target, check }) => ({
-      kind, goal, target,
-      results: mine.map((t) => ({ workers: t.workers, ...(check(t) ?? { text: '—', met: undefined }) })),
-    }));
+    return evaluate(mine, suite.goals).map((g) => ({ kind, ...g }));
   });
 }
