@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [--only id,id] [--node 24|current|path] [--out DIR] [--cli path/to/cli.js] [--render results.json]
+// npm run bench [-- --quick] [--table node|python|all] [--only id,id] [--node 24|current|path] [--out DIR] [--cli path/to/cli.js] [--render results.json]
 // Starts each contender on loopback, drives it with wrk, writes RESULTS.md, results.json, chart.svg.
 // Every Node contender runs on Node 24 (the LTS; installed from npm into bench/.work) unless --node
 // says otherwise: the results then do not depend on the Node a machine happens to have.
@@ -15,7 +15,7 @@ import { ensureWrk } from './lib/wrk.mjs';
 import { ensureNode, versionOf } from './lib/deps.mjs';
 import { plan as makePlan } from './lib/scenarios.mjs';
 import { runTable } from './lib/runner.mjs';
-import { evaluateGoals } from './lib/goals.mjs';
+import { evaluateGoals } from './lib/suites.mjs';
 import { resultsJson, resultsMarkdown } from './lib/report.mjs';
 import { chartSvg } from './lib/chart.mjs';
 
@@ -25,6 +25,7 @@ const root = dirname(bench);
 const { values: opts } = parseArgs({ options: {
   quick: { type: 'boolean', default: false },
   only: { type: 'string' },
+  table: { type: 'string', default: 'all' }, // node, python or all
   out: { type: 'string' },
   cli: { type: 'string' }, // another tunicorn build to measure (default: dist/cli.js)
   render: { type: 'string' }, // only rewrite the reports from a results.json (no measuring)
@@ -34,9 +35,14 @@ const { values: opts } = parseArgs({ options: {
 
 const ctx = { root, bench, apps: join(bench, 'apps'), work: join(bench, '.work'), cli: opts.cli ?? join(root, 'dist', 'cli.js'), node: process.execPath };
 const otherNode = opts.node !== DEFAULT_NODE;
-const command = ['npm run bench', opts.quick || otherNode || opts.only ? ' --' : '', opts.quick ? ' --quick' : '',
-  otherNode ? ` --node ${opts.node}` : '', opts.only ? ` --only ${opts.only}` : ''].join('');
-const plan = makePlan({ quick: opts.quick, cpus: availableParallelism() });
+if (!['node', 'python', 'all'].includes(opts.table)) {
+  console.error(`bench: --table ${opts.table}: say node, python or all`);
+  process.exit(2);
+}
+const someTable = opts.table !== 'all';
+const command = ['npm run bench', opts.quick || otherNode || opts.only || someTable ? ' --' : '', opts.quick ? ' --quick' : '',
+  someTable ? ` --table ${opts.table}` : '', otherNode ? ` --node ${opts.node}` : '', opts.only ? ` --only ${opts.only}` : ''].join('');
+const plan = makePlan({ quick: opts.quick, cpus: availableParallelism(), tables: opts.table });
 const only = opts.only?.split(',').map((s) => s.trim());
 const outDir = opts.out ?? (opts.quick ? join(ctx.work, 'quick') : bench);
 
@@ -46,6 +52,7 @@ function meta(wrkVersion, loadStart) {
   const versions = [
     `Node ${versionOf(ctx.node, ['-v'])}`, `wrk ${num(wrkVersion)}`,
     `nginx ${num(versionOf('nginx', ['-v']))}`, `Gunicorn ${num(versionOf('/usr/bin/gunicorn', ['--version']))}`,
+    `uWSGI ${num(versionOf('uwsgi', ['--version']))}`, `Python ${num(versionOf('/usr/bin/python3', ['--version']))}`,
     read(join(ctx.work, 'node_modules', 'pm2', 'package.json')) && `PM2 ${read(join(ctx.work, 'node_modules', 'pm2', 'package.json'))}`,
     `tunicorn ${read(join(root, 'package.json'))}`,
   ].filter(Boolean);
@@ -57,12 +64,22 @@ function writeOutputs(run) {
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'RESULTS.md'), resultsMarkdown(run));
   writeFileSync(join(outDir, 'results.json'), resultsJson(run));
-  writeFileSync(join(outDir, 'chart.svg'), chartSvg(run.tables[0]));
+  const nodeTable = run.tables.find((t) => (t.kind ?? 'node') === 'node');
+  if (nodeTable) writeFileSync(join(outDir, 'chart.svg'), chartSvg(nodeTable));
   console.log(`bench: wrote ${join(outDir, 'RESULTS.md')}, results.json, chart.svg`);
   for (const g of run.goals) {
     const res = g.results.filter((r) => r.met !== undefined);
     console.log(`  ${g.goal} (${g.target}): ${res.map((r) => `${r.workers}w ${r.text}${r.met === true ? ' met' : r.met === false ? ' NOT MET' : ''}`).join('; ')}`);
   }
+}
+
+/** With --table, the other kind's tables of the results.json already in outDir stay in the report. */
+function keptTables() {
+  if (!someTable || opts.quick) return [];
+  try {
+    const { tables } = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8'));
+    return tables.filter((t) => (t.kind ?? 'node') !== opts.table);
+  } catch { return []; }
 }
 
 async function main() {
@@ -85,12 +102,19 @@ async function main() {
   console.log(`bench: ${plan.mode} mode, ${plan.rounds} round(s) of ${plan.durationS} s, tables: ${plan.tables.map((t) => `${t.workers} workers`).join(', ')}`);
   const tables = [];
   try {
-    for (const spec of plan.tables) tables.push(await runTable(spec, plan, ctx, only));
+    for (const spec of plan.tables) {
+      const load = loadavg()[0];
+      const table = await runTable(spec, plan, ctx, only);
+      table.measured = { command, date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), load: { start: load, end: loadavg()[0] } };
+      tables.push(table);
+    }
   } finally {
     await stopAll();
     for (const f of readdirSync(ctx.work)) if (/^access-\d+\.log$/.test(f)) rmSync(join(ctx.work, f), { force: true });
   }
-  const run = { meta: meta(wrkVersion, loadStart), plan, tables, goals: evaluateGoals(tables) };
+  const all = [...keptTables(), ...tables];
+  const run = { meta: meta(wrkVersion, loadStart), plan: { ...plan, tables: all.map(({ kind = 'node', workers, scenarios }) => ({ kind, workers, scenarios })) },
+    tables: all, goals: evaluateGoals(all) };
   console.log(`bench: measured in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   writeOutputs(run);
 }

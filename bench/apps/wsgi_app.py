@@ -1,4 +1,5 @@
 """The WSGI callable Gunicorn serves: the same routes as bench/apps/content.mjs."""
+import json
 import os
 import time  # gunicorn's gevent worker monkey-patches time.sleep into a cooperative sleep
 
@@ -32,6 +33,10 @@ def application(environ, start_response):
         f = open(FILE, "rb")
         start_response("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", str(FILE_BYTES))])
         return environ["wsgi.file_wrapper"](f, 65536)
+    if path == "/json":
+        body = json.dumps({"id": 42, "name": "widget", "tags": ["a", "b", "c"], "price": 9.99, "stock": True}).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
     if path == "/sleep":
         time.sleep(SLEEP_S)
         return _reply(start_response, HELLO)

@@ -100,8 +100,6 @@ export const CONTENDERS = [
  * VM, throughput drifts by 10-20% over tens of seconds.
  */
 export const ROUND_ORDER = ['pm2', 't-node', 'cluster', 'cluster-twin', 't-fetch', 'gunicorn', 't-hono', 't-express', 'nginx'];
-export const inRoundOrder = (list) => [...list].sort((a, b) => rank(a.id) - rank(b.id));
-const rank = (id) => (ROUND_ORDER.includes(id) ? ROUND_ORDER.indexOf(id) : ROUND_ORDER.length);
 
 /** Variants of t-node used only by the recycling and access-log comparisons. */
 export const SPECIALS = {

@@ -31,6 +31,20 @@ export function ensureGunicorn() {
   return aptInstall(['gunicorn', 'python3-gevent'], 'Gunicorn with gevent');
 }
 
+const pyModules = (mods) => spawnSync('/usr/bin/python3', ['-c', `import ${mods}`], { stdio: 'ignore' }).status === 0;
+
+/** Flask and Django for the Python table's apps. */
+export function ensurePythonApps() {
+  if (pyModules('flask, django')) return null;
+  return aptInstall(['python3-flask', 'python3-django'], 'Flask and Django');
+}
+
+/** uWSGI with its Python 3 and gevent plugins. */
+export function ensureUwsgi() {
+  if (existsSync('/usr/lib/uwsgi/plugins/gevent_python3_plugin.so') && has('uwsgi', ['--version'])) return null;
+  return aptInstall(['uwsgi-core', 'uwsgi-plugin-python3', 'uwsgi-plugin-gevent-python3'], 'uWSGI with gevent');
+}
+
 export function ensureNginx() {
   if (has('nginx', ['-v'])) return null;
   return aptInstall(['nginx-light'], 'nginx');

@@ -4,13 +4,13 @@ import { median } from './rounds.mjs';
 
 const p99 = (t, c, s) => t.cells[c]?.[s]?.p99;
 const TUNICORN = [['t-node', 'Node listener'], ['t-fetch', 'fetch']];
-const pct = (x) => `${(x * 100).toFixed(0)}%`;
-const times = (x) => `${x.toFixed(2)}×`;
+export const pct = (x) => `${(x * 100).toFixed(0)}%`;
+export const times = (x) => `${x.toFixed(2)}×`;
 const cost = (base, variant) => 1 - variant.rps / base.rps;
-const costText = (c) => (c >= 0 ? `${pct(c)} less req/s` : `no cost (${pct(-c)} more req/s, noise)`);
+export const costText = (c) => (c >= 0 ? `${pct(c)} less req/s` : `no cost (${pct(-c)} more req/s, noise)`);
 
 /** ratio(tunicorn row) vs target for several rows; met only if every row meets it. */
-function rowsCheck(rows, value, ok, show, separator = ', ') {
+export function rowsCheck(rows, value, ok, show, separator = ', ') {
   const parts = [];
   let met = true;
   for (const [id, name] of rows) {
@@ -127,9 +127,9 @@ export const GOALS = [
     check: (t) => special(t, 'accesslog', (s) => ({ text: costText(cost(s.base, s.variant)), met: cost(s.base, s.variant) <= 0.1 })) },
 ];
 
-/** [{ goal, target, results: [{ workers, text, met }] }] over the tables that can answer. */
-export function evaluateGoals(tables) {
-  return GOALS.map(({ goal, target, check }) => ({
+/** [{ goal, target, results: [{ workers, text, met }] }]: `goals` (the Node ones by default) over the tables. */
+export function evaluateGoals(tables, goals = GOALS) {
+  return goals.map(({ goal, target, check }) => ({
     goal, target,
     results: tables.map((t) => ({ workers: t.workers, ...(check(t) ?? { text: '—', met: undefined }) })),
   }));

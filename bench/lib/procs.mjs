@@ -52,11 +52,16 @@ export function rssMb(pid) {
  * what the process costs on its own. RSS also counts pages shared with every other process, such
  * as the 35 MB of the node binary mapped into each Node process.
  */
-export function privateMb(pid) {
+export const privateMb = (pid) => smapsMb(pid, ['Private_Clean', 'Private_Dirty']);
+
+/** Proportional memory (Pss) in MB: shared pages split among the processes sharing them, so a tree's sum counts each page once. */
+export const pssMb = (pid) => smapsMb(pid, ['Pss']);
+
+function smapsMb(pid, keys) {
   try {
     const s = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
     const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? 0);
-    return (kb('Private_Clean') + kb('Private_Dirty')) / 1024;
+    return keys.reduce((sum, k) => sum + kb(k), 0) / 1024;
   } catch { return 0; }
 }
 
@@ -80,6 +85,7 @@ export function treeRss(rootPid) {
   return {
     master, workerMean: mean(workers), workers: workers.length, total,
     masterPrivate: privateMb(root.pid), workerPrivateMean: mean(live.map((p) => privateMb(p.pid))),
+    pss: live.reduce((sum, p) => sum + pssMb(p.pid), pssMb(root.pid)),
   };
 }
 

@@ -1,7 +1,7 @@
 // RESULTS.md and results.json from the tables of one run.
 import { existsSync, readFileSync } from 'node:fs';
 import { byId } from './scenarios.mjs';
-import { CONTENDERS } from './contenders.mjs';
+import { contenderById as contender } from './suites.mjs';
 import { noiseReference, ratioText } from './goals.mjs';
 import { roundsFor } from './rounds.mjs';
 
@@ -9,7 +9,6 @@ const n0 = (x) => Math.round(x).toLocaleString('en-US');
 const ms = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const mb = (x) => (x === undefined || x === null ? '—' : x.toFixed(1));
 const mark = (met) => (met === true ? '✅ met' : met === false ? '❌ not met' : met === null ? '⚪ not measured' : '');
-const contender = (id) => CONTENDERS.find((c) => c.id === id);
 
 function cellText(table, cid, sid, show) {
   if (table.failed[cid] && !table.cells[cid]?.[sid]) return table.failed[cid].startsWith('not run') ? 'not run' : 'failed';
@@ -29,23 +28,28 @@ function grid(table, title, show) {
 
 function memoryTable(table, rssRequests) {
   const lines = ['### Memory and start-up', '',
-    `| Contender | start-up to first 200 (ms) | idle master RSS (MB) | idle per worker RSS (MB) | idle master / worker private (MB) | total RSS after ${n0(rssRequests)} requests (MB) | per worker after (MB) |`,
-    '|---|---:|---:|---:|---:|---:|---:|'];
+    `| Contender | start-up to first 200 (ms) | idle master RSS (MB) | idle per worker RSS (MB) | idle master / worker private (MB) | total RSS after ${n0(rssRequests)} requests (MB) | per worker after (MB) | total PSS idle / after (MB) |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|'];
   for (const c of table.contenders) {
     const m = table.memory[c.id];
-    if (!m) { lines.push(`| ${c.label} | ${table.failed[c.id]?.startsWith('not run') ? 'not run' : 'failed'} | | | | | |`); continue; }
-    lines.push(`| ${c.label} | ${n0(m.startupMs)} | ${mb(m.idle?.master)} | ${mb(m.idle?.workerMean)} (×${m.idle?.workers}) | ${mb(m.idle?.masterPrivate)} / ${mb(m.idle?.workerPrivateMean)} | ${mb(m.after?.total)} | ${mb(m.after?.workerMean)} |`);
+    if (!m) { lines.push(`| ${c.label} | ${table.failed[c.id]?.startsWith('not run') ? 'not run' : 'failed'} | | | | | | |`); continue; }
+    lines.push(`| ${c.label} | ${n0(m.startupMs)} | ${mb(m.idle?.master)} | ${mb(m.idle?.workerMean)} (×${m.idle?.workers}) | ${mb(m.idle?.masterPrivate)} / ${mb(m.idle?.workerPrivateMean)} | ${mb(m.after?.total)} | ${mb(m.after?.workerMean)} | ${mb(m.idle?.pss)} / ${mb(m.after?.pss)} |`);
   }
   return lines.join('\n') + '\n';
 }
 
-function specialsTable(s) {
+function specialsTable(s, kind) {
   if (!s) return '';
-  const lines = ['### Recycling and access log (tunicorn, Node listener, keep-alive 50 conns)', ''];
+  const lines = [kind === 'python' ? '### Recycling (tunicorn + gevent, Flask, keep-alive 50 conns)' : '### Recycling and access log (tunicorn, Node listener, keep-alive 50 conns)', ''];
   if (s.skipped) return lines.concat(`Not run: ${s.skipped}.`, '').join('\n');
   lines.push('| Setting | req/s | p99 (ms) | failed requests | cost vs baseline |', '|---|---:|---:|---:|---:|');
   for (const [name, r] of Object.entries(s)) {
     if (r.failed) { lines.push(`| ${r.label} | failed to start | | | |`); continue; }
+    if (kind === 'python') { // the running row recycles (the seed's 30000), the variant does not
+      lines.push(`| ${r.label} | ${n0(r.variant.rps)} | ${ms(r.variant.p99)} | ${r.variant.errors} | |`);
+      lines.push(`| max_requests 30000, the seed's (${r.workersReplaced} workers replaced) | ${n0(r.base.rps)} | ${ms(r.base.p99)} | ${r.base.errors + r.base.non2xx} | ${((1 - r.base.rps / r.variant.rps) * 100).toFixed(1)}% |`);
+      continue;
+    }
     const base = name.startsWith('recycle') ? 'max_requests 0 (no recycling)' : 'access log off';
     const cost = `${((1 - r.variant.rps / r.base.rps) * 100).toFixed(1)}%`;
     const extra = name.startsWith('recycle') ? ` (${r.workersStarted} workers started)` : '';
@@ -56,9 +60,13 @@ function specialsTable(s) {
 }
 
 function tableSection(table, plan, i) {
-  const title = i === 0 ? `Same worker count: ${table.workers} workers each` : `The seed's cpus*2+1: ${table.workers} workers each`;
+  const python = table.kind === 'python';
+  const title = python ? `Python WSGI apps, the seed's configuration: ${table.workers} workers each`
+    : i === 0 ? `Same worker count: ${table.workers} workers each` : `The seed's cpus*2+1: ${table.workers} workers each`;
   const out = [`## ${title}`, ''];
-  if (i === 0) out.push('![requests per second](chart.svg)', '');
+  if (table.measured) out.push(`Measured by \`${table.measured.command}\` on ${table.measured.date}; load average (1 min) before this table ${table.measured.load.start.toFixed(1)}, after ${table.measured.load.end.toFixed(1)} (the table's own load).`, '');
+  if (python) out.push(PYTHON_NOTES, '');
+  if (i === 0 && !python) out.push('![requests per second](chart.svg)', '');
   out.push(grid(table, 'Requests per second', (c) => n0(c.rps)));
   out.push(grid(table, 'Latency p50 / p99 (ms)', (c) => `${ms(c.p50)} / ${ms(c.p99)}`));
   out.push(grid(table, 'Errors (socket errors + non-2xx, all rounds)', (c) => String(c.errors)));
@@ -67,9 +75,17 @@ function tableSection(table, plan, i) {
       (c) => (Number.isFinite(c.cpuUs) ? c.cpuUs.toFixed(1) : '—')));
   }
   out.push(memoryTable(table, plan.rssRequests));
-  if (table.specials) out.push(specialsTable(table.specials));
+  if (table.specials) out.push(specialsTable(table.specials, table.kind));
   return out.join('\n');
 }
+
+const PYTHON_NOTES = [
+  'Every row runs examples/gunicorn.conf.py\'s settings (gevent, worker_connections 1000, max_requests 30000, timeout 15) unless its label says otherwise;',
+  'tunicorn and Gunicorn read the file itself (`-c`), uWSGI gets the same settings as flags (`--gevent 1000 --gevent-monkey-patch --max-requests 30000 --harakiri 15`, HTTP parsed by uWSGI on its own socket with `--http-socket`).',
+  'The apps are bench/apps/wsgi_app.py, flask_hello.py and django_app.py (Django with its default middleware); the sync and gthread rows serve the plain WSGI app.',
+  'Each scenario takes the same rounds for every row, rows alternating; a goal\'s pair runs back to back (tunicorn, then Gunicorn) in each round.',
+  'Memory: PSS (proportional set size) of the whole tree, master, fronts and Python workers, counts a page shared by several processes once, so it is the server\'s real footprint; RSS counts shared pages in every process.',
+].join(' ');
 
 /** The 1-minute load average before the run (the run itself loads every CPU, so its end says little). */
 function loadLines({ load, cpus, note }) {
@@ -86,6 +102,13 @@ function roundsText(plan) {
   return `${plan.rounds} rounds (${more.map((s) => `${roundsFor(s, plan)} for ${s.title}`).join(', ')})`;
 }
 
+function goalsTable(title, intro, tables, goals) {
+  if (!tables.length) return [];
+  const out = [`## ${title}`, '', intro, '', `| Goal | Target | ${tables.map((t) => `${t.workers} workers`).join(' | ')} |`, `|---|---|${tables.map(() => '---').join('|')}|`];
+  for (const g of goals) out.push(`| ${g.goal} | ${g.target} | ${g.results.map((r) => (r.met === undefined ? '—' : `${r.text} ${mark(r.met)}`)).join(' | ')} |`);
+  return [...out, ''];
+}
+
 export function resultsMarkdown({ meta, plan, tables, goals }) {
   const out = ['# tunicorn benchmarks', '',
     `Generated by \`${meta.command ?? `npm run bench${plan.mode === 'quick' ? ' -- --quick' : ''}`}\` (${plan.mode} mode) on ${meta.date}.`,
@@ -94,12 +117,11 @@ export function resultsMarkdown({ meta, plan, tables, goals }) {
     `Everything runs on 127.0.0.1 with wrk on the same machine (2 threads). Each figure is the median of ${roundsText(plan)}`
     + ` of ${plan.durationS} s per contender (8 s at 1000 connections), contenders alternating (A B C …, then … C B A) so machine drift cancels out.`,
     ...(plan.mode === 'quick' ? ['', '> Quick mode is a smoke check: single 1 s runs, one table, RSS after 20k requests. Its ratios are noisy; only a full run decides the goals.'] : []), '',
-    '## Goals', '',
-    'Ratios between rows of the same table of this run. "tunicorn" goals are checked on the Node listener and fetch rows.', '',
-    `| Goal | Target | ${tables.map((t) => `${t.workers} workers`).join(' | ')} |`,
-    `|---|---|${tables.map(() => '---').join('|')}|`];
-  for (const g of goals) out.push(`| ${g.goal} | ${g.target} | ${g.results.map((r) => (r.met === undefined ? '—' : `${r.text} ${mark(r.met)}`)).join(' | ')} |`);
-  out.push('', 'Ratios against the cluster or PM2 are the median of per-round ratios: the two rows ran back to back in each round, the Node listener right before the plain cluster, the fetch app right after the cluster\'s twin. "rounds a–b" is their spread.', '');
+    ...goalsTable('Goals', 'Ratios between rows of the same table of this run. "tunicorn" goals are checked on the Node listener and fetch rows.',
+      tables.filter((t) => (t.kind ?? 'node') === 'node'), goals.filter((g) => (g.kind ?? 'node') === 'node')),
+    ...goalsTable('Python goals (issue 13)', 'tunicorn\'s rows over Gunicorn+gevent\'s of the same app in the Python table: the median of per-round ratios (the two ran back to back), with the rounds\' spread; "by CPU per request" is Gunicorn\'s server CPU per request over tunicorn\'s (above 100%: tunicorn spends less per request).',
+      tables.filter((t) => t.kind === 'python'), goals.filter((g) => g.kind === 'python'))];
+  if (tables.some((t) => (t.kind ?? 'node') === 'node')) out.push('', 'Ratios against the cluster or PM2 are the median of per-round ratios: the two rows ran back to back in each round, the Node listener right before the plain cluster, the fetch app right after the cluster\'s twin. "rounds a–b" is their spread.', '');
   const noise = tables.map((t) => [t.workers, noiseReference(t)]).filter(([, rs]) => rs.length);
   if (noise.length) {
     out.push('**Noise reference.** Two identical plain clusters run back to back (the second copy over the first), measured like the goals:'
@@ -109,7 +131,8 @@ export function resultsMarkdown({ meta, plan, tables, goals }) {
   tables.forEach((t, i) => out.push(tableSection(t, plan, i)));
   out.push('## Notes', '',
     '¹ n/a: the contender cannot express the scenario (nginx-light has no way to delay a response).',
-    '² nginx answers the POST without handing the body to an app (it discards it): a transport ceiling, not an app reading 1 MB.', '',
+    '² nginx answers the POST without handing the body to an app (it discards it): a transport ceiling, not an app reading 1 MB.',
+    '³ uWSGI 2.0\'s `--http-socket` answers HTTP/1.0-style and closes the connection after each response (its `--http11-socket` served nothing with the gevent loop here); wrk counts each close as a read error and reconnects, so the uWSGI rows\' errors are those closes, not failed requests.', '',
     '- Gunicorn runs examples/gunicorn.conf.py, the seed\'s file as it is (gevent, worker_connections 1000, max_requests 30000, timeout 15); only bind and workers are set on the command line.',
     '- tunicorn rows run with `--max-requests 0` like the cluster and PM2 rows (no recycling); recycling is measured on its own above. Access log off (the default).',
     '- The plain cluster sets NODE_CLUSTER_SCHED_POLICY=none (workers accept themselves); PM2 keeps Node\'s default, its primary accepting and handing connections round-robin.',
@@ -131,7 +154,7 @@ export function resultsJson({ meta, plan, tables, goals }) {
       for (const sid of t.scenarios) {
         const cell = t.cells[c.id]?.[sid];
         const status = cell?.skipped ? `skipped: ${cell.skipped}` : cell ? 'ok' : t.failed[c.id] ?? 'missing';
-        rows.push({ workers: t.workers, contender: c.id, scenario: sid, status,
+        rows.push({ table: t.kind ?? 'node', workers: t.workers, contender: c.id, scenario: sid, status,
           rps: cell?.rps ?? null, p50: cell?.p50 ?? null, p99: cell?.p99 ?? null, errors: cell?.errors ?? null, rss: cell?.rss ?? null,
           cpuUsPerRequest: Number.isFinite(cell?.cpuUs) ? cell.cpuUs : null });
       }
@@ -147,7 +170,8 @@ export function resultsJson({ meta, plan, tables, goals }) {
     for (const [name, s] of Object.entries(t.specials ?? {})) {
       if (!s?.base) continue;
       for (const [which, r] of [['base', s.base], ['variant', s.variant]]) {
-        rows.push({ workers: t.workers, contender: which === 'base' ? 't-node' : `t-node-${name}`, scenario: `${name}-ka50`,
+        const baseId = t.kind === 'python' ? 't-flask' : 't-node';
+        rows.push({ workers: t.workers, contender: which === 'base' ? baseId : `${baseId}-${name}`, scenario: `${name}-ka50`,
           status: 'ok', rps: r.rps, p50: r.p50, p99: r.p99, errors: r.errors, rss: null });
       }
     }

@@ -22,8 +22,8 @@ export function aggregate(runs) {
   };
 }
 
-/** Rounds a scenario takes: a full run gives the goals' scenarios their own, larger count. */
-export const roundsFor = (scenario, plan) => (plan.mode === 'full' ? Math.max(plan.rounds, scenario.rounds ?? 0) : plan.rounds);
+/** Rounds a scenario takes: a full run gives the goals' scenarios their own, larger count; a table may set its own. */
+export const roundsFor = (scenario, plan, spec = {}) => spec.rounds ?? (plan.mode === 'full' ? Math.max(plan.rounds, scenario.rounds ?? 0) : plan.rounds);
 
 /** Round r visits the contenders forwards when r is even, backwards when odd. */
 export const serpentine = (list, r) => (r % 2 ? [...list].reverse() : list);

@@ -1,6 +1,6 @@
 // One table: start every contender with the same worker count, measure memory and start-up,
 // then drive each scenario in rounds, alternating contenders (A B C, C B A, …) so drift cancels.
-import { CONTENDERS, inRoundOrder } from './contenders.mjs';
+import { SUITES } from './suites.mjs';
 import { launch } from './launch.mjs';
 import { byId } from './scenarios.mjs';
 import { runWrk } from './wrk.mjs';
@@ -11,10 +11,11 @@ import { aggregate, median, roundsFor, serpentine, wrkOptions } from './rounds.m
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
 export async function runTable(spec, plan, ctx, only) {
-  const { workers } = spec;
-  const tag = `[w${workers}]`;
-  const contenders = CONTENDERS.filter((c) => !only || only.includes(c.id));
-  const table = { workers, scenarios: spec.scenarios, contenders: [], cells: {}, memory: {}, failed: {} };
+  const { workers, kind = 'node' } = spec;
+  const suite = SUITES[kind];
+  const tag = `[${kind === 'node' ? '' : `${kind} `}w${workers}]`;
+  const contenders = suite.contenders.filter((c) => !only || only.includes(c.id));
+  const table = { kind, workers, scenarios: spec.scenarios, contenders: [], cells: {}, memory: {}, failed: {} };
   const fail = (c, why) => { table.failed[c.id] = why; console.log(`${tag} ${c.id}: ${why}`); };
 
   for (const c of contenders) {
@@ -58,16 +59,16 @@ export async function runTable(spec, plan, ctx, only) {
       console.log(`${tag} ${c.id}: RSS ${table.memory[c.id].after.total.toFixed(0)} MB after ${fmt(r.requests)} requests`);
     }
 
-    for (const sid of spec.scenarios) await runScenario(byId(sid), { table, running, ready, plan, ctx, tag, fail });
+    for (const sid of spec.scenarios) await runScenario(byId(sid), { table, running, ready, plan, spec, suite, ctx, tag, fail });
 
-    if (spec.specials && plan.special) table.specials = await runSpecials({ running, workers, plan, ctx, tag });
+    if (spec.specials && plan.special) table.specials = await runSpecials({ running, workers, plan: { ...plan, special: spec.special ?? plan.special }, ctx, tag, suite });
   } finally {
     await Promise.all(Object.values(running).map((r) => r.handle.stop()));
   }
   return table;
 }
 
-async function runScenario(scenario, { table, running, ready, plan, ctx, tag, fail }) {
+async function runScenario(scenario, { table, running, ready, plan, spec, suite, ctx, tag, fail }) {
   const active = ready().filter((c) => {
     const skip = c.skip?.[scenario.id];
     if (skip) table.cells[c.id][scenario.id] = { skipped: skip };
@@ -77,8 +78,8 @@ async function runScenario(scenario, { table, running, ready, plan, ctx, tag, fa
     for (const c of active) await runWrk(wrkOptions(scenario, running[c.id].port, plan.warmupS, ctx, plan.mode === 'full'));
   }
   const runs = Object.fromEntries(active.map((c) => [c.id, []]));
-  const order = inRoundOrder(active);
-  for (let r = 0; r < roundsFor(scenario, plan); r++) {
+  const order = suite.inRoundOrder(active);
+  for (let r = 0; r < roundsFor(scenario, plan, spec); r++) {
     for (const c of serpentine(order, r)) {
       const { handle, port } = running[c.id];
       if (handle.exitCode !== undefined) continue;

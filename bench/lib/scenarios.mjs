@@ -8,27 +8,44 @@ export const SCENARIOS = [
   { id: 'c1000', title: 'keep-alive, 1000 conns', path: '/', connections: 1000, minDurationS: 8 },
   { id: 'big', title: '100 KB response, 50 conns', path: '/big', connections: 50 },
   { id: 'upload', title: 'POST 1 MB body, 50 conns', path: '/upload', connections: 50, method: 'POST', bodyBytes: 1024 * 1024 },
+  { id: 'json', title: 'JSON API view, 50 conns', path: '/json', connections: 50, python: true },
   { id: 'sleep50', title: 'await 50 ms, 1000 conns', path: '/sleep', connections: 1000 },
 ];
 
 export const byId = (id) => SCENARIOS.find((s) => s.id === id);
 
-/** Run settings. quick: a smoke check in under 2 minutes; full: both tables, ~30 minutes. */
-export function plan({ quick, cpus }) {
-  const all = SCENARIOS.map((s) => s.id);
+/** The Python table: every scenario, at the seed's cpus*2+1 workers (the goals compare at the same worker count). */
+const pythonTable = (cpus, quick) => ({ kind: 'python', workers: cpus * 2 + 1, scenarios: SCENARIOS.map((s) => s.id), specials: true,
+  // Recycling at max_requests 30000 needs ~150k requests over 5 workers to replace a few: longer comparison runs.
+  ...(quick ? {} : { rounds: 3, startupRounds: 1, special: { durationS: 6, rounds: 4 } }) });
+
+/**
+ * Run settings. quick: a smoke check in under 2 minutes a table; full: the Node tables ~30 minutes,
+ * the Python table ~25. `tables`: 'node', 'python' or 'all'.
+ */
+export function plan({ quick, cpus, tables = 'all' }) {
+  const p = nodePlan({ quick, cpus });
+  const node = tables === 'python' ? [] : p.tables;
+  const python = tables === 'node' ? [] : [pythonTable(cpus, quick)];
+  const deadlineMin = (node.length ? p.deadlineMin : 0) + (python.length ? (quick ? 6 : 35) : 0);
+  return { ...p, tables: [...node, ...python], deadlineMin };
+}
+
+function nodePlan({ quick, cpus }) {
+  const all = SCENARIOS.filter((s) => !s.python).map((s) => s.id);
   if (quick) {
     return {
       mode: 'quick', durationS: 1, rounds: 1, warmupS: 0, rssRequests: 20_000, startupRounds: 1,
       special: { durationS: 2, rounds: 1 }, deadlineMin: 4,
-      tables: [{ workers: 2, scenarios: all, specials: true }],
+      tables: [{ kind: 'node', workers: 2, scenarios: all, specials: true }],
     };
   }
   return {
     mode: 'full', durationS: 3, rounds: 4, warmupS: 1, rssRequests: 100_000, startupRounds: 3,
     special: { durationS: 3, rounds: 3 }, deadlineMin: 45,
     tables: [
-      { workers: 2, scenarios: all, specials: true },
-      { workers: cpus * 2 + 1, scenarios: ['ka50', 'close', 'sleep50'], specials: false, startupRounds: 1 },
+      { kind: 'node', workers: 2, scenarios: all, specials: true },
+      { kind: 'node', workers: cpus * 2 + 1, scenarios: ['ka50', 'close', 'sleep50'], specials: false, startupRounds: 1 },
     ],
   };
 }

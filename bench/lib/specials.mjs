@@ -1,6 +1,5 @@
 // Comparisons of one tunicorn setting against the plain t-node row, under keep-alive load:
 // recycling (max_requests 1000 vs 0, failed requests, workers replaced) and the access log.
-import { SPECIALS } from './contenders.mjs';
 import { launch } from './launch.mjs';
 import { byId } from './scenarios.mjs';
 import { runWrk } from './wrk.mjs';
@@ -18,17 +17,20 @@ function watchWorkers(rootPid) {
   const seen = new Set();
   const look = () => { for (const p of tree(rootPid).slice(1)) seen.add(p.pid); };
   look();
+  const initial = seen.size;
   const timer = setInterval(look, 50);
-  return { seen, stop: () => { clearInterval(timer); look(); } };
+  return { seen, initial, stop: () => { clearInterval(timer); look(); } };
 }
 
 async function compare(base, variant, { workers, plan, ctx, tag }) {
+  // The side whose workers recycle is the one watched: the variant, or the running row (recyclingSide 'base').
   const scenario = byId('ka50');
   let run;
   try { run = await launch(variant, { workers, ctx }); } catch (err) {
     return { label: variant.label, failed: `failed to start: ${err.message}` };
   }
-  const watch = watchWorkers(run.handle.pid);
+  const watched = variant.recyclingSide === 'base' ? base : run;
+  const watch = watchWorkers(watched.handle.pid);
   try {
     await runWrk(wrkOptions(scenario, run.port, 1, ctx)); // warm up
     const runs = { base: [], variant: [] };
@@ -42,17 +44,21 @@ async function compare(base, variant, { workers, plan, ctx, tag }) {
     }
     watch.stop();
     return { label: variant.label, base: aggregate(runs.base), variant: aggregate(runs.variant),
-      workersStarted: Math.max(watch.seen.size, bootedInLog(run.logFile)), exited: run.handle.exitCode };
+      workersStarted: Math.max(watch.seen.size, variant.recyclingSide === 'base' ? 0 : bootedInLog(run.logFile)), exited: run.handle.exitCode,
+      workersReplaced: watch.seen.size - watch.initial };
   } finally {
     watch.stop();
     await run.handle.stop();
   }
 }
 
-export async function runSpecials({ running, workers, plan, ctx, tag }) {
-  const base = running['t-node'];
-  if (!base) return { skipped: 't-node (tunicorn, Node listener) is not running' };
+export async function runSpecials({ running, workers, plan, ctx, tag, suite }) {
   const out = {};
-  for (const [name, variant] of Object.entries(SPECIALS)) out[name] = await compare(base, variant, { workers, plan, ctx, tag });
+  for (const [name, variant] of Object.entries(suite.specials)) {
+    const baseId = variant.base ?? suite.base;
+    const base = running[baseId];
+    if (!base) return { skipped: `${baseId} is not running` };
+    out[name] = await compare(base, variant, { workers, plan, ctx, tag });
+  }
   return out;
 }
