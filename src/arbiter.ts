@@ -304,6 +304,8 @@ export class Arbiter {
       case 'ready':
         w.lastBeat = Date.now();
         if (w.state === 'booting') w.state = 'ready';
+        // A stop sent while it booted may have come before it listened for messages: say it again.
+        else if (w.state === 'stopping' && w.connected) w.send({ type: 'stop' });
         this.bootCrashes.delete(w.kind);
         if (w.kind === 'python') this.announceUpstreams();
         if (this.bootFailures.failing) this.bootFailed();
