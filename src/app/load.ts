@@ -8,7 +8,14 @@ import { capturedServer } from './capture-listen.js';
 
 export type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response> | unknown;
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => unknown;
-export type LoadedApp = { kind: 'fetch'; fetch: FetchHandler; description: string } | { kind: 'node'; listener: NodeListener; description: string };
+/**
+ * `upgrade`: the server whose 'upgrade' listeners take WebSocket and other upgrade requests (an
+ * exported or captured http.Server); `websocket`: a fetch app's WebSocket server, given as
+ * @hono/node-server's serve() takes it ({ server: new WebSocketServer({ noServer: true }) }).
+ */
+export type LoadedApp =
+  | { kind: 'fetch'; fetch: FetchHandler; description: string; websocket?: { server: unknown } }
+  | { kind: 'node'; listener: NodeListener; description: string; upgrade?: Server };
 
 /** A user's app that cannot be loaded: reported as the app's error, not tunicorn's. */
 export class AppLoadError extends Error {
@@ -60,11 +67,13 @@ export async function asApp(value: unknown, iface: 'auto' | 'fetch' | 'node'): P
   const v = value as Record<string, unknown> & ((...a: unknown[]) => unknown);
   if (iface !== 'node' && typeof v.fetch === 'function') {
     const fetch = (v.fetch as FetchHandler).bind(v);
+    const websocket = v.websocket as { server?: unknown } | undefined;
+    if (websocket && typeof websocket === 'object' && websocket.server) return { kind: 'fetch', fetch, description: 'fetch handler with WebSockets', websocket: { server: websocket.server } };
     return { kind: 'fetch', fetch, description: 'fetch handler (object with fetch)' };
   }
   if (isServer(value)) {
     const server = value;
-    return { kind: 'node', listener: (req, res) => server.emit('request', req, res), description: 'Node http.Server' };
+    return { kind: 'node', listener: (req, res) => server.emit('request', req, res), description: 'Node http.Server', upgrade: server };
   }
   if (typeof v.callback === 'function' && typeof v.use === 'function' && iface !== 'fetch') {
     return { kind: 'node', listener: (v.callback as () => NodeListener).call(v), description: 'Koa app' };
@@ -109,7 +118,7 @@ export async function loadApp(specText: string, opts: { baseDir: string; iface: 
     const named = Object.keys(mod).some((k) => !INTEROP_KEYS.has(k));
     const waitMs = named ? Math.min(opts.waitForListenMs ?? 0, 250) : (opts.waitForListenMs ?? 0);
     const server = await capturedServer(waitMs);
-    if (server) return { kind: 'node', listener: (req, res) => server.emit('request', req, res), description: 'server captured from listen()' };
+    if (server) return { kind: 'node', listener: (req, res) => server.emit('request', req, res), description: 'server captured from listen()', upgrade: server };
     if (!named) throw new AppLoadError(`${where} exports nothing and called no listen()${waitMs ? ` within ${waitMs / 1000}s` : ''}: export the app (module.exports = app, or export default app) or start it with app.listen().`);
   }
   if (value === undefined) {

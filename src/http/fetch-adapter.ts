@@ -7,8 +7,9 @@
  * already) or the client went away (request.signal fired). Its late Response is then dropped quietly;
  * handing it to the listener would make it write headers twice and print the error to stderr.
  */
+import type { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import { getRequestListener } from '@hono/node-server';
+import { createAdaptorServer, getRequestListener } from '@hono/node-server';
 import type { FetchHandler, NodeListener } from '../app/load.js';
 import { isForwardedHttps } from './forwarded.js';
 import { requestIdOf, withRequestId } from '../logging/request-id.js';
@@ -76,4 +77,13 @@ export function fetchListener(fetch: FetchHandler, overrideGlobals: boolean, onE
       req.url = path;
     }
   };
+}
+
+/**
+ * A fetch app's WebSockets: @hono/node-server's own upgrade handling (the app's upgradeWebSocket()
+ * routes answer the handshake, its `ws` server takes the connection) on a server that never listens.
+ */
+export function fetchUpgradeTarget(fetch: FetchHandler, websocket: { server: unknown }): EventEmitter {
+  type Options = Parameters<typeof createAdaptorServer>[0];
+  return createAdaptorServer({ fetch: fetch as Options['fetch'], websocket: websocket as Options['websocket'] });
 }

@@ -4,6 +4,7 @@
  * handling, access logging, hooks, and graceful draining.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { NodeListener } from '../app/load.js';
 import type { Config, WorkerSelf } from '../config/types.js';
@@ -12,10 +13,11 @@ import type { ErrorLog } from '../logging/error-log.js';
 import { forwardedHeaderNames, forwardedLookup, markHttps, schemeIsHttps, secureHeaders, stripForwarded, trustCheck } from './forwarded.js';
 import { limitsFrom, limitViolation, maxHeaderSize } from './limits.js';
 import { answerClientError } from './client-error.js';
-import { refuse, refusedEarlier, requestRefusal } from './request-guard.js';
+import { refuse, refusedEarlier, requestRefusal, type Refusal } from './request-guard.js';
 import { Deadlines } from './deadlines.js';
 import { runHook } from '../config/run-hook.js';
 import { requestIdFor, requestIdOf, withRequestId } from '../logging/request-id.js';
+import { Upgrades } from './upgrade.js';
 
 export interface FrontOptions {
   config: Config;
@@ -25,6 +27,8 @@ export interface FrontOptions {
   worker: WorkerSelf;
   /** Called once per finished request (counts toward max_requests). */
   onRequestDone: () => void;
+  /** The app's server whose 'upgrade' listeners take upgrade requests (WebSockets), if any. */
+  upgradeTarget?: EventEmitter | null;
 }
 
 const TRUSTED = Symbol('tunicorn.trusted');
@@ -42,6 +46,7 @@ export class HttpFront {
   /** Requests in flight, oldest first; also enforces `timeout` on each. */
   private readonly deadlines: Deadlines<ServerResponse>;
   private stopping = false;
+  private readonly upgrades: Upgrades | null = null;
 
   constructor(private opts: FrontOptions) {
     const { config } = opts;
@@ -96,23 +101,39 @@ export class HttpFront {
       }
     };
 
+    /** The peer's address (a getpeername call) is read, once per connection, only for a request that carries forwarded or secure-scheme headers. */
+    const checkForwarded = (req: IncomingMessage, socket: TrackedSocket) => {
+      if (!hasForwarded(req)) return;
+      let trust = socket[TRUSTED];
+      if (trust === undefined) trust = socket[TRUSTED] = trusted(socket.remoteAddress);
+      if (!trust) stripForwarded(req, fwdHeaders);
+      else if (schemeIsHttps(req, secure)) markHttps(req);
+    };
+    const vet = (req: IncomingMessage): Refusal | null => {
+      const violation = limitViolation(req, limits);
+      return violation ? { status: 400, reason: violation } : requestRefusal(req);
+    };
+    if (opts.upgradeTarget) {
+      const target = opts.upgradeTarget;
+      this.upgrades = new Upgrades(this.server, {
+        target,
+        log,
+        vet: (req) => {
+          checkForwarded(req, req.socket as TrackedSocket);
+          return vet(req);
+        },
+      });
+    }
+
     this.server.on('request', (req: IncomingMessage, res: TrackedResponse) => {
       const started = access ? process.hrtime.bigint() : 0n;
       const startedMs = access ? Date.now() : 0;
       const socket = req.socket as TrackedSocket;
-      // The peer's address (a getpeername call) is read, once per connection, only for a request
-      // that carries forwarded or secure-scheme headers.
-      if (hasForwarded(req)) {
-        let trust = socket[TRUSTED];
-        if (trust === undefined) trust = socket[TRUSTED] = trusted(socket.remoteAddress);
-        if (!trust) stripForwarded(req, fwdHeaders);
-        else if (schemeIsHttps(req, secure)) markHttps(req);
-      }
+      checkForwarded(req, socket);
       if (access) res[WRITTEN_AT_START] = socket.bytesWritten;
 
       if (refusedEarlier(req, res)) return;
-      const violation = limitViolation(req, limits);
-      const refusal = violation ? { status: 400 as const, reason: violation } : requestRefusal(req);
+      const refusal = vet(req);
       if (refusal) return refuse(req, res, refusal, log);
       if (closeEach || this.stopping) res.shouldKeepAlive = false;
       serve(req, res, socket, started, startedMs, jsonLogs ? requestIdFor(req, res) : undefined);
@@ -202,5 +223,11 @@ export class HttpFront {
     this.opts.log.debug(`Draining: ${this.inflightCount} request(s) in flight${closeIdleNow ? '; closing idle keep-alive connections' : ''}`);
     for (const res of this.deadlines.inflight.keys()) if (!res.headersSent) res.shouldKeepAlive = false;
     if (closeIdleNow) this.server.closeIdleConnections();
+    this.upgrades?.goingAway();
+  }
+
+  /** Upgraded connections (WebSockets) still open. */
+  get upgradedCount(): number {
+    return this.upgrades?.size ?? 0;
   }
 }

@@ -3,6 +3,7 @@
  * reports heartbeats, and retires after max_requests. Started by the master with fork().
  */
 import { randomInt } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { inspect } from 'node:util';
 import { installListenCapture } from '../app/capture-listen.js';
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
     if (config.post_fork) await config.post_fork(null, self);
     if (config.user || config.group) switchUser(config.user, config.group);
     let listener: NodeListener;
+    let upgradeTarget: EventEmitter | null = null;
     if (boot.python) {
       // A front for Python workers: the app runs in them; requests go to the least busy.
       const [{ Dispatcher }, { wsgiListener }, { pythonWorkerClass }] = await Promise.all([import('../python/dispatch.js'), import('../python/listener.js'), import('../python/interpreter.js')]);
@@ -140,13 +142,17 @@ async function main(): Promise<void> {
     } else {
       installListenCapture(boot.address, (message) => send({ type: 'notice', message }));
       const app = await loadApp(boot.appSpec, { baseDir: config.chdir, iface: config.interface as 'auto' | 'fetch' | 'node', waitForListenMs: 5000 });
-      listener =
-        app.kind === 'node'
-          ? app.listener
-          : (await import('../http/fetch-adapter.js')).fetchListener(app.fetch, config.override_globals, (err, request) => {
-              const url = new URL(request.url);
-              log.exception(`Error handling request ${request.method} ${url.pathname}${url.search}`, err);
-            });
+      if (app.kind === 'node') {
+        listener = app.listener;
+        upgradeTarget = app.upgrade ?? null;
+      } else {
+        const adapter = await import('../http/fetch-adapter.js');
+        listener = adapter.fetchListener(app.fetch, config.override_globals, (err, request) => {
+          const url = new URL(request.url);
+          log.exception(`Error handling request ${request.method} ${url.pathname}${url.search}`, err);
+        });
+        if (app.websocket) upgradeTarget = adapter.fetchUpgradeTarget(app.fetch, app.websocket);
+      }
     }
     if (config.post_worker_init) await config.post_worker_init(self);
 
@@ -157,6 +163,7 @@ async function main(): Promise<void> {
       log,
       access,
       worker: self,
+      upgradeTarget,
       onRequestDone: () => {
         if (++self.requests >= maxRequests && !retiring) {
           log.info('Autorestarting worker after current request.');
