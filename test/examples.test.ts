@@ -104,7 +104,8 @@ describe("the seed's configurations, as the seed gives them", () => {
 describe('serving examples/hello.ts with each config', { concurrency: 2 }, () => {
   /** Start with `-c file` plus overrides, check a 200, stop with TERM (exit 0); returns the output. */
   async function serve(config: string, extra: string[] = []): Promise<string> {
-    const { t, url } = await startServer(['-c', config, ...extra, 'hello.ts'], { cwd: EXAMPLES, env: CLEAN_ENV });
+    // The prod configs boot cpus*2+1 workers that each compile hello.ts: slow on a loaded CI machine.
+    const { t, url } = await startServer(['-c', config, ...extra, 'hello.ts'], { cwd: EXAMPLES, env: CLEAN_ENV, serveMs: 45_000 });
     try {
       const res = await fetch(url);
       assert.equal(res.status, 200);

@@ -188,7 +188,7 @@ export async function runCli(args: string[], opts: RunOptions & { timeoutMs?: nu
  * level above info, an error log file), the one its socket shows in /proc. `bind` adds binds after
  * the loopback one (their lines are in t.output when printed; see listeningLines).
  */
-export async function startServer(args: string[], opts: RunOptions & { path?: string; workers?: number; bind?: string[] } = {}): Promise<{ t: Tunicorn; port: number; url: string }> {
+export async function startServer(args: string[], opts: RunOptions & { path?: string; workers?: number; bind?: string[]; serveMs?: number } = {}): Promise<{ t: Tunicorn; port: number; url: string }> {
   const binds = ['127.0.0.1:0', ...(opts.bind ?? [])];
   const t = new Tunicorn([...binds.flatMap((b) => ['--bind', b]), ...(opts.workers ? ['--workers', String(opts.workers)] : []), ...args], opts);
   const port = await boundPort(t).catch((err: Error) => {
@@ -196,7 +196,7 @@ export async function startServer(args: string[], opts: RunOptions & { path?: st
     throw err;
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitServing(url + (opts.path ?? '/'), t);
+  await waitServing(url + (opts.path ?? '/'), t, opts.serveMs);
   return { t, port, url };
 }
 
