@@ -31,6 +31,8 @@ export interface FrontOptions {
   upgradeTarget?: EventEmitter | null;
 }
 
+/** How long a stopping front waits before closing idle connections (see drain). */
+const SHUTDOWN_READ_GRACE_MS = 100;
 const TRUSTED = Symbol('tunicorn.trusted');
 const WRITTEN_AT_START = Symbol('tunicorn.bytesWrittenAtStart');
 const SOCKET = Symbol('tunicorn.socket');
@@ -215,14 +217,16 @@ export class HttpFront {
 
   /**
    * Stop keeping connections alive: in-flight and later responses carry Connection: close. On
-   * shutdown idle connections close at once; when a worker is replaced (recycling, reload) they are
+   * shutdown idle connections close at once (after SHUTDOWN_READ_GRACE_MS); when a worker is replaced (recycling, reload) they are
    * left to the keep-alive timeout, so a client sending on one just then is still answered.
    */
   drain(closeIdleNow: boolean): void {
     this.stopping = true;
     this.opts.log.debug(`Draining: ${this.inflightCount} request(s) in flight${closeIdleNow ? '; closing idle keep-alive connections' : ''}`);
     for (const res of this.deadlines.inflight.keys()) if (!res.headersSent) res.shouldKeepAlive = false;
-    if (closeIdleNow) this.server.closeIdleConnections();
+    // A connection whose request is still unread in its socket buffer looks idle to node:http:
+    // close idle ones a moment later, after a poll of the sockets has read what is pending.
+    if (closeIdleNow) setTimeout(() => setImmediate(() => this.server.closeIdleConnections()), SHUTDOWN_READ_GRACE_MS).unref();
     this.upgrades?.goingAway();
   }
 

@@ -49,3 +49,16 @@ export function tcpPorts(pid: number, host = '127.0.0.1'): number[] {
   }
   return ports;
 }
+
+/**
+ * Connections waiting in the accept queue of the socket listening on 127.0.0.1:`port` (its
+ * rx_queue in /proc/net/tcp), or null when nothing listens there.
+ */
+export function acceptQueue(port: number): number | null {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f[1] === local && f[3] === '0A') return parseInt(f[4]!.split(':')[1]!, 16);
+  }
+  return null;
+}
