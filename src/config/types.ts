@@ -46,6 +46,8 @@ export interface Hooks {
 export interface Config extends Hooks {
   wsgi_app: string | null;
   bind: string[];
+  /** The master's status endpoint (/metrics, /healthz, /readyz), or null. */
+  status_bind: string | null;
   backlog: number;
   workers: number;
   worker_class: 'async' | 'sync';
