@@ -24,19 +24,22 @@ const serving = (python: boolean): Array<HealthWorker['kind']> => (python ? ['fr
 /** Without a timeout, a worker silent this long still counts as not answering. */
 const NO_TIMEOUT_WINDOW_S = 30;
 
+const windowMs = (timeout: number) => (timeout > 0 ? timeout : NO_TIMEOUT_WINDOW_S) * 1000;
+const answering = (w: HealthWorker, now: number, timeout: number) => !w.timedOut && w.beatAt !== null && now - w.beatAt <= windowMs(timeout);
+
 export function liveness(workers: HealthWorker[], opts: { python: boolean; timeout: number; now: number }): Verdict {
-  const windowMs = (opts.timeout > 0 ? opts.timeout : NO_TIMEOUT_WINDOW_S) * 1000;
   for (const kind of serving(opts.python)) {
-    const alive = workers.filter((w) => w.kind === kind && !w.timedOut && w.beatAt !== null && opts.now - w.beatAt <= windowMs).length;
-    if (alive === 0) return { ok: false, status: 'unhealthy', detail: `no ${label(kind)} sent a heartbeat in the last ${windowMs / 1000}s` };
+    const alive = workers.filter((w) => w.kind === kind && answering(w, opts.now, opts.timeout)).length;
+    if (alive === 0) return { ok: false, status: 'unhealthy', detail: `no ${label(kind)} sent a heartbeat in the last ${windowMs(opts.timeout) / 1000}s` };
   }
   return { ok: true, status: 'ok', detail: 'the master and its workers are answering' };
 }
 
-export function readiness(workers: HealthWorker[], opts: { python: boolean; shuttingDown: boolean; everReady: boolean }): Verdict {
+/** Ready workers: booted, not being replaced for a timeout, and answering heartbeats. */
+export function readiness(workers: HealthWorker[], opts: { python: boolean; shuttingDown: boolean; everReady: boolean; timeout: number; now: number }): Verdict {
   if (opts.shuttingDown) return { ok: false, status: 'shutting_down', detail: 'the server is shutting down' };
   for (const kind of serving(opts.python)) {
-    const ready = workers.filter((w) => w.kind === kind && !w.timedOut && (w.state === 'ready' || w.state === 'retiring')).length;
+    const ready = workers.filter((w) => w.kind === kind && (w.state === 'ready' || w.state === 'retiring') && answering(w, opts.now, opts.timeout)).length;
     if (ready === 0) {
       return opts.everReady
         ? { ok: false, status: 'not_ready', detail: `no ${label(kind)} is serving` }

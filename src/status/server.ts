@@ -65,7 +65,7 @@ export class StatusService {
     this.beats.set(w.age, Date.now());
     if (msg.figures) this.book.report(w.age, msg.figures);
     // Remembered so that losing every worker later reads "not_ready", not "booting".
-    if (!this.everReady && readiness(this.health(), { python: this.source.python, shuttingDown: false, everReady: false }).ok) this.everReady = true;
+    if (!this.everReady && readiness(this.health(), { python: this.source.python, shuttingDown: false, everReady: false, timeout: this.source.timeout(), now: Date.now() }).ok) this.everReady = true;
   }
 
   /** A worker exited; `reason` when it was a restart. */
@@ -100,7 +100,7 @@ export class StatusService {
       case '/healthz':
         return verdict(res, liveness(this.health(), { python: this.source.python, timeout: this.source.timeout(), now: Date.now() }));
       case '/readyz': {
-        const v = readiness(this.health(), { python: this.source.python, shuttingDown: this.source.shuttingDown(), everReady: this.everReady });
+        const v = readiness(this.health(), { python: this.source.python, shuttingDown: this.source.shuttingDown(), everReady: this.everReady, timeout: this.source.timeout(), now: Date.now() });
         if (v.ok) this.everReady = true;
         return verdict(res, v);
       }

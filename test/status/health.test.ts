@@ -25,12 +25,13 @@ test('liveness of a Python app needs a front and a Python worker', () => {
 });
 
 test('readiness: booting, ready, shutting down, and no worker ready after some were', () => {
-  const opts = { python: false, shuttingDown: false, everReady: false };
+  const opts = { python: false, shuttingDown: false, everReady: false, timeout: 10, now: 5000 };
   assert.equal(readiness([w('node', 'booting', 1)], opts).status, 'booting');
   assert.equal(readiness([w('node', 'ready', 1), w('node', 'booting', 1)], opts).ok, true);
   assert.equal(readiness([w('node', 'retiring', 1)], opts).ok, true, 'a retiring worker still serves');
   assert.equal(readiness([w('node', 'ready', 1)], { ...opts, shuttingDown: true }).status, 'shutting_down');
   assert.equal(readiness([w('node', 'ready', 1, true)], { ...opts, everReady: true }).status, 'not_ready');
   assert.equal(readiness([w('node', 'stopping', 1)], { ...opts, everReady: true }).ok, false);
+  assert.equal(readiness([w('node', 'ready', 1)], { ...opts, everReady: true, now: 20_000 }).status, 'not_ready', 'silent for over timeout');
   assert.equal(readiness([w('front', 'ready', 1)], { ...opts, python: true }).ok, false);
 });
