@@ -103,6 +103,28 @@ test('a stuck worker: /metrics still answers and shows the listen backlog; /heal
   assert.equal((await t.stop()).code, 0);
 });
 
+test('restarts by reason: a worker killed by the OOM killer (SIGKILL) is a crash, HUP is a reload; TERM and TTOU are not restarts', async () => {
+  const { t, status } = await start(['-w', '2', 'app.mjs']);
+  await until(status, '/readyz', 200);
+  const restarts = async (reason: string) => metric((await get(`${status}/metrics`)).body, 'tunicorn_worker_restarts_total', { reason });
+  process.kill(t.workerPids()[0]!, 'SIGKILL');
+  await t.waitFor(/was sent SIGKILL/);
+  assert.equal(await restarts('crash'), 1);
+  t.signal('SIGHUP');
+  for (let i = 0; i < 100 && (await restarts('reload')) < 2; i++) await sleep(100);
+  assert.equal(await restarts('reload'), 2);
+  const exits = () => t.count(/Worker exiting/);
+  for (let i = 0; i < 100 && exits() < 2; i++) await sleep(100); // the two workers HUP replaced
+  const before = exits();
+  t.signal('SIGTTOU');
+  for (let i = 0; i < 100 && exits() === before; i++) await sleep(100);
+  assert.equal(exits(), before + 1, 'TTOU stopped a worker');
+  const m = (await get(`${status}/metrics`)).body;
+  assert.equal(metric(m, 'tunicorn_worker_restarts_total'), 3, m);
+  assert.equal(metric(m, 'tunicorn_workers'), 1);
+  assert.equal((await t.stop()).code, 0);
+});
+
 test('a bad or busy status_bind: one clear line and exit 1', async () => {
   const bad = await runCli(['--status-bind', '[nope]:1', 'app.mjs']);
   assert.equal(bad.code, 1);
