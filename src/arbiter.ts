@@ -158,6 +158,8 @@ export class Arbiter {
         python: !!this.opts.python,
         shuttingDown: () => this.shuttingDown,
         timeout: () => this.config.timeout,
+        firstListener: () => this.listeners[0] ?? null,
+        healthCheckPath: () => this.config.health_check_path,
         // Closed at shutdown: their descriptor numbers may then belong to something else.
         listeners: () => (this.shuttingDown ? [] : this.listeners.map((l) => ({ name: l.spec.text, fd: l.spec.kind === 'unix' ? null : ((l.handle as { fd?: number }).fd ?? null) }))),
       },

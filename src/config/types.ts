@@ -48,6 +48,8 @@ export interface Config extends Hooks {
   bind: string[];
   /** The master's status endpoint (/metrics, /healthz, /readyz), or null. */
   status_bind: string | null;
+  /** With status_bind: /readyz also GETs this app path. */
+  health_check_path: string | null;
   backlog: number;
   workers: number;
   worker_class: 'async' | 'sync';

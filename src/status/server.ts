@@ -8,6 +8,7 @@ import type { Supervised } from '../arbiter/supervised.js';
 import type { ErrorLog } from '../logging/error-log.js';
 import { parseBind } from '../sockets.js';
 import type { WorkerMessage } from '../workers/protocol.js';
+import { checkApp, target } from './app-check.js';
 import { StatsBook, type RestartReason } from './book.js';
 import { liveness, readiness, type HealthWorker, type Verdict } from './health.js';
 import { metricsRegistry } from './metrics.js';
@@ -100,8 +101,12 @@ export class StatusService {
       case '/healthz':
         return verdict(res, liveness(this.health(), { python: this.source.python, timeout: this.source.timeout(), now: Date.now() }));
       case '/readyz': {
-        const v = readiness(this.health(), { python: this.source.python, shuttingDown: this.source.shuttingDown(), everReady: this.everReady, timeout: this.source.timeout(), now: Date.now() });
+        let v = readiness(this.health(), { python: this.source.python, shuttingDown: this.source.shuttingDown(), everReady: this.everReady, timeout: this.source.timeout(), now: Date.now() });
         if (v.ok) this.everReady = true;
+        const checkPath = this.source.healthCheckPath();
+        const l = this.source.firstListener();
+        const where = l && target(l);
+        if (v.ok && checkPath && where) v = await checkApp(where, checkPath, Math.min(this.source.timeout() || 5, 5) * 1000);
         return verdict(res, v);
       }
       default:

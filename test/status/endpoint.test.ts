@@ -4,8 +4,11 @@
  * (the listen backlog grows), busy workers, and clear errors for a bad status_bind.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileTimeout, listeningLines, runCli, sleep, Tunicorn } from '../helpers/cli.js';
 import { get, metric, statusUrl } from '../helpers/status.js';
@@ -103,7 +106,7 @@ test('a stuck worker: /metrics still answers and shows the listen backlog; /heal
   assert.equal((await t.stop()).code, 0);
 });
 
-test('restarts by reason: a worker killed by the OOM killer (SIGKILL) is a crash, HUP is a reload; TERM and TTOU are not restarts', async () => {
+test('restarts by reason: a worker killed with SIGKILL (as the OOM killer does) is a crash, HUP is a reload; TERM and TTOU are not restarts', async () => {
   const { t, status } = await start(['-w', '2', 'app.mjs']);
   await until(status, '/readyz', 200);
   const restarts = async (reason: string) => metric((await get(`${status}/metrics`)).body, 'tunicorn_worker_restarts_total', { reason });
@@ -123,6 +126,27 @@ test('restarts by reason: a worker killed by the OOM killer (SIGKILL) is a crash
   assert.equal(metric(m, 'tunicorn_worker_restarts_total'), 3, m);
   assert.equal(metric(m, 'tunicorn_workers'), 1);
   assert.equal((await t.stop()).code, 0);
+});
+
+test('health_check_path: /readyz follows the app\'s own check, through the app\'s bind', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tunicorn-health-'));
+  try {
+    const down = join(dir, 'down');
+    const { t, status } = await start(['-w', '1', '-e', `DOWN_FILE=${down}`, '--health-check-path', '/health', 'health-app.mjs']);
+    assert.equal(JSON.parse(await until(status, '/readyz', 200)).detail, 'workers are serving; /health answered 200');
+    writeFileSync(down, '');
+    const v = JSON.parse((await get(`${status}/readyz`)).body);
+    assert.deepEqual(v, { status: 'app_unhealthy', detail: '/health answered 503' });
+    assert.equal((await get(`${status}/healthz`)).status, 200, 'liveness does not ask the app');
+    rmSync(down);
+    await until(status, '/readyz', 200);
+    assert.equal((await t.stop()).code, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const bad = await runCli(['--health-check-path', 'health', 'app.mjs']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.output, /Invalid value for health_check_path \(--health-check-path\): "health"; expected a path starting with \//);
 });
 
 test('a bad or busy status_bind: one clear line and exit 1', async () => {
