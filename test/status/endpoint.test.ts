@@ -128,6 +128,23 @@ test('restarts by reason: a worker killed with SIGKILL (as the OOM killer does) 
   assert.equal((await t.stop()).code, 0);
 });
 
+test('restarts by reason: a worker above max_worker_memory is a memory restart', async () => {
+  const { t, app, status } = await start(['-w', '1', '--max-worker-memory', '120', '--max-worker-memory-grace', '1', 'leaky.mjs']);
+  await until(status, '/readyz', 200);
+  const first = t.workerPids()[0];
+  const agent = new http.Agent({ keepAlive: true });
+  const leak = () => new Promise<void>((resolve, reject) => http.get(`${app}/leak`, { agent }, (res) => (res.resume(), res.on('end', resolve))).on('error', reject));
+  for (let i = 0; i < 400 && t.workerPids().length === 1; i++) await leak(); // 256 KiB kept per request
+  agent.destroy();
+  await t.waitFor(/above max_worker_memory/);
+  await t.waitFor(new RegExp(`Worker exiting \\(pid: ${first}\\)`));
+  await sleep(200);
+  const m = (await get(`${status}/metrics`)).body;
+  assert.equal(metric(m, 'tunicorn_worker_restarts_total', { reason: 'memory' }), 1, m);
+  assert.equal(metric(m, 'tunicorn_worker_restarts_total', { reason: 'crash' }), 0);
+  assert.equal((await t.stop()).code, 0);
+});
+
 test('health_check_path: /readyz follows the app\'s own check, through the app\'s bind', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tunicorn-health-'));
   try {
