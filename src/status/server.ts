@@ -74,7 +74,10 @@ export class StatusService {
     this.beats.delete(w.age);
     this.book.gone(w.age);
     if (reason) this.book.restarted(reason);
-    setTimeout(() => this.book.forget(w.age), FORGET_AFTER_MS).unref();
+    setTimeout(() => {
+      this.book.forget(w.age);
+      this.beats.delete(w.age); // set again if its last heartbeat came after the exit
+    }, FORGET_AFTER_MS).unref();
   }
 
   close(): void {
