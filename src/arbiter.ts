@@ -19,6 +19,7 @@ import type { Config, ServerInfo, WorkerInfo } from './config/types.js';
 import { runHook } from './config/run-hook.js';
 import { ErrorLog } from './logging/error-log.js';
 import { MASTER_HOOKS, PythonMasterHooks } from './python/master-hooks.js';
+import { StatusService } from './status/server.js';
 import { bindAll, closeListeners, parseBind, systemdBinds, type Listener } from './sockets.js';
 import { VERSION } from './version.js';
 import { APP_LOAD_ERROR, WORKER_BOOT_ERROR, type WorkerMessage } from './workers/protocol.js';
@@ -77,6 +78,8 @@ export class Arbiter {
   private noticed = new Set<string>();
   private bootFailures = new BootFailures();
   private settleTimer: NodeJS.Timeout | null = null;
+  /** status_bind: /metrics, /healthz, /readyz. */
+  private status: StatusService | null = null;
   private done!: (code: number) => void;
   readonly server: ServerInfo;
 
@@ -121,6 +124,10 @@ export class Arbiter {
     if (!listeners) return 1;
     this.listeners = listeners;
     for (const l of listeners) log.info(`Listening at: ${l.url} (${process.pid})`);
+    if (config.status_bind && !(this.status = await this.startStatus(config.status_bind))) {
+      closeListeners(listeners);
+      return 1;
+    }
     log.info(`Using worker: ${py ? py.workerClass : config.worker_class}`);
     if (py) log.info(`Python: ${py.describe}; fronts: ${this.fronts()}; workers forked from ${config.preload_app ? 'the preloaded app' : 'one interpreter, each importing the app'}`);
     log.info(`Workers: ${this.numWorkers}, worker_connections: ${config.worker_connections}, max_requests: ${config.max_requests || 'off'}, timeout: ${config.timeout}s`);
@@ -130,6 +137,7 @@ export class Arbiter {
       } catch (err) {
         log.error(`Cannot write the pidfile ${config.pidfile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; fix its directory's permissions or change --pid.`);
         closeListeners(listeners);
+        this.status?.close();
         return 1;
       }
     }
@@ -139,6 +147,24 @@ export class Arbiter {
     if (config.reload) await this.watchForChanges();
     this.manageWorkers();
     return finished;
+  }
+
+  /** The status endpoint, reading the master's workers and sockets. */
+  private startStatus(address: string): Promise<StatusService | null> {
+    return StatusService.start(
+      address,
+      {
+        workers: () => [...this.workers.values()],
+        python: !!this.opts.python,
+        shuttingDown: () => this.shuttingDown,
+        timeout: () => this.config.timeout,
+        firstListener: () => this.listeners[0] ?? null,
+        healthCheckPath: () => this.config.health_check_path,
+        // Closed at shutdown: their descriptor numbers may then belong to something else.
+        listeners: () => (this.shuttingDown ? [] : this.listeners.map((l) => ({ name: l.spec.text, fd: l.spec.kind === 'unix' ? null : ((l.handle as { fd?: number }).fd ?? null) }))),
+      },
+      this.log,
+    );
   }
 
   /** A hook from a JS/TS config, or from a gunicorn.conf.py (run by the Python hook host). */
@@ -300,6 +326,7 @@ export class Arbiter {
         if (this.stalledSet.has(w.pid)) this.announceUpstreams();
         w.requests = msg.requests;
         w.connections = msg.connections ?? msg.active ?? 0;
+        this.status?.heartbeat(w, msg);
         break;
       case 'ready':
         w.lastBeat = Date.now();
@@ -319,6 +346,7 @@ export class Arbiter {
       case 'retiring':
         if (w.state === 'ready' || w.state === 'booting') {
           w.state = 'retiring';
+          w.restartReason = msg.reason === 'max_requests' ? 'max_requests' : 'crash';
           this.log.info(`Worker (pid:${w.pid}) asked to be replaced (${msg.reason})`);
           this.manageWorkers();
         }
@@ -350,6 +378,8 @@ export class Arbiter {
     if (this.oldForkers.length) this.stopIdleForkers();
     if (w.kind === 'python') this.announceUpstreams();
     const wasBooting = w.state === 'booting';
+    // A restart: a worker replaced, or one that died on its own; not a shutdown or a scale-down.
+    this.status?.exited(w, this.shuttingDown ? null : (w.restartReason ?? (w.expectedExit ? null : 'crash')));
     const { level, text } = exitMessage({ pid: w.pid, code, signal, expected: w.expectedExit });
     if (!(w.timedOut && signal === 'SIGKILL')) this.log[level](text);
     if (w.kind !== 'front') void this.hook('child_exit', () => this.config.child_exit?.(this.server, { pid: w.pid, age: w.age }), [{ pid: w.pid, age: w.age }]);
@@ -389,6 +419,7 @@ export class Arbiter {
       const w = this.workers.get(pid);
       if (!w || w.state !== 'ready') continue;
       w.state = 'retiring';
+      w.restartReason = 'memory';
       this.log.warning(`Worker (pid:${pid}) uses ${MiB(rss)} of memory, above max_worker_memory ${MiB(limit)} for ${this.config.max_worker_memory_grace}s: replacing it`);
       this.manageWorkers();
     }
@@ -421,6 +452,7 @@ export class Arbiter {
   private async killBlocked(w: Supervised): Promise<void> {
     w.timedOut = true;
     w.expectedExit = true;
+    w.restartReason = 'timeout';
     this.log.critical(`WORKER TIMEOUT (pid:${w.pid})`);
     if (w.kind === 'python') this.announceUpstreams();
     const stack = await w.readStack();
@@ -488,14 +520,23 @@ export class Arbiter {
     this.appSpec = next.appSpec;
     this.numWorkers = next.config.workers;
     if (old !== this.numWorkers) void this.hook('nworkers_changed', () => this.config.nworkers_changed?.(this.server, this.numWorkers, old), [this.numWorkers, old]);
-    for (const w of this.workers.values()) if (w.state === 'ready' || w.state === 'booting') w.state = 'retiring';
+    if (next.config.status_bind !== this.config.status_bind) this.log.warning('status_bind changed; the new address takes effect after a restart.');
+    for (const w of this.workers.values()) {
+      if (w.state !== 'ready' && w.state !== 'booting') continue;
+      w.state = 'retiring';
+      w.restartReason ??= 'reload';
+    }
     if (this.opts.python && this.preloader && !this.config.preload_app) {
       // A new forker for the new config (interpreter, environment, worker class); the old one goes once its workers have.
       const old = this.preloader;
       if (!(await this.startForker(this.opts.python.workerClass))) {
         this.preloader = old;
         this.log.error('Reload failed, keeping the running workers.');
-        for (const w of this.workers.values()) if (w.state === 'retiring') w.state = 'ready';
+        for (const w of this.workers.values()) {
+          if (w.state !== 'retiring') continue;
+          w.state = 'ready';
+          if (w.restartReason === 'reload') w.restartReason = null;
+        }
         return;
       }
       this.oldForkers.push(old);
@@ -598,6 +639,7 @@ export class Arbiter {
 
   private async finish(): Promise<void> {
     if (this.tick) clearInterval(this.tick);
+    this.status?.close();
     this.log.info('Shutting down: Master');
     await this.hook('on_exit', () => this.config.on_exit?.(this.server));
     this.pyHooks?.close();

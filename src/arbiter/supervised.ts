@@ -4,6 +4,7 @@
  * it and read its stack. Runtimes emit 'message' (a WorkerMessage), 'exit' (code, signal) and 'error'.
  */
 import { EventEmitter } from 'node:events';
+import type { RestartReason } from '../status/book.js';
 import type { MasterMessage } from '../workers/protocol.js';
 
 export type WorkerState = 'booting' | 'ready' | 'retiring' | 'stopping';
@@ -20,6 +21,8 @@ export abstract class Supervised extends EventEmitter {
   /** Set once the master has decided this worker must go (stop, kill): its exit is expected. */
   expectedExit = false;
   timedOut = false;
+  /** Why the master is replacing it (for /metrics), once it has decided to. */
+  restartReason: RestartReason | null = null;
   stopDeadline: number | null = null;
 
   constructor(readonly age: number) {

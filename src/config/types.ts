@@ -46,6 +46,10 @@ export interface Hooks {
 export interface Config extends Hooks {
   wsgi_app: string | null;
   bind: string[];
+  /** The master's status endpoint (/metrics, /healthz, /readyz), or null. */
+  status_bind: string | null;
+  /** With status_bind: /readyz also GETs this app path. */
+  health_check_path: string | null;
   backlog: number;
   workers: number;
   worker_class: 'async' | 'sync';

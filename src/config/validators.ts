@@ -37,6 +37,13 @@ export const bool: Validator<boolean> = (raw, name) => {
   throw invalid(name, raw, 'true or false');
 };
 
+/** An optional URL path: "/health", or null. */
+export const optionalUrlPath: Validator<string | null> = (raw, name) => {
+  const s = optionalStr(raw, name);
+  if (s !== null && !/^\/[^\s]*$/.test(s)) throw invalid(name, raw, 'a path starting with / (as /health), with no spaces');
+  return s;
+};
+
 export const str: Validator<string> = (raw, name) => {
   if (typeof raw === 'string') return raw;
   if (typeof raw === 'number') return String(raw);

@@ -18,6 +18,7 @@ import { Deadlines } from './deadlines.js';
 import { runHook } from '../config/run-hook.js';
 import { requestIdFor, requestIdOf, withRequestId } from '../logging/request-id.js';
 import { Upgrades } from './upgrade.js';
+import type { RequestStats } from '../workers/request-stats.js';
 
 export interface FrontOptions {
   config: Config;
@@ -29,6 +30,8 @@ export interface FrontOptions {
   onRequestDone: () => void;
   /** The app's server whose 'upgrade' listeners take upgrade requests (WebSockets), if any. */
   upgradeTarget?: EventEmitter | null;
+  /** Per-request figures for the master's /metrics (status_bind set), or null. */
+  stats?: RequestStats | null;
 }
 
 /** How long a stopping front waits before closing idle connections (see drain). */
@@ -39,9 +42,10 @@ const SOCKET = Symbol('tunicorn.socket');
 const STARTED = Symbol('tunicorn.started');
 const STARTED_MS = Symbol('tunicorn.startedMs');
 const QUEUED = Symbol('tunicorn.queuedResponses');
+const T0 = Symbol('tunicorn.statsStart');
 type TrackedSocket = Socket & { [TRUSTED]?: boolean };
 type QueueSocket = Socket & { [QUEUED]?: Set<ServerResponse> };
-type TrackedResponse = ServerResponse & { [WRITTEN_AT_START]?: number; [SOCKET]?: Socket; [STARTED]?: bigint; [STARTED_MS]?: number };
+type TrackedResponse = ServerResponse & { [WRITTEN_AT_START]?: number; [SOCKET]?: Socket; [STARTED]?: bigint; [STARTED_MS]?: number; [T0]?: number };
 
 export class HttpFront {
   readonly server: http.Server;
@@ -71,6 +75,12 @@ export class HttpFront {
     const timeoutMs = config.timeout * 1000;
     const jsonLogs = config.log_format === 'json';
     const { listener, log, access, worker, onRequestDone } = opts;
+    const stats = opts.stats ?? null;
+    /** The status a client saw: 0 when it left before the response started. */
+    const record = (res: TrackedResponse) => stats!.record(res.req.method, res.headersSent ? res.statusCode : 0, (performance.now() - res[T0]!) / 1000);
+    function recordRefused(this: TrackedResponse) {
+      record(this);
+    }
     const { pre_request: preRequest, post_request: postRequest } = config;
     const deadlines = (this.deadlines = new Deadlines<ServerResponse>(timeoutMs, (res) => onTimeout(res.req, res)));
 
@@ -133,10 +143,14 @@ export class HttpFront {
       const socket = req.socket as TrackedSocket;
       checkForwarded(req, socket);
       if (access) res[WRITTEN_AT_START] = socket.bytesWritten;
+      if (stats) res[T0] = performance.now();
 
-      if (refusedEarlier(req, res)) return;
+      if (refusedEarlier(req, res)) return void (stats && res.once('close', recordRefused));
       const refusal = vet(req);
-      if (refusal) return refuse(req, res, refusal, log);
+      if (refusal) {
+        if (stats) res.once('close', recordRefused);
+        return refuse(req, res, refusal, log);
+      }
       if (closeEach || this.stopping) res.shouldKeepAlive = false;
       serve(req, res, socket, started, startedMs, jsonLogs ? requestIdFor(req, res) : undefined);
     });
@@ -176,6 +190,7 @@ export class HttpFront {
         access.write({ req, res, remote: socket.remoteAddress ?? '-', durationNs: process.hrtime.bigint() - res[STARTED]!, bytes, startedMs: res[STARTED_MS]! }, requestId);
       }
       if (postRequest) withRequestId(requestId, () => runHook(log, 'post_request', () => postRequest(worker, req, res)));
+      if (stats) record(res);
       onRequestDone();
     }
 

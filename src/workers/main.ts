@@ -19,6 +19,7 @@ import { ErrorLog } from '../logging/error-log.js';
 import { Acceptors } from './acceptor.js';
 import { ConnectionCap } from './connection-cap.js';
 import { readBoot } from './boot.js';
+import { RequestStats } from './request-stats.js';
 import { switchUser } from './privileges.js';
 import { WORKER_BOOT_ERROR, type MasterMessage, type WorkerMessage } from './protocol.js';
 
@@ -45,12 +46,28 @@ async function main(): Promise<void> {
   let dispatcher: Dispatcher | null = null;
   let upstreams: UpstreamInfo[] | null = null;
 
+  // Figures for the master's /metrics, only when it serves them.
+  const stats = config.status_bind ? new RequestStats() : null;
+  const NO_SHED = { headers: 0, body: 0, read: 0, idle: 0 };
+  const heartbeat = (): WorkerMessage => ({
+    type: 'heartbeat',
+    requests: self.requests,
+    connections: connections(),
+    ...(stats ? { figures: stats.figures(front?.inflightCount ?? 0, cap?.shedByKind ?? NO_SHED) } : {}),
+  });
+
   const exit = (code: number) => {
     if (code === 0) log.info(`Worker exiting (pid: ${process.pid})`);
     if (config.worker_exit) runHook(log, 'worker_exit', () => config.worker_exit!(null, self));
     access?.flush();
     log.flush();
-    process.exit(code);
+    // A last heartbeat, so the master's request totals include this worker's final requests.
+    if (!stats || !process.connected) process.exit(code);
+    const timer = setTimeout(() => process.exit(code), 500);
+    process.send!(heartbeat(), () => {
+      clearTimeout(timer);
+      process.exit(code);
+    });
   };
 
   /** Stop accepting and exit once in-flight requests are done. `shutdown`: idle connections close now. */
@@ -116,7 +133,7 @@ async function main(): Promise<void> {
   // Heartbeats come from the event loop from the start: a boot that blocks the loop is caught too.
   // Four beats per timeout (at most one a second), so a loop starved of CPU for a moment is not taken for a blocked one.
   const beat = config.timeout > 0 ? Math.min(1000, config.timeout * 250) : 1000;
-  setInterval(() => send({ type: 'heartbeat', requests: self.requests, connections: connections() }), beat).unref();
+  setInterval(() => send(heartbeat()), beat).unref();
 
   try {
     // Loaded only when used, so a worker boots (and recycles) faster and smaller.
@@ -164,6 +181,7 @@ async function main(): Promise<void> {
       access,
       worker: self,
       upgradeTarget,
+      stats,
       onRequestDone: () => {
         if (++self.requests >= maxRequests && !retiring) {
           log.info('Autorestarting worker after current request.');

@@ -17,8 +17,11 @@
  *
  * Worker -> master
  *   { type: 'ready' }               the app is loaded and the worker accepts connections.
- *   { type: 'heartbeat', requests, connections }   every second from the event loop; silence for
- *                                   `timeout` seconds means the loop is blocked.
+ *   { type: 'heartbeat', requests, connections, figures? }   every second from the event loop; silence
+ *                                   for `timeout` seconds means the loop is blocked. `figures` (Node
+ *                                   workers and fronts, when status_bind is set) carries cumulative
+ *                                   request counts for /metrics (src/status/figures.ts); a worker
+ *                                   sends one last heartbeat as it exits. Python workers send `active`.
  *   { type: 'boot_error', message, stack? }   the app could not be loaded; the worker exits with
  *                                   code 3 and the master prints the error (with the stack of an
  *                                   exception), once for all the workers that failed.
@@ -34,6 +37,8 @@
  * Signals still work without IPC: TERM graceful, INT/QUIT immediate, KILL.
  * SIGUSR1 belongs to Node's inspector in workers (the master uses it to read a stuck worker's stack).
  */
+import type { WorkerFigures } from '../status/figures.js';
+
 export type MasterMessage =
   | { type: 'listen'; bind: number }
   | { type: 'stop' }
@@ -42,7 +47,7 @@ export type MasterMessage =
 
 export type WorkerMessage =
   | { type: 'ready' }
-  | { type: 'heartbeat'; requests: number; connections?: number; active?: number }
+  | { type: 'heartbeat'; requests: number; connections?: number; active?: number; figures?: WorkerFigures }
   | { type: 'boot_error'; message: string; stack?: string }
   | { type: 'want_listen'; bind: number }
   | { type: 'retiring'; reason: string }
