@@ -1,0 +1,105 @@
+/**
+ * proxy_protocol: each accepted connection must open with a PROXY protocol header (v1, v2 or either)
+ * from a peer in proxy_allow_ips, before the HTTP parser sees a byte. The client address it carries
+ * replaces the socket's remoteAddress/remotePort/remoteFamily, so forwarded_allow_ips, the access
+ * log's h, a Node app's req.socket.remoteAddress and a Python app's REMOTE_ADDR all see the client.
+ * Bytes that came in with the header (the request, often) are put back for the parser.
+ *
+ * A peer outside proxy_allow_ips, a missing or malformed header: one warning line, connection closed.
+ * A header that does not arrive within the HTTP server's headers timeout is closed like a request
+ * header that does not; at worker_connections the cap sheds it as a slow header sooner.
+ */
+import type { Socket } from 'node:net';
+import type { ErrorLog } from '../logging/error-log.js';
+import { trustCheck } from './forwarded.js';
+import { parseProxyHeader, type ProxyMode, type ProxySource } from './proxy-header.js';
+
+export interface ProxyGateOptions {
+  mode: ProxyMode;
+  allow: string[];
+  log: ErrorLog;
+  /** Milliseconds the header has to arrive in. */
+  timeoutMs: number;
+}
+
+const who = (socket: Socket) => socket.remoteAddress ?? 'unix socket';
+
+/** Make the socket report the proxied client as its peer (own properties shadow net.Socket's getters). */
+function setPeer(socket: Socket, source: ProxySource): void {
+  Object.defineProperties(socket, {
+    remoteAddress: { value: source.address, configurable: true },
+    remotePort: { value: source.port, configurable: true },
+    remoteFamily: { value: source.family, configurable: true },
+  });
+}
+
+export class ProxyGate {
+  private readonly trusted: (remote: string | undefined) => boolean;
+  /** Connections whose header is still awaited (closed at once on shutdown). */
+  private readonly waiting = new Set<Socket>();
+
+  constructor(private readonly opts: ProxyGateOptions) {
+    this.trusted = trustCheck(opts.allow, 'proxy_allow_ips');
+  }
+
+  get size(): number {
+    return this.waiting.size;
+  }
+
+  /** Read the header of a fresh connection, then hand the connection to `next`. */
+  admit(socket: Socket, next: (socket: Socket) => void): void {
+    const { log, mode } = this.opts;
+    if (!this.trusted(socket.remoteAddress)) {
+      log.warning(`Connection from ip=${who(socket)} refused: proxy_protocol is on and the peer is not in proxy_allow_ips (${this.opts.allow.join(',')})`);
+      socket.destroy();
+      return;
+    }
+    let buf: Buffer = Buffer.alloc(0);
+    const done = () => {
+      this.waiting.delete(socket);
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      socket.off('error', onError);
+      socket.off('timeout', onTimeout);
+      socket.setTimeout(0);
+    };
+    const close = (reason: string | null) => {
+      done();
+      if (reason) log.warning(`Invalid PROXY protocol header from ip=${who(socket)}: ${reason}; connection closed`);
+      // Errors after this (a reset while closing) have no one to tell.
+      socket.on('error', () => {});
+      socket.destroy();
+    };
+    const onData = (chunk: Buffer) => {
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+      const r = parseProxyHeader(buf, mode);
+      if (r.kind === 'more') return;
+      if (r.kind === 'error') return close(r.reason);
+      done();
+      socket.pause();
+      if (r.source) setPeer(socket, r.source);
+      if (buf.length > r.length) socket.unshift(buf.subarray(r.length));
+      next(socket);
+      // node:http reads the socket's handle directly; what was put back reaches its parser on resume, first.
+      socket.resume();
+    };
+    const onEnd = () => close(buf.length ? `the connection ended after ${buf.length} byte(s), before the header was complete` : null);
+    const onError = () => close(null);
+    const onTimeout = () => {
+      log.debug(`PROXY protocol header from ip=${who(socket)} not received within ${this.opts.timeoutMs / 1000}s; connection closed`);
+      close(null);
+    };
+    this.waiting.add(socket);
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+    socket.on('error', onError);
+    socket.on('timeout', onTimeout);
+    socket.setTimeout(this.opts.timeoutMs);
+  }
+
+  /** On shutdown: connections still sending their header will not be served. */
+  closeWaiting(): void {
+    for (const s of this.waiting) s.destroy();
+    this.waiting.clear();
+  }
+}
