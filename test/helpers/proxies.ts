@@ -58,8 +58,8 @@ const tmpDir = (prefix: string) => {
   return mkdtempSync(join(ROOT, 'test/.tmp', prefix));
 };
 
-/** HAProxy in TCP mode forwarding to 127.0.0.1:target with send-proxy (v1) or send-proxy-v2. */
-export function startHaproxy(target: number, version: 1 | 2 = 2): Promise<Proxy> {
+/** HAProxy in TCP mode forwarding to 127.0.0.1:target with send-proxy (v1) or send-proxy-v2, optionally with HTTP health checks. */
+export function startHaproxy(target: number, version: 1 | 2 = 2, opts: { httpCheck?: string } = {}): Promise<Proxy> {
   const dir = tmpDir('haproxy-');
   return startOn('haproxy', (port) => {
     const cfg = join(dir, `haproxy-${port}.cfg`);
@@ -73,7 +73,9 @@ export function startHaproxy(target: number, version: 1 | 2 = 2): Promise<Proxy>
         '  timeout server 30s',
         'listen front',
         `  bind 127.0.0.1:${port}`,
-        `  server tunicorn 127.0.0.1:${target} ${version === 2 ? 'send-proxy-v2' : 'send-proxy'}`,
+        ...(opts.httpCheck ? [`  option httpchk GET ${opts.httpCheck}`] : []),
+        // With httpCheck: HTTP checks every 200 ms, which carry the header too (check-send-proxy).
+        `  server tunicorn 127.0.0.1:${target} ${version === 2 ? 'send-proxy-v2' : 'send-proxy'}${opts.httpCheck ? ' check check-send-proxy inter 200' : ''}`,
         '',
       ].join('\n'),
     );

@@ -12,6 +12,7 @@ import { rawRequest } from './raw-http.js';
 import { sleep, type Tunicorn } from '../helpers/cli.js';
 import { GET, getFrom, startProxied, v1Header } from '../helpers/proxied.js';
 import { startHaproxy, startNginxStream, type Proxy } from '../helpers/proxies.js';
+import WebSocket from 'ws';
 import { V2_SIGNATURE } from '../../src/http/proxy-header.js';
 
 /** Send `data` on one connection and collect what comes back until the server closes it (5 s at most). */
@@ -202,5 +203,51 @@ describe('a header that does not arrive is shed like a slow request header', { t
       for (const x of stuck) x.s.destroy();
       assert.equal((await t.stop()).code, 0, t.output);
     }
+  });
+});
+
+describe('more behind HAProxy: its HTTP health checks, a WebSocket, TERM while a header is pending', { timeout: 60_000 }, () => {
+  test('option httpchk with check-send-proxy: the checks are served (logged from the proxy\'s own address)', async () => {
+    const { t, port } = await startProxied(['--proxy-protocol', 'peer.mjs']);
+    const haproxy = await startHaproxy(port, 2, { httpCheck: '/health' });
+    try {
+      await t.waitFor(/^127\.0\.0\.1 - - \[[^\]]+\] "GET \/health HTTP\/1\.0" 200 /m, 10_000);
+      assert.doesNotMatch(t.output, /Invalid PROXY protocol header/);
+    } finally {
+      await haproxy.proc.stop();
+      assert.equal((await t.stop()).code, 0, t.output);
+    }
+  });
+
+  test('a WebSocket through HAProxy: the upgrade after the header reaches the app\'s ws server', async () => {
+    const { t, port } = await startProxied(['--proxy-protocol', 'ws/ws-server.mjs']);
+    const haproxy = await startHaproxy(port, 2);
+    try {
+      const ws = new WebSocket(`ws://127.0.0.1:${haproxy.port}/`, { localAddress: '127.0.0.8' });
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      });
+      ws.send('hello through haproxy');
+      const [echo] = (await new Promise((resolve) => ws.once('message', (...a) => resolve(a)))) as [Buffer];
+      assert.equal(String(echo), 'hello through haproxy');
+      ws.close();
+    } finally {
+      await haproxy.proc.stop();
+      assert.equal((await t.stop()).code, 0, t.output);
+    }
+  });
+
+  test('TERM: a connection still sending its header is closed, and the worker does not wait graceful_timeout for it', async () => {
+    const { t, port } = await startProxied(['--proxy-protocol', '--graceful-timeout', '30', 'peer.mjs']);
+    const s = net.connect(port, '127.0.0.1');
+    s.on('error', () => {});
+    const closed = new Promise<void>((resolve) => s.on('close', () => resolve()));
+    s.write('PROXY TCP4 203.0.1');
+    await sleep(300);
+    t.signal('SIGTERM');
+    const exit = await t.exitWithin(10_000);
+    assert.equal(exit.code, 0, t.output);
+    await closed;
   });
 });
