@@ -22,6 +22,7 @@ export interface ProxyGateOptions {
   timeoutMs: number;
 }
 
+const EMPTY = Buffer.alloc(0);
 const who = (socket: Socket) => socket.remoteAddress ?? 'unix socket';
 
 /** Make the socket report the proxied client as its peer (own properties shadow net.Socket's getters). */
@@ -33,17 +34,57 @@ function setPeer(socket: Socket, source: ProxySource): void {
   });
 }
 
+/** A connection awaiting its header: a node of the gate's list, oldest first. */
+interface Waiting {
+  socket: Socket;
+  since: number;
+  prev: Waiting | null;
+  next: Waiting | null;
+}
+
 export class ProxyGate {
   private readonly trusted: (remote: string | undefined) => boolean;
-  /** Connections whose header is still awaited (closed at once on shutdown). */
-  private readonly waiting = new Set<Socket>();
+  /**
+   * Connections whose header is still awaited, oldest first (closed at once on shutdown). One
+   * sweep a second closes those past the timeout: a timer per socket (socket.setTimeout) costs on
+   * every connection, as deadlines.ts measured for requests. A list rather than a Set of sockets
+   * for the reason connection-cap.ts gives (a Set hashes each socket).
+   */
+  private head: Waiting | null = null;
+  private tail: Waiting | null = null;
+  private sweeper: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: ProxyGateOptions) {
     this.trusted = trustCheck(opts.allow, 'proxy_allow_ips');
   }
 
-  get size(): number {
-    return this.waiting.size;
+  private add(socket: Socket): Waiting {
+    const w: Waiting = { socket, since: Date.now(), prev: this.tail, next: null };
+    if (this.tail) this.tail.next = w;
+    else this.head = w;
+    this.tail = w;
+    // Started once and left running (unref'd): starting one per busy spell would cost a timer per connection at low load.
+    this.sweeper ??= setInterval(() => this.sweep(), Math.min(1000, this.opts.timeoutMs)).unref();
+    return w;
+  }
+
+  private remove(w: Waiting): void {
+    if (w.prev) w.prev.next = w.next;
+    else if (this.head === w) this.head = w.next;
+    else return; // already removed
+    if (w.next) w.next.prev = w.prev;
+    else this.tail = w.prev;
+    w.prev = w.next = null;
+  }
+
+  private sweep(): void {
+    const oldest = Date.now() - this.opts.timeoutMs;
+    while (this.head && this.head.since <= oldest) {
+      const { socket } = this.head;
+      this.opts.log.debug(`PROXY protocol header from ip=${who(socket)} not received within ${this.opts.timeoutMs / 1000}s; connection closed`);
+      this.remove(this.head);
+      socket.destroy();
+    }
   }
 
   /** Read the header of a fresh connection, then hand the connection to `next`. */
@@ -54,14 +95,13 @@ export class ProxyGate {
       socket.destroy();
       return;
     }
-    let buf: Buffer = Buffer.alloc(0);
+    let buf: Buffer = EMPTY;
     const done = () => {
-      this.waiting.delete(socket);
+      this.remove(entry);
       socket.off('data', onData);
       socket.off('end', onEnd);
       socket.off('error', onError);
-      socket.off('timeout', onTimeout);
-      socket.setTimeout(0);
+      socket.off('close', onError);
     };
     const close = (reason: string | null) => {
       done();
@@ -76,30 +116,30 @@ export class ProxyGate {
       if (r.kind === 'more') return;
       if (r.kind === 'error') return close(r.reason);
       done();
-      socket.pause();
       if (r.source) setPeer(socket, r.source);
-      if (buf.length > r.length) socket.unshift(buf.subarray(r.length));
+      if (buf.length === r.length) return next(socket); // the header came alone (HAProxy sends it on connect)
+      socket.pause();
+      socket.unshift(buf.subarray(r.length));
       next(socket);
       // node:http reads the socket's handle directly; what was put back reaches its parser on resume, first.
       socket.resume();
     };
     const onEnd = () => close(buf.length ? `the connection ended after ${buf.length} byte(s), before the header was complete` : null);
+    // An error, or a close by someone else (the worker_connections cap shedding it, the sweep).
     const onError = () => close(null);
-    const onTimeout = () => {
-      log.debug(`PROXY protocol header from ip=${who(socket)} not received within ${this.opts.timeoutMs / 1000}s; connection closed`);
-      close(null);
-    };
-    this.waiting.add(socket);
+    const entry = this.add(socket);
     socket.on('data', onData);
     socket.on('end', onEnd);
     socket.on('error', onError);
-    socket.on('timeout', onTimeout);
-    socket.setTimeout(this.opts.timeoutMs);
+    socket.on('close', onError);
   }
 
   /** On shutdown: connections still sending their header will not be served. */
   closeWaiting(): void {
-    for (const s of this.waiting) s.destroy();
-    this.waiting.clear();
+    for (let w = this.head; w; w = this.head) {
+      this.remove(w);
+      w.socket.destroy();
+    }
+    if (this.sweeper) clearInterval(this.sweeper);
   }
 }
