@@ -107,6 +107,20 @@ describe('behind HAProxy, send-proxy-v2 (proxy_protocol auto, default proxy_allo
     await server.t.waitFor(/Invalid PROXY protocol header from ip=127\.0\.0\.1: no PROXY protocol header \(the connection began "GET \/plain HTTP\/1\.1/);
   });
 
+  test('a connection that closes without sending anything (a TCP health check) logs nothing', async () => {
+    const invalid = /Invalid PROXY protocol header/;
+    const before = server.t.count(invalid);
+    await new Promise<void>((resolve) => {
+      const s = net.connect(server.port, '127.0.0.1', () => s.end());
+      s.on('error', () => {});
+      s.on('close', () => resolve());
+    });
+    // A request after it, answered and logged, shows the worker has handled the silent one.
+    assert.equal((await rawRequest(server.port, v1Header('192.0.2.44') + GET('/after-silent'))).status, 200);
+    await waitLogged(server.t, '/after-silent');
+    assert.equal(server.t.count(invalid), before);
+  });
+
   test('proxy_protocol v2 refuses nginx\'s v1 header (a real proxy, the wrong version)', async () => {
     const wrong = /Invalid PROXY protocol header from ip=127\.0\.0\.1: a v1 header, but proxy_protocol is v2; connection closed/;
     // Until its worker listens, connections are refused (closed unanswered too): ready once one was judged.
