@@ -43,7 +43,7 @@ function configKey(s) {
 
 function flagsOf(s) {
   if (!s.flags) return '(config file only)';
-  const meta = s.meta && !s.isSwitch ? ` ${s.meta}` : '';
+  const meta = s.meta && !s.isSwitch ? (s.bareValue ? ` [${s.meta}]` : ` ${s.meta}`) : '';
   return s.flags.map((f) => code(`${f}${meta}`)).join(', ') + (s.repeatable ? ' (repeatable)' : '');
 }
 

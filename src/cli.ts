@@ -37,6 +37,7 @@ function plannedAddress(r: Resolved): AddressInfo | string | null {
 function validate(r: Resolved): void {
   r.config.bind.forEach(parseBind);
   trustCheck(r.config.forwarded_allow_ips);
+  trustCheck(r.config.proxy_allow_ips, 'proxy_allow_ips');
   if (r.appSpec && !r.pythonApp) parseAppSpec(r.appSpec);
   const bad = unknownAtoms(r.config.access_log_format);
   if (bad.length) r.warnings.push(`access_log_format has unknown atoms ${bad.map((a) => `%(${a})s`).join(', ')}; they log as "-".`);

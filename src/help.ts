@@ -7,7 +7,7 @@ export function helpText(): string {
   const sections = new Map<Section, string[]>();
   for (const s of SETTINGS) {
     if (!s.flags) continue;
-    const flags = s.flags.join(', ') + (s.meta && !s.isSwitch ? ` ${s.meta}` : '');
+    const flags = s.flags.join(', ') + (s.meta && !s.isSwitch ? (s.bareValue ? ` [${s.meta}]` : ` ${s.meta}`) : '');
     const doc = `${s.doc}${s.isSwitch ? '' : ` [default: ${s.defaultText}]`}`;
     const entry = flags.length < 38 ? `  ${flags.padEnd(38)} ${doc}` : `  ${flags}\n  ${''.padEnd(38)} ${doc}`;
     const list = sections.get(s.section) ?? [];

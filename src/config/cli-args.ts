@@ -86,6 +86,14 @@ function joinNegativeValues(argv: string[]): string[] {
     }
     const long = optionOf(arg);
     const next = argv[i + 1];
+    // A flag with an optional value (--proxy-protocol [MODE]): alone, or before anything but one of its values, it means its bare value.
+    const bare = long ? SETTING_OF.get(long) : undefined;
+    if (long && bare?.bareValue !== undefined) {
+      const takes = next !== undefined && bare.optionalValues?.includes(next.toLowerCase());
+      out.push(`--${long}=${takes ? next : bare.bareValue}`);
+      if (takes) i++;
+      continue;
+    }
     if (long && OPTIONS[long]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
       out.push(`--${long}=${next}`);
       i++;

@@ -18,6 +18,9 @@ export interface Setting<T = unknown> {
   meta?: string;
   /** A flag that takes no value (a switch). */
   isSwitch?: boolean;
+  /** The flag's value when it is given alone (Gunicorn's nargs='?' const); a value is taken only if `optionalValues` has it. */
+  bareValue?: string;
+  optionalValues?: string[];
   /** Repeatable on the command line (each use adds one). */
   repeatable?: boolean;
   default: (env: NodeJS.ProcessEnv) => T;
@@ -97,6 +100,9 @@ export const SETTINGS: Setting<any>[] = [
   { name: 'secure_scheme_headers', section: 'Security', default: () => ({ 'X-FORWARDED-PROTOCOL': 'ssl', 'X-FORWARDED-PROTO': 'https', 'X-FORWARDED-SSL': 'on' }), defaultText: "{'X-FORWARDED-PROTOCOL': 'ssl', 'X-FORWARDED-PROTO': 'https', 'X-FORWARDED-SSL': 'on'}", validate: v.dict, doc: 'Headers (and values) that mark a request from a trusted proxy as https. Config file only.' },
 
   // Server mechanics
+  { name: 'proxy_protocol', section: 'Server mechanics', flags: ['--proxy-protocol'], meta: 'MODE', bareValue: 'auto', optionalValues: Object.keys(v.PROXY_PROTOCOL_WORDS), default: () => 'off', defaultText: 'off', validate: v.proxyProtocol, doc: 'Expect a PROXY protocol header (HAProxy send-proxy, nginx proxy_protocol on) at the start of every connection: off, v1 (text), v2 (binary) or auto (either). --proxy-protocol alone means auto; true and false (Gunicorn\'s older boolean) mean auto and off. The client address it carries is the peer the app, the access log and forwarded_allow_ips see. A connection without a valid header, or from a peer not in proxy_allow_ips, is closed with a warning.',
+    note: 'Unlike Gunicorn, which serves a connection that does not begin with a header as plain HTTP, tunicorn closes it: the PROXY protocol specification says a receiver must not guess whether the header is there, since a trusted proxy that forwarded a connection without one (a missed send-proxy) would let its client write a header of its own and pass for any address. So a proxy\'s health checks must send the header too (HAProxy: `check check-send-proxy` on the server line; a v2 LOCAL header keeps the proxy\'s own address as the peer), and the setting covers every bind. A header that does not arrive within the HTTP headers timeout (60 s) is closed, and at worker_connections the connection counts as a slow header and is shed first.' },
+  { name: 'proxy_allow_ips', section: 'Server mechanics', flags: ['--proxy-allow-from'], meta: 'STRING', default: () => ['127.0.0.1', '::1'], defaultText: "'127.0.0.1,::1'", validate: v.strList, doc: 'With proxy_protocol on, the peers allowed to connect and send the header (comma-separated IPs or networks such as 10.0.0.0/8, or * for all); any other peer is refused. Unix socket connections are always allowed.' },
   { name: 'preload_app', section: 'Server mechanics', flags: ['--preload'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'Import the app in the master before starting workers, so a broken app fails before anything binds. Node has no fork(): this does not share memory between workers.',
     note: 'In Gunicorn, preloading shares the app\'s memory between workers by copy-on-write after fork(). Node has no fork(), so each worker still imports its own copy; what preloading gives here is a fail-fast start: an app that cannot be imported stops the server before any socket is bound or any worker started.' },
   { name: 'reload', section: 'Server mechanics', flags: ['--reload'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'Restart the workers when a file under chdir (the working directory) changes, node_modules and .git excepted. For development.' },
@@ -177,8 +183,6 @@ export const GUNICORN_WITHOUT_MEANING: Record<string, string> = {
   dogstatsd_tags: 'not supported yet',
   initgroups: 'not supported yet',
   tmp_upload_dir: 'Python WSGI setting',
-  proxy_protocol: 'not supported yet',
-  proxy_allow_ips: 'not supported yet',
   keyfile: 'TLS is not supported yet; terminate TLS at a proxy',
   certfile: 'TLS is not supported yet; terminate TLS at a proxy',
   ssl_version: 'TLS is not supported yet',

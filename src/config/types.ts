@@ -72,6 +72,8 @@ export interface Config extends Hooks {
   limit_request_field_size: number;
   forwarded_allow_ips: string[];
   secure_scheme_headers: Record<string, string>;
+  proxy_protocol: 'off' | 'v1' | 'v2' | 'auto';
+  proxy_allow_ips: string[];
   preload_app: boolean;
   reload: boolean;
   chdir: string;
@@ -96,7 +98,7 @@ export interface Config extends Hooks {
 type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
 
 /** Settings a config file may spell more loosely than the resolved Config holds them. */
-type Loose = 'worker_class_str' | 'wsgi_app' | 'workers' | 'worker_class' | 'loglevel' | 'bind' | 'raw_env' | 'forwarded_allow_ips' | 'umask';
+type Loose = 'worker_class_str' | 'wsgi_app' | 'workers' | 'worker_class' | 'loglevel' | 'bind' | 'raw_env' | 'forwarded_allow_ips' | 'umask' | 'proxy_protocol' | 'proxy_allow_ips';
 
 /** The shape of a tunicorn.config.ts: camelCase keys, all optional; `app` names the app spec. */
 export type UserConfig = { [K in Exclude<keyof Config, Loose> as CamelCase<K>]?: Config[K] } & {
@@ -113,6 +115,10 @@ export type UserConfig = { [K in Exclude<keyof Config, Loose> as CamelCase<K>]?:
   rawEnv?: string | string[];
   /** IPs or networks, as a list or one comma-separated string; "*" trusts every peer. */
   forwardedAllowIps?: string | string[];
+  /** "off", "v1", "v2" or "auto"; true means auto and false off, as in Gunicorn. */
+  proxyProtocol?: Config['proxy_protocol'] | boolean;
+  /** Peers allowed to send a PROXY protocol header: IPs or networks, a list or one comma-separated string; "*" for all. */
+  proxyAllowIps?: string | string[];
   /** A number (0o22) or an octal string ("022"). */
   umask?: number | string;
 };

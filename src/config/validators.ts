@@ -119,3 +119,16 @@ export const memoryLimit: Validator<number | string> = (raw, name) => {
   }
   throw invalid(name, raw, 'a whole number of MB (0 for off), or a percentage of the memory limit such as "80%"');
 };
+
+/** proxy_protocol words, Gunicorn's: true/false (its older boolean setting) mean auto/off. */
+export const PROXY_PROTOCOL_WORDS: Record<string, 'off' | 'v1' | 'v2' | 'auto'> = { off: 'off', false: 'off', '0': 'off', none: 'off', v1: 'v1', v2: 'v2', auto: 'auto', true: 'auto', '1': 'auto' };
+
+/** proxy_protocol: off, v1, v2 or auto, or a boolean (true is auto), as Gunicorn takes it. */
+export const proxyProtocol: Validator<'off' | 'v1' | 'v2' | 'auto'> = (raw, name) => {
+  if (raw === null || raw === undefined) return 'off';
+  if (typeof raw === 'boolean') return raw ? 'auto' : 'off';
+  const s = typeof raw === 'string' || typeof raw === 'number' ? String(raw).trim().toLowerCase() : '';
+  const mode = Object.hasOwn(PROXY_PROTOCOL_WORDS, s) ? PROXY_PROTOCOL_WORDS[s] : undefined;
+  if (mode) return mode;
+  throw invalid(name, raw, 'off, v1, v2 or auto (true means auto, false off)');
+};

@@ -12,13 +12,14 @@ export type TrustCheck = (remoteAddress: string | undefined) => boolean;
 
 const unmap = (a: string) => (a.startsWith('::ffff:') && isIP(a.slice(7)) === 4 ? a.slice(7) : a);
 
-export function trustCheck(allow: string[]): TrustCheck {
+export function trustCheck(allow: string[], setting = 'forwarded_allow_ips'): TrustCheck {
   if (allow.includes('*')) return () => true;
   const list = new BlockList();
   for (const entry of allow) {
-    const [ip, prefix] = entry.split('/');
+    const [ip, prefix, extra] = entry.split('/');
     const family = isIP(ip ?? '');
-    if (!family) throw new ConfigError(`Invalid value for forwarded_allow_ips: "${entry}" is not an IP address or network (use 10.0.0.1, 10.0.0.0/8 or *).`);
+    const badPrefix = prefix !== undefined && (!/^\d{1,3}$/.test(prefix) || Number(prefix) > (family === 6 ? 128 : 32));
+    if (!family || badPrefix || extra !== undefined) throw new ConfigError(`Invalid value for ${setting}: "${entry}" is not an IP address or network (use 10.0.0.1, 10.0.0.0/8 or *).`);
     const type = family === 6 ? 'ipv6' : 'ipv4';
     if (prefix === undefined) list.addAddress(ip!, type);
     else list.addSubnet(ip!, Number(prefix), type);

@@ -13,6 +13,7 @@ import type { UpstreamInfo } from '../python/upstream.js';
 import { ConfigError } from '../config/errors.js';
 import type { Config, WorkerSelf } from '../config/types.js';
 import { HttpFront } from '../http/server.js';
+import type { ProxyGate } from '../http/proxy-protocol.js';
 import { runHook } from '../config/run-hook.js';
 import type { AccessLog } from '../logging/access-log.js';
 import { ErrorLog } from '../logging/error-log.js';
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
   let stopping = false;
   let retiring = false;
   let cap: ConnectionCap | null = null;
+  let gate: ProxyGate | null = null;
   const connections = () => cap?.size ?? 0;
   let dispatcher: Dispatcher | null = null;
   let upstreams: UpstreamInfo[] | null = null;
@@ -73,12 +75,16 @@ async function main(): Promise<void> {
   /** Stop accepting and exit once in-flight requests are done. `shutdown`: idle connections close now. */
   const stop = (shutdown: boolean) => {
     if (stopping) {
-      if (shutdown) front?.drain(true);
+      if (shutdown) {
+        front?.drain(true);
+        gate?.closeWaiting();
+      }
       return;
     }
     stopping = true;
     acceptors?.stop();
     front?.drain(shutdown);
+    if (shutdown) gate?.closeWaiting();
     const deadline = Date.now() + config.graceful_timeout * 1000;
     const poll = setInterval(() => {
       const busy = front?.inflightCount ?? 0;
@@ -190,6 +196,12 @@ async function main(): Promise<void> {
       },
     });
     const theFront = front;
+    if (config.proxy_protocol !== 'off') {
+      const { ProxyGate } = await import('../http/proxy-protocol.js');
+      gate = new ProxyGate({ mode: config.proxy_protocol, allow: config.proxy_allow_ips, log, timeoutMs: front.server.headersTimeout });
+    }
+    const theGate = gate;
+    const handOver = (socket: Socket) => theFront.accept(socket);
     let lastShedLog = 0;
     cap = new ConnectionCap({
       cap: config.worker_class === 'sync' ? 1 : config.worker_connections,
@@ -208,7 +220,8 @@ async function main(): Promise<void> {
       backlog: config.backlog,
       onConnection: (socket: Socket) => {
         cap!.add(socket);
-        theFront.accept(socket);
+        if (theGate) theGate.admit(socket, handOver);
+        else theFront.accept(socket);
       },
       requestHandle: (bind) => send({ type: 'want_listen', bind }),
       openConnections: () => cap!.size,

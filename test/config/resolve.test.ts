@@ -207,6 +207,57 @@ describe("Gunicorn's flags", () => {
   });
 });
 
+describe('proxy_protocol and proxy_allow_ips, as Gunicorn takes them', () => {
+  test('off by default; proxy_allow_ips defaults to loopback', async () => {
+    const { config } = await cli([]);
+    assert.equal(config.proxy_protocol, 'off');
+    assert.deepEqual(config.proxy_allow_ips, ['127.0.0.1', '::1']);
+  });
+
+  test('--proxy-protocol alone is auto, before an app spec or another flag; with a mode it is that mode', async () => {
+    for (const [argv, mode] of [
+      [['--proxy-protocol'], 'auto'],
+      [['--proxy-protocol', 'app.mjs'], 'auto'],
+      [['--proxy-protocol', '-w', '2'], 'auto'],
+      [['--proxy-protocol', 'v1'], 'v1'],
+      [['--proxy-protocol', 'V2'], 'v2'],
+      [['--proxy-protocol=off'], 'off'],
+      [['--proxy-protocol', 'true'], 'auto'],
+      [['--proxy-protocol', 'false'], 'off'],
+    ] as Array<[string[], string]>) {
+      const r = await cli(argv);
+      assert.equal(r.config.proxy_protocol, mode, argv.join(' '));
+    }
+    assert.equal((await cli(['--proxy-protocol', 'app.mjs'])).appSpec, 'app.mjs');
+    assert.equal((await cli([], { TUNICORN_CMD_ARGS: '--proxy-protocol' })).config.proxy_protocol, 'auto');
+  });
+
+  test('--proxy-allow-from takes addresses and networks; * allows every peer', async () => {
+    assert.deepEqual((await cli(['--proxy-allow-from', '10.0.0.0/8, 192.168.1.5,fd00::/8'])).config.proxy_allow_ips, ['10.0.0.0/8', '192.168.1.5', 'fd00::/8']);
+    assert.deepEqual((await cli(['--proxy-allow-from', '*'])).config.proxy_allow_ips, ['*']);
+  });
+
+  test('gunicorn.conf.py: the older boolean and the newer modes', async () => {
+    for (const [line, mode] of [['proxy_protocol = True', 'auto'], ['proxy_protocol = False', 'off'], ['proxy_protocol = "v2"', 'v2']]) {
+      const { config, warnings } = await resolveIn(project({ 'gunicorn.conf.py': `${line}\nproxy_allow_ips = "10.1.2.3,10.2.0.0/16"\n` }));
+      assert.deepEqual(warnings, []);
+      assert.equal(config.proxy_protocol, mode, line);
+      assert.deepEqual(config.proxy_allow_ips, ['10.1.2.3', '10.2.0.0/16']);
+    }
+  });
+
+  test('a tunicorn config file: proxyProtocol (a mode or a boolean) and proxyAllowIps', async () => {
+    const dir = project({ 'tunicorn.config.mjs': 'export default { proxyProtocol: true, proxyAllowIps: ["10.0.0.0/8"] };\n' });
+    const { config } = await resolveIn(dir);
+    assert.equal(config.proxy_protocol, 'auto');
+    assert.deepEqual(config.proxy_allow_ips, ['10.0.0.0/8']);
+  });
+
+  test('a bad mode is one line naming what is allowed', async () => {
+    assert.equal(await configError(cli(['--proxy-protocol=v3'])), 'Invalid value for proxy_protocol (--proxy-protocol): "v3"; expected off, v1, v2 or auto (true means auto, false off).');
+  });
+});
+
 describe('mistakes: one line naming the setting, what was given and what is allowed', () => {
   const cases: Array<[string[], RegExp]> = [
     [['--wrkers', '3'], /^Unknown option --wrkers on the command line; did you mean --workers\?/],
