@@ -61,6 +61,8 @@ export class Arbiter {
   private numWorkers: number;
   private age = 0;
   private shuttingDown = false;
+  /** TERM with shutdown_delay: readiness is off and the graceful stop starts when this fires. */
+  private delayedStop: NodeJS.Timeout | null = null;
   private exitCode = 0;
   private tick: NodeJS.Timeout | null = null;
   private watcher: { close(): void } | null = null;
@@ -156,7 +158,7 @@ export class Arbiter {
       {
         workers: () => [...this.workers.values()],
         python: !!this.opts.python,
-        shuttingDown: () => this.shuttingDown,
+        shuttingDown: () => this.shuttingDown || this.delayedStop !== null,
         timeout: () => this.config.timeout,
         firstListener: () => this.listeners[0] ?? null,
         healthCheckPath: () => this.config.health_check_path,
@@ -472,6 +474,11 @@ export class Arbiter {
     this.log.info(`Handling signal: ${sig.slice(3).toLowerCase()}`);
     switch (sig) {
       case 'SIGTERM':
+        if (this.config.shutdown_delay > 0 && !this.shuttingDown && !this.delayedStop) {
+          this.log.info(`Not ready any more; serving for shutdown_delay (${this.config.shutdown_delay}s), then stopping gracefully`);
+          this.delayedStop = setTimeout(() => this.shutdown(true), this.config.shutdown_delay * 1000);
+          return;
+        }
         return this.shutdown(true);
       case 'SIGINT':
       case 'SIGQUIT':
@@ -614,6 +621,7 @@ export class Arbiter {
       return;
     }
     this.shuttingDown = true;
+    if (this.delayedStop) clearTimeout(this.delayedStop);
     if (this.settleTimer) clearTimeout(this.settleTimer);
     // A signal during the settle wait: the boot error is still said, once, and still the exit code.
     if (this.bootFailures.failing) {

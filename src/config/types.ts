@@ -66,6 +66,7 @@ export interface Config extends Hooks {
   max_worker_memory_grace: number;
   timeout: number;
   graceful_timeout: number;
+  shutdown_delay: number;
   keepalive: number;
   limit_request_line: number;
   limit_request_fields: number;

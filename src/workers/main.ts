@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   let cap: ConnectionCap | null = null;
   let gate: ProxyGate | null = null;
   const connections = () => cap?.size ?? 0;
+  let accepted = 0;
   let dispatcher: Dispatcher | null = null;
   let upstreams: UpstreamInfo[] | null = null;
 
@@ -82,13 +83,29 @@ async function main(): Promise<void> {
       return;
     }
     stopping = true;
-    acceptors?.stop();
+    let accepting = true;
+    const closeListeners = () => {
+      acceptors?.stop();
+      accepting = false;
+    };
+    // On shutdown, connections still in the listen queue are taken and served, not reset. libuv
+    // takes one per listener per turn of the loop: turn until a turn takes none (for 1 s at most).
+    if (shutdown) {
+      const until = Date.now() + 1000;
+      let seen = -1;
+      const turn = () => {
+        if (accepted === seen || Date.now() > until) return closeListeners();
+        seen = accepted;
+        setImmediate(turn);
+      };
+      setImmediate(turn);
+    } else closeListeners();
     front?.drain(shutdown);
     if (shutdown) gate?.closeWaiting();
     const deadline = Date.now() + config.graceful_timeout * 1000;
     const poll = setInterval(() => {
       const busy = front?.inflightCount ?? 0;
-      if (busy === 0 && connections() === 0) {
+      if (busy === 0 && connections() === 0 && !accepting) {
         clearInterval(poll);
         exit(0);
       } else if (Date.now() >= deadline) {
@@ -219,6 +236,7 @@ async function main(): Promise<void> {
       binds: boot.binds,
       backlog: config.backlog,
       onConnection: (socket: Socket) => {
+        accepted++;
         cap!.add(socket);
         if (theGate) theGate.admit(socket, handOver);
         else theFront.accept(socket);
