@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { ROOT, Running, sleep } from './cli.js';
+import { freePort } from './net.js';
 
 export interface Proxy {
   proc: Running;
@@ -28,17 +29,6 @@ async function accepting(port: number, proc: Running, ms = 10_000): Promise<bool
     await sleep(50);
   }
   return false;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function startOn(what: string, start: (port: number) => Running): Promise<Proxy> {
