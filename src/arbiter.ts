@@ -14,6 +14,7 @@ import { Preloader } from './arbiter/preloader.js';
 import { freePort } from './arbiter/stack-dump.js';
 import type { Supervised, WorkerKind } from './arbiter/supervised.js';
 import { WorkerProcess } from './arbiter/worker-process.js';
+import { askFronts } from './arbiter/running-requests.js';
 import { ConfigError } from './config/errors.js';
 import type { Config, ServerInfo, WorkerInfo } from './config/types.js';
 import { runHook } from './config/run-hook.js';
@@ -23,6 +24,7 @@ import { StatusService } from './status/server.js';
 import { bindAll, closeListeners, parseBind, systemdBinds, type Listener } from './sockets.js';
 import { VERSION } from './version.js';
 import { APP_LOAD_ERROR, WORKER_BOOT_ERROR, type WorkerMessage } from './workers/protocol.js';
+import { describeRunning } from './workers/running.js';
 
 export interface ArbiterOptions {
   config: Config;
@@ -455,9 +457,10 @@ export class Arbiter {
     w.timedOut = true;
     w.expectedExit = true;
     w.restartReason = 'timeout';
-    this.log.critical(`WORKER TIMEOUT (pid:${w.pid})`);
     if (w.kind === 'python') this.announceUpstreams();
-    const stack = await w.readStack();
+    const fronts = [...this.workers.values()].filter((f) => f.kind === 'front');
+    const [{ stack, running }, fromFronts] = await Promise.all([w.readBlocked(), w.kind === 'python' ? askFronts(fronts, w.age) : null]);
+    this.log.critical(`WORKER TIMEOUT (pid:${w.pid})${describeRunning(running ?? fromFronts)}`);
     if (stack) this.log.error(`Worker (pid:${w.pid}) was blocked for over ${this.config.timeout}s here:\n${stack}`);
     else this.log.error(`Worker (pid:${w.pid}) was blocked for over ${this.config.timeout}s; its stack could not be read.`);
     // A Python worker runs its worker_abort hook on SIGABRT, when its interpreter still can.

@@ -10,6 +10,7 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/types.js';
 import type { MasterMessage, WorkerMessage } from '../workers/protocol.js';
+import type { Blocked } from './stack-dump.js';
 import { Supervised } from './supervised.js';
 import { workerEnv } from './worker-process.js';
 
@@ -111,8 +112,13 @@ export abstract class PythonProcess extends Supervised {
     if (this.connected) this.control!.write(`${JSON.stringify(msg)}\n`);
   }
 
+  /** Its requests are known to the fronts (the master asks them); the stack is read here. */
+  async readBlocked(): Promise<Blocked> {
+    return { stack: await this.readStack(), running: null };
+  }
+
   /** faulthandler writes every thread's stack to the stack file on USR2, even from a C-level loop. */
-  async readStack(): Promise<string | null> {
+  private async readStack(): Promise<string | null> {
     this.kill('SIGUSR2');
     for (let i = 0; i < 10; i++) {
       await new Promise((r) => setTimeout(r, 100));

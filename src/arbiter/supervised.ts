@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { RestartReason } from '../status/book.js';
 import type { MasterMessage } from '../workers/protocol.js';
+import type { Blocked } from './stack-dump.js';
 
 export type WorkerState = 'booting' | 'ready' | 'retiring' | 'stopping';
 /** node: serves a Node app; front: serves HTTP for Python workers; python: runs a WSGI app. */
@@ -32,8 +33,8 @@ export abstract class Supervised extends EventEmitter {
   abstract send(msg: MasterMessage, handle?: object): void;
   /** Whether messages can still reach the worker. */
   abstract get connected(): boolean;
-  /** The stack of a worker whose loop is blocked, or null when it cannot be read. */
-  abstract readStack(): Promise<string | null>;
+  /** The stack of a worker whose loop is blocked and the requests it runs, each null when it cannot be read. */
+  abstract readBlocked(): Promise<Blocked>;
 
   /** The master has attached its listeners: events may flow (a runtime may hold early ones until then). */
   listening(): void {}

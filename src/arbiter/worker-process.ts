@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/types.js';
 import { bootEnv, type WorkerBoot } from '../workers/boot.js';
 import { WORKER_ENV, type MasterMessage } from '../workers/protocol.js';
-import { dumpStack } from './stack-dump.js';
+import { dumpStack, type Blocked } from './stack-dump.js';
 import { Supervised, type WorkerKind } from './supervised.js';
 
 export type { WorkerState } from './supervised.js';
@@ -65,7 +65,7 @@ export class WorkerProcess extends Supervised {
     }
   }
 
-  readStack(): Promise<string | null> {
+  readBlocked(): Promise<Blocked> {
     return dumpStack(this.pid, this.inspectPort);
   }
 }

@@ -2,12 +2,12 @@
  * Per-request timeouts without a timer per request (a setTimeout/clearTimeout pair cost about 12%
  * of a hello-world worker's throughput). Requests in flight are kept in start order; one interval
  * ticks `timeout / 10` (between 50 ms and 1 s) and expires the oldest ones, so a request is timed
- * out between `timeout` and `timeout` plus one tick after it started.
+ * out between `timeout` and `timeout` plus one tick after it started. Start times are kept even with
+ * the timeout off: the WORKER TIMEOUT line says how long a request has run.
  */
 export class Deadlines<T> {
-  /** In-flight items and the tick they started on, oldest first (a Map keeps insertion order). */
+  /** In-flight items and when they started (performance.now()), oldest first (a Map keeps insertion order). */
   readonly inflight = new Map<T, number>();
-  private ticks = 0;
   private readonly tickMs: number;
   private readonly timer: NodeJS.Timeout | null;
 
@@ -20,7 +20,7 @@ export class Deadlines<T> {
   }
 
   add(item: T): void {
-    this.inflight.set(item, this.ticks);
+    this.inflight.set(item, performance.now());
   }
 
   delete(item: T): void {
@@ -32,11 +32,9 @@ export class Deadlines<T> {
   }
 
   private tick(): void {
-    this.ticks++;
-    const limit = Math.ceil(this.timeoutMs / this.tickMs);
+    const now = performance.now();
     for (const [item, started] of this.inflight) {
-      // `limit` whole ticks must have passed since the tick it started on (never early).
-      if (this.ticks - started <= limit) break;
+      if (now - started < this.timeoutMs) break;
       this.inflight.delete(item);
       this.onExpire(item);
     }

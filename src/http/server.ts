@@ -17,6 +17,7 @@ import { refuse, refusedEarlier, requestRefusal, type Refusal } from './request-
 import { Deadlines } from './deadlines.js';
 import { runHook } from '../config/run-hook.js';
 import { requestIdFor, requestIdOf, withRequestId } from '../logging/request-id.js';
+import { runningRequest, type RunningRequest } from '../workers/running.js';
 import { Upgrades } from './upgrade.js';
 import type { RequestStats } from '../workers/request-stats.js';
 
@@ -53,6 +54,8 @@ export class HttpFront {
   private readonly deadlines: Deadlines<ServerResponse>;
   private stopping = false;
   private readonly upgrades: Upgrades | null = null;
+  /** The response whose app handler is running synchronously now: the one a blocked loop is stuck in. */
+  private executing: ServerResponse | null = null;
 
   constructor(private opts: FrontOptions) {
     const { config } = opts;
@@ -204,12 +207,14 @@ export class HttpFront {
       res.on('close', onResponseClose);
       if (!res.socket) queue(socket as QueueSocket, res);
       if (preRequest) withRequestId(requestId, () => runHook(log, 'pre_request', () => preRequest(worker, req)));
+      this.executing = res;
       try {
         const result = listener(req, res) as Promise<unknown> | undefined;
         if (result && typeof result.then === 'function') result.then(undefined, (err) => fail(err, req, res));
       } catch (err) {
         fail(err, req, res);
       }
+      this.executing = null;
     };
     // The server never listens: emitting 'listening' starts node:http's connection tracking
     // (closeIdleConnections, headers and request timeouts) for the connections acceptors hand over.
@@ -219,6 +224,18 @@ export class HttpFront {
   /** Requests in flight, oldest first. */
   get inflight(): Iterable<ServerResponse> {
     return this.deadlines.inflight.keys();
+  }
+
+  /** The requests in flight: the one the app is running synchronously first (if any), then oldest first. */
+  running(): RunningRequest[] {
+    const now = performance.now();
+    const out: RunningRequest[] = [];
+    const describe = (res: ServerResponse, started: number) => out.push(runningRequest(res.req, res, now - started));
+    const executing = this.executing;
+    const at = executing ? this.deadlines.inflight.get(executing) : undefined;
+    if (executing && at !== undefined) describe(executing, at);
+    for (const [res, started] of this.deadlines.inflight) if (res !== executing) describe(res, started);
+    return out;
   }
 
   get inflightCount(): number {

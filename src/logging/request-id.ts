@@ -16,11 +16,15 @@ let current: string | undefined;
 
 /** Give the request its id (X-Request-ID or a new one), set it on the response, and return it. */
 export function requestIdFor(req: IncomingMessage, res: ServerResponse): string {
-  const given = req.headers['x-request-id'];
-  const id = typeof given === 'string' && SANE.test(given) ? given : randomUUID();
+  const id = clientRequestId(req.headers['x-request-id']) ?? randomUUID();
   res.setHeader('X-Request-ID', id);
   (res as WithId)[ID] = id;
   return id;
+}
+
+/** The X-Request-ID a client sent, when it is one we would use. */
+export function clientRequestId(header: string | string[] | undefined): string | undefined {
+  return typeof header === 'string' && SANE.test(header) ? header : undefined;
 }
 
 /** The id requestIdFor gave this response, if any. */

@@ -6,6 +6,7 @@
  * request). When all are full the request waits here, in a queue bounded in length and in time,
  * then is refused with 503 and Retry-After (counted, logged by the caller).
  */
+import type { RunningRequest } from '../workers/running.js';
 import { PING_MS, Upstream, type UpstreamInfo } from './upstream.js';
 
 export type Grant = (u: Upstream | null, why?: 'full' | 'timeout') => void;
@@ -21,6 +22,8 @@ const BATCH = 64;
 
 export class Dispatcher {
   private upstreams = new Map<number, Upstream>();
+  /** Taken off the master's list but still finishing streams (a timed-out worker's among them). */
+  private draining = new Map<number, Upstream>();
   /** The worker this iteration's requests go to, and how many it got. */
   private batchTo: Upstream | null = null;
   private batchN = 0;
@@ -47,6 +50,7 @@ export class Dispatcher {
     for (const u of this.upstreams.values()) {
       if (!keep.has(u.id)) {
         this.upstreams.delete(u.id);
+        this.draining.set(u.id, u);
         u.drain();
       }
     }
@@ -154,6 +158,13 @@ export class Dispatcher {
 
   private gone(u: Upstream): void {
     if (this.upstreams.get(u.id) === u) this.upstreams.delete(u.id);
+    if (this.draining.get(u.id) === u) this.draining.delete(u.id);
+  }
+
+  /** The requests this front has on Python worker `id`, longest running first. */
+  running(id: number): RunningRequest[] {
+    const u = this.upstreams.get(id) ?? this.draining.get(id);
+    return u ? u.running().sort((a, b) => b.ms - a.ms) : [];
   }
 
   /** Close every connection once its streams end (the front is stopping). */

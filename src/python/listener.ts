@@ -13,6 +13,7 @@ import type { Dispatcher } from './dispatch.js';
 import { FileSender, openWorkerFile, parseFileSpec } from './file-response.js';
 import { creditFrame, Frame, frame, frameHeader, WINDOW } from './frames.js';
 import type { StreamHandler, Upstream } from './upstream.js';
+import { runningRequest, type RunningRequest } from '../workers/running.js';
 
 type Head = [status: number, reason: string, headers: string[]];
 
@@ -106,6 +107,7 @@ class Exchange implements StreamHandler {
   /** Body read before a worker was taken (bufferBodies). */
   private gathered: { chunks: Buffer[]; ended: boolean } | null = null;
   private file: FileSender | null = null;
+  private startedAt = 0;
 
   constructor(
     private req: IncomingMessage,
@@ -113,6 +115,10 @@ class Exchange implements StreamHandler {
     private dispatcher: Dispatcher,
     private log: ErrorLog,
   ) {}
+
+  describe(now: number): RunningRequest {
+    return runningRequest(this.req, this.res, now - this.startedAt);
+  }
 
   start(up: Upstream): void {
     const { req, res } = this;
@@ -122,6 +128,7 @@ class Exchange implements StreamHandler {
       return;
     }
     this.up = up;
+    this.startedAt = performance.now();
     this.stream = up.open(this);
     this.open = true;
     const socket = req.socket;

@@ -6,6 +6,7 @@
  */
 import net from 'node:net';
 import { Frame, FrameReader, frame } from './frames.js';
+import type { RunningRequest } from '../workers/running.js';
 
 /** What a stream's owner (the request being served) is told. */
 export interface StreamHandler {
@@ -14,6 +15,8 @@ export interface StreamHandler {
   flush(): void;
   /** The connection to the worker broke before the stream ended. */
   onLost(): void;
+  /** The request, for the WORKER TIMEOUT line. */
+  describe?(now: number): RunningRequest | undefined;
 }
 
 export interface UpstreamInfo {
@@ -30,6 +33,17 @@ export interface UpstreamInfo {
 export const PING_MS = 100;
 const QUIET_MS = 250;
 const PING = frame(Frame.Ping, 0);
+
+/** A cancelled stream: it waits for the worker's END or ERROR, and still says what request it was. */
+class Cancelled implements StreamHandler {
+  constructor(private was: StreamHandler) {}
+  onFrame(): void {}
+  flush(): void {}
+  onLost(): void {}
+  describe(now: number): RunningRequest | undefined {
+    return this.was.describe?.(now);
+  }
+}
 
 export class Upstream {
   readonly id: number;
@@ -137,14 +151,19 @@ export class Upstream {
   cancel(stream: number): void {
     if (!this.streams.has(stream)) return;
     this.write(frame(Frame.Cancel, stream));
-    this.streams.set(stream, this.stopping);
+    this.streams.set(stream, new Cancelled(this.streams.get(stream)!));
   }
 
-  private readonly stopping: StreamHandler = {
-    onFrame: () => {},
-    flush: () => {},
-    onLost: () => {},
-  };
+  /** The requests on this worker now, cancelled ones included (the worker may still run them). */
+  running(): RunningRequest[] {
+    const now = performance.now();
+    const out: RunningRequest[] = [];
+    for (const h of this.streams.values()) {
+      const r = h.describe?.(now);
+      if (r) out.push(r);
+    }
+    return out;
+  }
 
   private onFrame(type: number, stream: number, payload: Buffer): void {
     if (type === Frame.Pong) {
@@ -152,7 +171,7 @@ export class Upstream {
       return;
     }
     const h = this.streams.get(stream);
-    if (h === this.stopping) {
+    if (h instanceof Cancelled) {
       if (type === Frame.ResponseEnd || type === Frame.Error) {
         this.close(stream);
         this.onFree();

@@ -23,6 +23,7 @@ import { readBoot } from './boot.js';
 import { RequestStats } from './request-stats.js';
 import { switchUser } from './privileges.js';
 import { WORKER_BOOT_ERROR, type MasterMessage, type WorkerMessage } from './protocol.js';
+import { exposeRunning } from './running.js';
 
 const send = (msg: WorkerMessage) => {
   if (process.connected) process.send!(msg);
@@ -129,6 +130,8 @@ async function main(): Promise<void> {
     } else if (msg.type === 'upstreams') {
       if (dispatcher) dispatcher.update(msg.workers);
       else upstreams = msg.workers;
+    } else if (msg.type === 'running') {
+      send({ type: 'running', worker: msg.worker, requests: dispatcher?.running(msg.worker) ?? [] });
     } else if (msg.type === 'stop') stop(false);
     else if (msg.type === 'reopen_logs') {
       log.reopen();
@@ -213,6 +216,7 @@ async function main(): Promise<void> {
       },
     });
     const theFront = front;
+    exposeRunning(() => theFront.running());
     if (config.proxy_protocol !== 'off') {
       const { ProxyGate } = await import('../http/proxy-protocol.js');
       gate = new ProxyGate({ mode: config.proxy_protocol, allow: config.proxy_allow_ips, log, timeoutMs: front.server.headersTimeout });

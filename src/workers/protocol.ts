@@ -14,6 +14,8 @@
  *   { type: 'upstreams', workers }  to a front of a Python app: the Python workers now serving, each
  *                                   { id, socket, capacity, pid } (docs/python-workers.md); sent at spawn
  *                                   and whenever the list changes.
+ *   { type: 'running', worker }     to a front: which requests it has on Python worker `worker` (an
+ *                                   age); asked when that worker is timed out, for the WORKER TIMEOUT line.
  *
  * Worker -> master
  *   { type: 'ready' }               the app is loaded and the worker accepts connections.
@@ -31,6 +33,7 @@
  *   { type: 'retiring', reason }    the worker wants to be replaced (max_requests reached, or an
  *                                   uncaught exception); it keeps serving until told to stop.
  *   { type: 'listen_error', bind, code, message }   listening failed (address in use).
+ *   { type: 'running', worker, requests }   a front's answer: RunningRequest[] (src/workers/running.ts).
  *   { type: 'notice', message }     something the user should read once, not once per worker (the
  *                                   app called listen() twice); the master logs each text once.
  *
@@ -38,12 +41,14 @@
  * SIGUSR1 belongs to Node's inspector in workers (the master uses it to read a stuck worker's stack).
  */
 import type { WorkerFigures } from '../status/figures.js';
+import type { RunningRequest } from './running.js';
 
 export type MasterMessage =
   | { type: 'listen'; bind: number }
   | { type: 'stop' }
   | { type: 'reopen_logs' }
-  | { type: 'upstreams'; workers: Array<{ id: number; socket: string; capacity: number; pid: number }> };
+  | { type: 'upstreams'; workers: Array<{ id: number; socket: string; capacity: number; pid: number }> }
+  | { type: 'running'; worker: number };
 
 export type WorkerMessage =
   | { type: 'ready' }
@@ -52,6 +57,7 @@ export type WorkerMessage =
   | { type: 'want_listen'; bind: number }
   | { type: 'retiring'; reason: string }
   | { type: 'listen_error'; bind: number; code: string; message: string }
+  | { type: 'running'; worker: number; requests: RunningRequest[] }
   | { type: 'notice'; message: string };
 
 /** Exit codes shared with Gunicorn. */
