@@ -28,6 +28,9 @@
  *   absolute-form that is not http(s), has userinfo     400                      9110 §4.2, 9112 §3.2.2
  *     or an empty host, or whose authority differs
  *     from the Host field
+ *   a trailer field that would change framing,         400 (the app never sees  9110 §6.5.1
+ *     routing, authentication, a request modifier or    the body's end; once the
+ *     content processing (Host, Authorization, ...)     status is out: closed)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -40,6 +43,21 @@ export interface Refusal {
 
 const REFUSED = Symbol('tunicorn.refused');
 type MarkedSocket = Socket & { [REFUSED]?: true };
+/** Set by requestRefusal on a request with a Transfer-Encoding (chunked): only such a body can carry trailers. */
+const CHUNKED = Symbol('tunicorn.chunked');
+type MarkedRequest = IncomingMessage & { [CHUNKED]?: true };
+
+/**
+ * Fields a trailer must not carry (RFC 9110 §6.5.1): framing, routing, request modifiers,
+ * authentication, content processing, and connection management. A recipient that merged one into
+ * the headers would let the end of a body rewrite what the headers said.
+ */
+const FORBIDDEN_TRAILERS = new Set([
+  'transfer-encoding', 'content-length', 'host', 'cache-control', 'expect', 'max-forwards', 'pragma', 'range', 'te',
+  'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since', 'if-range', 'authorization',
+  'proxy-authorization', 'cookie', 'content-encoding', 'content-type', 'content-range', 'trailer', 'connection',
+  'keep-alive', 'proxy-connection', 'upgrade',
+]);
 
 /** uri-host [":" port] (RFC 3986: IP-literal, IPv4address or reg-name); empty is allowed (RFC 9110 §7.2). */
 const HOST_VALUE = /^(?:\[(?:[0-9A-Fa-f:.]+|v[0-9A-Fa-f]+\.[-A-Za-z0-9._~!$&'()*+,;=:]+)\]|(?:[-A-Za-z0-9._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)(?::[0-9]*)?$/;
@@ -98,7 +116,10 @@ export function requestRefusal(req: IncomingMessage): Refusal | null {
       if (!COMMON_HOST.test(host) && !HOST_VALUE.test(host)) return { status: 400, reason: `invalid Host header ${quote(host)}` };
     } else if (n === 17 || n === 14) {
       const lower = name.toLowerCase();
-      if (lower === 'transfer-encoding') (te ??= []).push(raw[i + 1]!);
+      if (lower === 'transfer-encoding') {
+        (te ??= []).push(raw[i + 1]!);
+        (req as MarkedRequest)[CHUNKED] = true;
+      }
       else if (lower.includes('_')) {
         const hyphens = lower.replace(/_/g, '-');
         if (hyphens === 'transfer-encoding' || hyphens === 'content-length') return { status: 400, reason: `header name ${name} could be read as ${hyphens}` };
@@ -189,4 +210,32 @@ export function refusedEarlier(req: IncomingMessage, res: ServerResponse): boole
   if (!(req.socket as MarkedSocket)[REFUSED]) return false;
   refuse(req, res, { status: 400, reason: 'an earlier request on this connection was refused' }, null);
   return true;
+}
+
+/** The first trailer field RFC 9110 §6.5.1 rules out, or undefined. */
+export function forbiddenTrailer(rawTrailers: string[]): string | undefined {
+  for (let i = 0; i < rawTrailers.length; i += 2) if (FORBIDDEN_TRAILERS.has(rawTrailers[i]!.toLowerCase())) return rawTrailers[i];
+  return undefined;
+}
+
+/**
+ * For a chunked request: check its trailers when the body ends, before the app is told it ended. A
+ * forbidden one refuses the request (400, or a closed connection once the app has answered), and
+ * the app never sees the end of the body. Requests without Transfer-Encoding pay nothing.
+ */
+export function guardTrailers(req: IncomingMessage, res: ServerResponse, log: ErrorLog | null): void {
+  if (!(req as MarkedRequest)[CHUNKED]) return;
+  const push = req.push;
+  req.push = function (this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding): boolean {
+    const name = chunk === null ? forbiddenTrailer(this.rawTrailers) : undefined;
+    if (name === undefined) return push.call(this, chunk, encoding);
+    this.push = push;
+    const refusal: Refusal = { status: 400, reason: `${name} in the trailer section` };
+    if (!res.headersSent) refuse(req, res, refusal, log);
+    else {
+      if (log) log.warning(`Invalid request from ip=${req.socket.remoteAddress ?? 'unix socket'}: ${refusal.reason}; the connection is closed`);
+      req.socket.destroy();
+    }
+    return false;
+  };
 }

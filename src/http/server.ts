@@ -13,7 +13,7 @@ import type { ErrorLog } from '../logging/error-log.js';
 import { forwardedHeaderNames, forwardedLookup, markHttps, schemeIsHttps, secureHeaders, stripForwarded, trustCheck } from './forwarded.js';
 import { limitsFrom, limitViolation, maxHeaderSize } from './limits.js';
 import { answerClientError } from './client-error.js';
-import { refuse, refusedEarlier, requestRefusal, type Refusal } from './request-guard.js';
+import { guardTrailers, refuse, refusedEarlier, requestRefusal, type Refusal } from './request-guard.js';
 import { Deadlines } from './deadlines.js';
 import { runHook } from '../config/run-hook.js';
 import { requestIdFor, requestIdOf, withRequestId } from '../logging/request-id.js';
@@ -155,6 +155,7 @@ export class HttpFront {
         return refuse(req, res, refusal, log);
       }
       if (closeEach || this.stopping) res.shouldKeepAlive = false;
+      guardTrailers(req, res, log);
       serve(req, res, socket, started, startedMs, jsonLogs ? requestIdFor(req, res) : undefined);
     });
 
