@@ -146,6 +146,7 @@ export const SETTINGS: Setting<any>[] = [
   hookSetting('worker_exit', 'workerExit(server, worker)', 'Called in the worker just before it exits.'),
   hookSetting('nworkers_changed', 'nworkersChanged(server, newValue, oldValue)', 'Called in the master when the number of workers changes (TTIN, TTOU, HUP).'),
   hookSetting('on_exit', 'onExit(server)', 'Called in the master just before it exits.'),
+  hookSetting('pre_exec', 'preExec(server)', 'Called in the master just before it starts a new master (USR2).'),
 ];
 
 export const BY_NAME = new Map(SETTINGS.map((s) => [s.name, s]));
@@ -198,7 +199,6 @@ export const GUNICORN_WITHOUT_MEANING: Record<string, string> = {
   casefold_http_method: 'not supported',
   header_map: 'not supported',
   forwarder_headers: 'not supported yet',
-  pre_exec: 'there is no exec on USR2 yet',
   ssl_context: 'TLS is not supported yet',
   worker_class_str: 'internal',
   default_proc_name: 'internal',

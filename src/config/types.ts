@@ -41,6 +41,7 @@ export interface Hooks {
   worker_exit: ((server: ServerInfo | null, worker: WorkerSelf) => unknown) | null;
   nworkers_changed: ((server: ServerInfo, newValue: number, oldValue: number) => unknown) | null;
   on_exit: ((server: ServerInfo) => unknown) | null;
+  pre_exec: ((server: ServerInfo) => unknown) | null;
 }
 
 export interface Config extends Hooks {
