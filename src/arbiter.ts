@@ -14,6 +14,7 @@ import { MemoryWatch, MiB, cgroupMemoryLimit, limitBytes } from './arbiter/memor
 import { Preloader } from './arbiter/preloader.js';
 import { FD_ENV, PARENT_ENV, STATUS_FD_ENV, inheritedBinds, inheritedStatusFd, movePidfile, parentMaster, spawnMaster } from './arbiter/reexec.js';
 import { freePort } from './arbiter/stack-dump.js';
+import { SystemdNotify } from './arbiter/systemd-notify.js';
 import type { Supervised, WorkerKind } from './arbiter/supervised.js';
 import { WorkerProcess } from './arbiter/worker-process.js';
 import { askFronts } from './arbiter/running-requests.js';
@@ -95,12 +96,16 @@ export class Arbiter {
   private winched = false;
   /** Where this master's pid is written now (PIDFILE, or PIDFILE.oldbin after USR2). */
   private pidfile: string | null = null;
+  /** systemd Type=notify; READY=1 is owed at boot and after each HUP or rollback, once the workers serve. */
+  private notify: SystemdNotify;
+  private readyOwed = true;
   readonly server: ServerInfo;
 
   constructor(private opts: ArbiterOptions) {
     this.config = opts.config;
     this.appSpec = opts.appSpec;
     this.log = opts.log;
+    this.notify = new SystemdNotify(process.env, opts.log);
     this.numWorkers = this.config.workers;
     const self = this;
     this.server = {
@@ -360,6 +365,7 @@ export class Arbiter {
         if (w.kind === 'python') this.announceUpstreams();
         if (this.bootFailures.failing) this.bootFailed();
         else this.retireOne(w.kind);
+        this.tellSystemd();
         break;
       case 'want_listen': {
         const l = this.listeners[msg.bind];
@@ -499,6 +505,7 @@ export class Arbiter {
       case 'SIGTERM':
         if (this.config.shutdown_delay > 0 && !this.shuttingDown && !this.delayedStop) {
           this.log.info(`Not ready any more; serving for shutdown_delay (${this.config.shutdown_delay}s), then stopping gracefully`);
+          if (!this.newMaster && !this.oldMaster) this.notify.stopping();
           this.delayedStop = setTimeout(() => this.shutdown(true), this.config.shutdown_delay * 1000);
           return;
         }
@@ -544,6 +551,9 @@ export class Arbiter {
       this.log.warning(`The new master (pid:${child.pid ?? '?'}) exited (${signal ?? `code ${code}`}); this master serves on${this.winched ? ', starting its workers again' : ''}`);
       const pidfile = this.config.pidfile;
       if (pidfile && this.pidfile === `${pidfile}.oldbin` && movePidfile(this.pidfile, pidfile)) this.pidfile = pidfile;
+      // This master is the service's main process again.
+      this.readyOwed = true;
+      this.tellSystemd();
       // A rollback after WINCH: the sockets were kept, so workers started now take over at once.
       if (this.winched) {
         this.winched = false;
@@ -565,17 +575,35 @@ export class Arbiter {
     this.numWorkers = n;
     void this.hook('nworkers_changed', () => this.config.nworkers_changed?.(this.server, n, old), [n, old]);
     this.manageWorkers();
+    this.tellSystemd();
+  }
+
+  /** When every pool has its workers booted: READY=1 if owed, else the worker count as STATUS=. */
+  private tellSystemd(): void {
+    if (!this.notify.enabled || this.shuttingDown || this.winched) return;
+    const parts: string[] = [];
+    for (const [kind, target] of this.pools()) {
+      const active = this.active(kind);
+      if (active.some((w) => w.state === 'booting') || active.length < target) return;
+      parts.push(`${active.length} ${kind === 'node' ? 'workers' : kind === 'python' ? 'Python workers' : 'fronts'}`);
+    }
+    const status = `Serving with ${parts.join(', ')}`;
+    if (!this.readyOwed) return this.notify.status(status);
+    this.readyOwed = false;
+    this.notify.ready(status);
   }
 
   /** HUP: re-read the configuration, start a new generation of workers, retire the old as each new one is ready. */
   private async reload(): Promise<void> {
     if (this.shuttingDown) return;
+    this.notify.reloading();
+    this.readyOwed = true;
     let next: { config: Config; appSpec: string };
     try {
       next = await this.opts.reloadConfig();
     } catch (err) {
       this.log.error(`Reload failed, keeping the running configuration: ${err instanceof ConfigError ? err.message : (err as Error).stack}`);
-      return;
+      return this.tellSystemd();
     }
     void this.hook('on_reload', () => next.config.on_reload?.(this.server));
     if (next.config.bind.join() !== this.config.bind.join()) this.log.warning('bind changed; new addresses take effect after a restart.');
@@ -602,7 +630,7 @@ export class Arbiter {
           w.state = 'ready';
           if (w.restartReason === 'reload') w.restartReason = null;
         }
-        return;
+        return this.tellSystemd();
       }
       this.oldForkers.push(old);
       this.stopIdleForkers();
@@ -679,6 +707,9 @@ export class Arbiter {
       return;
     }
     this.shuttingDown = true;
+    this.checkPromoted();
+    // An old master ending a USR2 upgrade is not the service stopping; nor is a new one rolled back.
+    if (!this.newMaster && !this.oldMaster) this.notify.stopping();
     if (this.delayedStop) clearTimeout(this.delayedStop);
     if (this.settleTimer) clearTimeout(this.settleTimer);
     // A signal during the settle wait: the boot error is still said, once, and still the exit code.

@@ -1,7 +1,9 @@
 /**
  * Deploying: each production command line the shipped files give, run as its supervisor runs it,
  * in an app directory laid out as `npm ci` leaves one with tunicorn in its dependencies:
- * examples/tunicorn.service's ExecStart (and its ExecReload), examples/Dockerfile's CMD,
+ * examples/tunicorn.service's ExecStart (and its ExecReload, with Type=notify's messages read from a
+ * stand-in for systemd's notification socket), the same behind examples/tunicorn.socket through
+ * systemd's own systemd-socket-activate, examples/Dockerfile's CMD,
  * examples/kubernetes.yaml's command and args, examples/ecosystem.config.cjs's script and args.
  *
  * The pid the supervisor holds, and signals, must be tunicorn's master: not npm (which does not
@@ -19,8 +21,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { StdioOptions } from 'node:child_process';
-import { fileTimeout, ROOT, Running, sleep, waitServing } from './helpers/cli.js';
+import { FIXTURES, fileTimeout, ROOT, Running, sleep, waitServing } from './helpers/cli.js';
+import { freePort } from './helpers/net.js';
 import { childPids } from './helpers/proc.js';
+import { PYTHON } from './helpers/python.js';
 
 fileTimeout(120);
 
@@ -64,6 +68,10 @@ interface Launch {
   stdio?: StdioOptions;
   /** How the supervisor sends HUP to the pid it holds (systemd runs ExecReload). */
   reload?: (pid: number) => Promise<void>;
+  /** Type=notify: what systemd's notification socket received so far. */
+  notified?: Running;
+  /** The address the supervisor holds (socket activation): the test connects first, which starts the command. */
+  activatedAt?: string;
 }
 
 /** Start `how` as the supervisor would; on the pid it holds: check it is the master, then HUP, TTIN, TERM. */
@@ -71,7 +79,11 @@ async function superviseAndSignal(how: Launch): Promise<void> {
   // Without `shell`: the supervisor execs argv itself, so the launched pid is the pid it holds.
   const t = new Running(how.argv[0]!, how.argv.slice(1), { cwd: how.cwd, env: how.env, inheritEnv: false, stdio: how.stdio });
   const pid = t.pid;
+  // The first connection to an activated socket starts the server, which then answers it.
+  if (how.activatedAt) await t.waitFor(/Listening on \S+ as 3\./);
+  const first = how.activatedAt ? fetch(how.activatedAt).then((r) => r.text()) : null;
   const [bound] = await t.listening(1, 30_000);
+  if (first) assert.equal(await first, 'deployed app', 'the connection that started it is served');
   assert.equal(bound!.pid, pid, `the master is pid ${bound!.pid}, but the supervisor holds pid ${pid}:\n${t.output}`);
   assert.match(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /^tunicorn: master \[app\.js\]/);
   assert.equal(readlinkSync(`/proc/${pid}/exe`), readlinkSync(`/proc/self/exe`), 'node itself, the same binary as the test');
@@ -79,12 +91,14 @@ async function superviseAndSignal(how: Launch): Promise<void> {
   await waitServing(url, t);
   await t.waitFor(/(?:Booting worker with pid: \d+[^]*?){2}/);
   assert.equal(await (await fetch(url)).text(), 'deployed app');
+  await how.notified?.waitFor(new RegExp(`^READY=1 STATUS=Serving with 2 workers MAINPID=${pid}$`, 'm'));
 
   if (how.reload) await how.reload(pid);
   else process.kill(pid, 'SIGHUP');
   await t.waitFor(new RegExp(`\\[${pid}\\] \\[INFO\\] Handling signal: hup\\n(?:[^]*?Booting worker with pid: \\d+){2}`), 20_000);
   await waitWorkers(pid, 2, t);
   assert.equal(await (await fetch(url)).text(), 'deployed app', 'serving after the reload');
+  await how.notified?.waitFor(/^RELOADING=1 [^\n]*\n(?:STATUS=[^\n]*\n)*READY=1 /m);
 
   process.kill(pid, 'SIGTTIN');
   await t.waitFor(new RegExp(`\\[${pid}\\] \\[INFO\\] Handling signal: ttin\\n[^]*?Booting worker with pid: \\d+`), 20_000);
@@ -93,6 +107,47 @@ async function superviseAndSignal(how: Launch): Promise<void> {
   process.kill(pid, 'SIGTERM');
   assert.deepEqual(await t.exitWithin(20_000), { code: 0, signal: null }, t.output);
   assert.match(t.output, new RegExp(`\\[${pid}\\] \\[INFO\\] Handling signal: term\\n[^]*\\[${pid}\\] \\[INFO\\] Shutting down: Master`));
+  await how.notified?.waitFor(/^STOPPING=1/m);
+  await how.notified?.stop();
+}
+
+/** A stand-in for systemd's notification socket: each message it gets is a line of its output. */
+async function notifySocket(): Promise<{ path: string; socket: Running }> {
+  const path = join(mkdtempSync(join(TMP, 'notify-')), 'notify.sock');
+  const socket = new Running(PYTHON, [join(FIXTURES, 'systemd/notify_socket.py'), path]);
+  await socket.waitFor(/listening/);
+  return { path, socket };
+}
+
+/** The [Section] of a unit file: each key's values. */
+function unitSection(file: string, section: string): (key: string) => string[] {
+  const body = read(file).split(`\n[${section}]\n`)[1]!.split('\n[')[0]!;
+  return (key) => [...body.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1]!.trim());
+}
+
+/** examples/tunicorn.service's command, environment and reload, as systemd would run them. */
+async function serviceLaunch(): Promise<Launch> {
+  const values = unitSection('tunicorn.service', 'Service');
+  const [dir] = values('WorkingDirectory');
+  const move = reroot(dir!);
+  const env = Object.fromEntries(values('Environment').flatMap((v) => v.split(/\s+/)).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  // TERM to the main process alone; with the default KillMode (control-group) systemd would TERM the workers too.
+  assert.deepEqual([values('KillMode'), values('KillSignal')], [['mixed'], ['SIGTERM']]);
+  // systemd-notify speaks for the master, and a USR2 master announces itself: both need NotifyAccess=all.
+  assert.deepEqual([values('Type'), values('NotifyAccess')], [['notify'], ['all']]);
+  const { path, socket } = await notifySocket();
+  const reload = plainCommandLine(values('ExecReload')[0]!);
+  assert.ok(reload.includes('$MAINPID'), 'ExecReload signals $MAINPID');
+  return {
+    argv: plainCommandLine(values('ExecStart')[0]!).map(move),
+    cwd: move(dir!),
+    env: { PATH: basePath, ...env, NOTIFY_SOCKET: path },
+    notified: socket,
+    async reload(pid) {
+      const kill = new Running(reload[0]!, reload.slice(1).map((a) => (a === '$MAINPID' ? String(pid) : a)));
+      assert.equal((await kill.exitWithin(5000)).code, 0, kill.output);
+    },
+  };
 }
 
 /** Wait until the master has exactly `n` live workers (retiring ones gone, new ones titled). */
@@ -117,25 +172,18 @@ function plainCommandLine(line: string): string[] {
 }
 
 describe('each production command line the shipped files give: the pid its supervisor signals is the master', () => {
-  test('examples/tunicorn.service: ExecStart as systemd runs it, ExecReload for HUP, TTIN and TERM (KillMode=mixed) to $MAINPID', async () => {
-    const service = read('tunicorn.service').split('\n[Service]\n')[1]!.split('\n[')[0]!;
-    const values = (key: string) => [...service.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1]!.trim());
-    const [dir] = values('WorkingDirectory');
-    const move = reroot(dir!);
-    const env = Object.fromEntries(values('Environment').flatMap((v) => v.split(/\s+/)).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-    // TERM to the main process alone; with the default KillMode (control-group) systemd would TERM the workers too.
-    assert.deepEqual([values('KillMode'), values('KillSignal')], [['mixed'], ['SIGTERM']]);
-    const reload = plainCommandLine(values('ExecReload')[0]!);
-    assert.ok(reload.includes('$MAINPID'), 'ExecReload signals $MAINPID');
-    await superviseAndSignal({
-      argv: plainCommandLine(values('ExecStart')[0]!).map(move),
-      cwd: move(dir!),
-      env: { PATH: basePath, ...env },
-      async reload(pid) {
-        const kill = new Running(reload[0]!, reload.slice(1).map((a) => (a === '$MAINPID' ? String(pid) : a)));
-        assert.equal((await kill.exitWithin(5000)).code, 0, kill.output);
-      },
-    });
+  test('examples/tunicorn.service: ExecStart as systemd runs it (Type=notify: READY=1, RELOADING=1, STOPPING=1), ExecReload for HUP, TTIN and TERM (KillMode=mixed) to $MAINPID', async () => {
+    await superviseAndSignal(await serviceLaunch());
+  });
+
+  test('examples/tunicorn.socket: the service started by systemd-socket-activate on the socket\'s ListenStream, served on the inherited fd 3', async () => {
+    const listen = unitSection('tunicorn.socket', 'Socket')('ListenStream');
+    assert.match(listen.join(), /^\d+$/, 'one port');
+    // The socket's port moved to a free loopback one: systemd-socket-activate cannot report a port it picked.
+    const port = await freePort();
+    const how = await serviceLaunch();
+    const vars = Object.entries(how.env).flatMap(([k, v]) => ['-E', `${k}=${v}`]);
+    await superviseAndSignal({ ...how, argv: ['systemd-socket-activate', '-l', `127.0.0.1:${port}`, ...vars, ...how.argv], activatedAt: `http://127.0.0.1:${port}/` });
   });
 
   test('examples/Dockerfile: the CMD array exec\'d as the container\'s process 1 (docker kill -s HUP / TTIN, docker stop)', async () => {
