@@ -1,10 +1,10 @@
 /**
  * Deploying: each production command line the shipped files give, run as its supervisor runs it,
  * in an app directory laid out as `npm ci` leaves one with tunicorn in its dependencies:
- * examples/tunicorn.service's ExecStart (and its ExecReload, with Type=notify's messages read from a
- * stand-in for systemd's notification socket), the same behind examples/tunicorn.socket through
- * systemd's own systemd-socket-activate, examples/Dockerfile's CMD,
- * examples/kubernetes.yaml's command and args, examples/ecosystem.config.cjs's script and args.
+ * deploy/tunicorn.service's ExecStart (and its ExecReload, with Type=notify's messages read from a
+ * stand-in for systemd's notification socket), the same behind deploy/tunicorn.socket through
+ * systemd's own systemd-socket-activate, deploy/Dockerfile's CMD,
+ * deploy/kubernetes.yaml's command and args, deploy/ecosystem.config.cjs's script and args.
  *
  * The pid the supervisor holds, and signals, must be tunicorn's master: not npm (which does not
  * pass HUP, TTIN, TTOU, USR1 or USR2 on) and not a shell. On that pid HUP must reload (new workers
@@ -28,8 +28,8 @@ import { PYTHON } from './helpers/python.js';
 
 fileTimeout(120);
 
-const EXAMPLES = join(ROOT, 'examples');
-const read = (name: string) => readFileSync(join(EXAMPLES, name), 'utf8');
+const DEPLOY = join(ROOT, 'deploy');
+const read = (name: string) => readFileSync(join(DEPLOY, name), 'utf8');
 const TMP = mkdtempSync(join(tmpdir(), 'tunicorn-deploy-'));
 after(() => rmSync(TMP, { recursive: true, force: true }));
 
@@ -72,7 +72,12 @@ interface Launch {
   notified?: Running;
   /** The address the supervisor holds (socket activation): the test connects first, which starts the command. */
   activatedAt?: string;
+  /** With a status bind: what the orchestrator asks of it once the server serves (each must succeed). */
+  health?: (status: string) => Promise<void>;
 }
+
+/** The file's status bind (a fixed port in a container) moved to loopback port 0; the test reads the port tunicorn printed. */
+const statusOnLoopback = (args: string[]) => args.map((a, i) => (args[i - 1] === '--status-bind' ? '127.0.0.1:0' : a));
 
 /** Start `how` as the supervisor would; on the pid it holds: check it is the master, then HUP, TTIN, TERM. */
 async function superviseAndSignal(how: Launch): Promise<void> {
@@ -91,6 +96,8 @@ async function superviseAndSignal(how: Launch): Promise<void> {
   await waitServing(url, t);
   await t.waitFor(/(?:Booting worker with pid: \d+[^]*?){2}/);
   assert.equal(await (await fetch(url)).text(), 'deployed app');
+  const status = how.health ? (await t.waitFor(/Status at: (http:\/\/\S+)/))[1]! : null;
+  if (status) await how.health!(status);
   await how.notified?.waitFor(new RegExp(`^READY=1 STATUS=Serving with 2 workers MAINPID=${pid}$`, 'm'));
 
   if (how.reload) await how.reload(pid);
@@ -105,10 +112,22 @@ async function superviseAndSignal(how: Launch): Promise<void> {
   await waitWorkers(pid, 3, t);
 
   process.kill(pid, 'SIGTERM');
+  if (status && how.argv.includes('--shutdown-delay')) {
+    // Kubernetes drains: not ready at once, still serving through shutdown_delay.
+    await t.waitFor(/Not ready any more; serving for shutdown_delay/);
+    assert.equal((await fetch(`${status}/readyz`)).status, 503);
+    assert.equal(await (await fetch(url)).text(), 'deployed app', 'serving during shutdown_delay');
+  }
   assert.deepEqual(await t.exitWithin(20_000), { code: 0, signal: null }, t.output);
   assert.match(t.output, new RegExp(`\\[${pid}\\] \\[INFO\\] Handling signal: term\\n[^]*\\[${pid}\\] \\[INFO\\] Shutting down: Master`));
   await how.notified?.waitFor(/^STOPPING=1/m);
   await how.notified?.stop();
+}
+
+/** Whether `ok` comes true within `ms`, asked every 200 ms. */
+async function eventually(ok: () => Promise<boolean>, ms = 10_000): Promise<boolean> {
+  for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(200)) if (await ok()) return true;
+  return false;
 }
 
 /** A stand-in for systemd's notification socket: each message it gets is a line of its output. */
@@ -125,7 +144,7 @@ function unitSection(file: string, section: string): (key: string) => string[] {
   return (key) => [...body.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1]!.trim());
 }
 
-/** examples/tunicorn.service's command, environment and reload, as systemd would run them. */
+/** deploy/tunicorn.service's command, environment and reload, as systemd would run them. */
 async function serviceLaunch(): Promise<Launch> {
   const values = unitSection('tunicorn.service', 'Service');
   const [dir] = values('WorkingDirectory');
@@ -172,11 +191,11 @@ function plainCommandLine(line: string): string[] {
 }
 
 describe('each production command line the shipped files give: the pid its supervisor signals is the master', () => {
-  test('examples/tunicorn.service: ExecStart as systemd runs it (Type=notify: READY=1, RELOADING=1, STOPPING=1), ExecReload for HUP, TTIN and TERM (KillMode=mixed) to $MAINPID', async () => {
+  test('deploy/tunicorn.service: ExecStart as systemd runs it (Type=notify: READY=1, RELOADING=1, STOPPING=1), ExecReload for HUP, TTIN and TERM (KillMode=mixed) to $MAINPID', async () => {
     await superviseAndSignal(await serviceLaunch());
   });
 
-  test('examples/tunicorn.socket: the service started by systemd-socket-activate on the socket\'s ListenStream, served on the inherited fd 3', async () => {
+  test('deploy/tunicorn.socket: the service started by systemd-socket-activate on the socket\'s ListenStream, served on the inherited fd 3', async () => {
     const listen = unitSection('tunicorn.socket', 'Socket')('ListenStream');
     assert.match(listen.join(), /^\d+$/, 'one port');
     // The socket's port moved to a free loopback one: systemd-socket-activate cannot report a port it picked.
@@ -186,27 +205,68 @@ describe('each production command line the shipped files give: the pid its super
     await superviseAndSignal({ ...how, argv: ['systemd-socket-activate', '-l', `127.0.0.1:${port}`, ...vars, ...how.argv], activatedAt: `http://127.0.0.1:${port}/` });
   });
 
-  test('examples/Dockerfile: the CMD array exec\'d as the container\'s process 1 (docker kill -s HUP / TTIN, docker stop)', async () => {
+  test('deploy/Dockerfile: ENTRYPOINT and CMD exec\'d as the container\'s process 1 (docker kill -s HUP / TTIN, docker stop), its HEALTHCHECK, a non-root USER', async () => {
     const dockerfile = read('Dockerfile');
-    const workdir = /^WORKDIR (\S+)$/m.exec(dockerfile)![1]!;
-    const cmd = /^CMD (.*)$/m.exec(dockerfile)![1]!;
-    assert.match(cmd, /^\[.*\]$/, 'the exec form: with the shell form /bin/sh would be process 1');
-    const env = Object.fromEntries([...dockerfile.matchAll(/^ENV (\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+    const final = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    assert.match(dockerfile, /^FROM \S+ AS deps$/m, 'multi-stage: dependencies installed in a stage of their own');
+    assert.match(final, /^COPY --from=deps /m);
+    const user = /^USER (\S+)$/m.exec(final)?.[1];
+    assert.ok(user && user !== 'root' && user !== '0', `the app runs as an unprivileged user (USER ${user})`);
+    const workdir = /^WORKDIR (\S+)$/m.exec(final)![1]!;
+    const exec = (key: string) => {
+      const line = new RegExp(`^${key} (.*)$`, 'm').exec(final)![1]!;
+      assert.match(line, /^\[.*\]$/, `${key} in the exec form: with the shell form /bin/sh would be process 1`);
+      return JSON.parse(line) as string[];
+    };
+    const healthcheck = JSON.parse(/^HEALTHCHECK .*?CMD (\[.*\])$/m.exec(final)![1]!) as string[];
+    const env = Object.fromEntries([...final.matchAll(/^ENV (\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
     const move = reroot(workdir);
-    await superviseAndSignal({ argv: (JSON.parse(cmd) as string[]).map(move), cwd: move(workdir), env: { PATH: basePath, ...env } });
+    await superviseAndSignal({
+      argv: statusOnLoopback([...exec('ENTRYPOINT'), ...exec('CMD')]).map(move),
+      cwd: move(workdir),
+      env: { PATH: basePath, ...env },
+      async health(status) {
+        const port = new URL(status).port;
+        const run = async () => {
+          const check = new Running(healthcheck[0]!, healthcheck.slice(1).map((a) => a.replace(':9090/', `:${port}/`)), { env: { PATH: basePath } });
+          return (await check.exitWithin(10_000)).code === 0;
+        };
+        // Healthy once a worker has sent a heartbeat (Docker's start-period allows for it).
+        assert.ok(await eventually(run), 'HEALTHCHECK passes');
+      },
+    });
   });
 
-  test('examples/kubernetes.yaml: the container\'s command and args (the kubelet\'s TERM; kill -HUP 1 and -TTIN 1 in the pod)', async () => {
+  test('deploy/kubernetes.yaml: the container\'s command and args (the kubelet\'s TERM; kill -HUP 1 and -TTIN 1 in the pod), each probe against the server, the grace period above the stop\'s length', async () => {
     const manifest = read('kubernetes.yaml');
     const list = (key: string) => JSON.parse(new RegExp(`^\\s+${key}: (\\[.*\\])$`, 'm').exec(manifest)![1]!) as string[];
     const workdir = /^\s+workingDir: (\S+)$/m.exec(manifest)![1]!;
     const env = Object.fromEntries([...manifest.matchAll(/- name: (\w+)\n\s+value: (\S+)/g)].map((m) => [m[1]!, m[2]!]));
+    const probes = [...manifest.matchAll(/^\s+(startup|readiness|liveness)Probe:\n\s+httpGet:\n\s+path: (\S+)\n\s+port: status$/gm)].map((m) => [m[1]!, m[2]!]);
+    assert.deepEqual(probes.map(([kind]) => kind), ['startup', 'readiness', 'liveness']);
+    const args = list('args');
+    const delay = Number(args[args.indexOf('--shutdown-delay') + 1]);
+    const preStop = Number(/preStop:\n\s+exec:\n\s+command: \["\/bin\/sleep", "(\d+)"\]/.exec(manifest)![1]);
+    const grace = Number(/terminationGracePeriodSeconds: (\d+)/.exec(manifest)![1]);
+    assert.ok(grace > preStop + delay + 30, `terminationGracePeriodSeconds ${grace} > preStop ${preStop} + shutdown_delay ${delay} + graceful_timeout 30`);
+    assert.match(manifest, /^kind: Service$/m);
     const move = reroot(workdir);
-    await superviseAndSignal({ argv: [...list('command'), ...list('args')].map(move), cwd: move(workdir), env: { PATH: basePath, ...env } });
+    await superviseAndSignal({
+      argv: statusOnLoopback([...list('command'), ...args]).map(move),
+      cwd: move(workdir),
+      env: { PATH: basePath, ...env },
+      async health(status) {
+        // The startup probe retries until the workers have booted and beat; then the others pass at once.
+        for (const [kind, path] of probes) {
+          const ok = async () => (await fetch(status + path!)).status === 200;
+          assert.ok(kind === 'startup' ? await eventually(ok) : await ok(), `${kind}Probe ${path}`);
+        }
+      },
+    });
   });
 
-  test('examples/ecosystem.config.cjs: script and args as PM2 spawns them in fork mode (pm2 sendSignal SIGHUP / SIGTTIN, then TERM)', async () => {
-    const [app] = (createRequire(import.meta.url)(join(EXAMPLES, 'ecosystem.config.cjs')) as { apps: Array<Record<string, unknown>> }).apps;
+  test('deploy/ecosystem.config.cjs: script and args as PM2 spawns them in fork mode (pm2 sendSignal SIGHUP / SIGTTIN, then TERM)', async () => {
+    const [app] = (createRequire(import.meta.url)(join(DEPLOY, 'ecosystem.config.cjs')) as { apps: Array<Record<string, unknown>> }).apps;
     // With interpreter 'none' PM2 spawns the script itself; with its default it would run it inside its own wrapper.
     assert.deepEqual([app!.interpreter, app!.exec_mode, app!.instances, app!.treekill], ['none', 'fork', 1, false]);
     const cwd = reroot(app!.cwd as string)(app!.cwd as string);
