@@ -4,7 +4,8 @@
  * deploy/tunicorn.service's ExecStart (and its ExecReload, with Type=notify's messages read from a
  * stand-in for systemd's notification socket), the same behind deploy/tunicorn.socket through
  * systemd's own systemd-socket-activate, deploy/Dockerfile's CMD,
- * deploy/kubernetes.yaml's command and args, deploy/ecosystem.config.cjs's script and args.
+ * deploy/kubernetes.yaml's command, args and probes, deploy/ecosystem.config.cjs's script and args, and
+ * deploy/logrotate.conf run by logrotate against a running server (deploy/nginx-site.conf: deploy-nginx.test.ts).
  *
  * The pid the supervisor holds, and signals, must be tunicorn's master: not npm (which does not
  * pass HUP, TTIN, TTOU, USR1 or USR2 on) and not a shell. On that pid HUP must reload (new workers
@@ -15,13 +16,13 @@
  * directory; their command lines are otherwise run as written.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { StdioOptions } from 'node:child_process';
-import { FIXTURES, fileTimeout, ROOT, Running, sleep, waitServing } from './helpers/cli.js';
+import { FIXTURES, fileTimeout, ROOT, Running, sleep, startServer, waitServing } from './helpers/cli.js';
 import { freePort } from './helpers/net.js';
 import { childPids } from './helpers/proc.js';
 import { PYTHON } from './helpers/python.js';
@@ -263,6 +264,31 @@ describe('each production command line the shipped files give: the pid its super
         }
       },
     });
+  });
+
+  test('deploy/logrotate.conf: logrotate -f moves the logs aside, and the USR1 of its postrotate makes master and workers write new ones', async () => {
+    const dir = mkdtempSync(join(TMP, 'logrotate-'));
+    mkdirSync(join(dir, 'log'));
+    mkdirSync(join(dir, 'run'));
+    // The file's directories moved to a temporary one; nothing else changes.
+    const conf = join(dir, 'logrotate.conf');
+    writeFileSync(conf, read('logrotate.conf').replaceAll('/var/log/app/', `${dir}/log/`).replaceAll('/run/app/', `${dir}/run/`));
+    const log = (name: string) => join(dir, 'log', name);
+    const { t, url } = await startServer(['--access-logfile', log('access.log'), '--error-logfile', log('error.log'), '--pid', join(dir, 'run/tunicorn.pid'), 'app.js'], { cwd: APP, workers: 2 });
+    const lines = (name: string, re: RegExp) => (existsSync(log(name)) ? readFileSync(log(name), 'utf8').split('\n').filter((l) => re.test(l)).length : 0);
+    for (let i = 0; i < 6; i++) await (await fetch(`${url}/before`)).text();
+    assert.ok(await eventually(async () => lines('access.log', /GET \/before/) === 6), 'the access log has the first requests');
+    const rotate = new Running('logrotate', ['-f', '-s', join(dir, 'state'), conf], { cwd: dir });
+    assert.equal((await rotate.exitWithin(10_000)).code, 0, rotate.output);
+    await t.waitFor(/Handling signal: usr1/).catch(() => undefined);
+    await sleep(300);
+    for (let i = 0; i < 6; i++) await (await fetch(`${url}/after`)).text();
+    assert.ok(await eventually(async () => lines('access.log', /GET \/after/) === 6), 'the new access log has the later requests');
+    assert.equal(lines('access.log', /GET \/before/), 0);
+    assert.deepEqual([lines('access.log.1', /GET \/before/), lines('access.log.1', /GET \/after/)], [6, 0], 'the rotated file has the earlier requests only');
+    assert.ok(lines('error.log.1', /Booting worker/) >= 2, 'the error log was rotated too');
+    assert.ok(await eventually(async () => lines('error.log.1', /Handling signal: usr1/) + lines('error.log', /Handling signal: usr1/) === 1), 'USR1 reached the master');
+    assert.equal((await t.stop()).code, 0);
   });
 
   test('deploy/ecosystem.config.cjs: script and args as PM2 spawns them in fork mode (pm2 sendSignal SIGHUP / SIGTTIN, then TERM)', async () => {
