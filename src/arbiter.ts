@@ -14,6 +14,7 @@ import { MemoryWatch, MiB, cgroupMemoryLimit, limitBytes } from './arbiter/memor
 import { Preloader } from './arbiter/preloader.js';
 import { FD_ENV, PARENT_ENV, STATUS_FD_ENV, inheritedBinds, inheritedStatusFd, movePidfile, parentMaster, spawnMaster } from './arbiter/reexec.js';
 import { freePort } from './arbiter/stack-dump.js';
+import { chownTo, ownerOf } from './workers/privileges.js';
 import { SystemdNotify } from './arbiter/systemd-notify.js';
 import type { Supervised, WorkerKind } from './arbiter/supervised.js';
 import { WorkerProcess } from './arbiter/worker-process.js';
@@ -133,6 +134,12 @@ export class Arbiter {
     log.info(`Starting tunicorn ${VERSION}`);
     const py = this.opts.python;
     if (py) this.runDir = mkdtempSync(join(tmpdir(), 'tunicorn-'));
+    const owner = ownerOf(config);
+    // Workers that run as another user bind their sockets here and write the logs the master opened.
+    if (owner) for (const path of [this.runDir, config.accesslog, config.errorlog]) {
+      const problem = chownTo(path, owner);
+      if (problem) log.warning(`${problem}; workers running as ${owner.name ?? owner.uid} may not write there.`);
+    }
     if (config.capture_output && config.errorlog !== '-') this.output = openSync(config.errorlog, 'a');
     if (py && !(await this.startForker(py.workerClass))) {
       rmSync(this.runDir!, { recursive: true, force: true });
@@ -275,6 +282,7 @@ export class Arbiter {
       binds: this.listeners.length,
       address: this.listeners[0]?.address ?? null,
       python: front,
+      owner: ownerOf(this.config),
     };
     return new WorkerProcess(age, kind, port, boot, config, this.output);
   }

@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { parseAppSpec } from './app/spec.js';
 import { Arbiter } from './arbiter.js';
 import { ConfigError } from './config/errors.js';
+import { ownerOf } from './workers/privileges.js';
 import { advice, resolveConfig, type Resolved } from './config/resolve.js';
 import { helpText, printConfig } from './help.js';
 import { trustCheck } from './http/forwarded.js';
@@ -38,6 +39,7 @@ function validate(r: Resolved): void {
   r.config.bind.forEach(parseBind);
   trustCheck(r.config.forwarded_allow_ips);
   trustCheck(r.config.proxy_allow_ips, 'proxy_allow_ips');
+  ownerOf(r.config);
   if (r.appSpec && !r.pythonApp) parseAppSpec(r.appSpec);
   const bad = unknownAtoms(r.config.access_log_format);
   if (bad.length) r.warnings.push(`access_log_format has unknown atoms ${bad.map((a) => `%(${a})s`).join(', ')}; they log as "-".`);

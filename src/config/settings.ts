@@ -129,6 +129,7 @@ export const SETTINGS: Setting<any>[] = [
   { name: 'capture_output', section: 'Logging', flags: ['--capture-output'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'Send the workers\' stdout and stderr to the error log file.' },
 
   // Process naming
+  { name: 'initgroups', section: 'Server mechanics', flags: ['--initgroups'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'With user: give workers all the groups the user belongs to (initgroups(3)); without it they keep the one group only.' },
   { name: 'proc_name', section: 'Process naming', flags: ['-n', '--name'], meta: 'STRING', default: () => null, defaultText: 'none', validate: v.optionalStr, doc: 'A name for the processes in ps and top: "tunicorn: master [NAME]".' },
 
   // Hooks (config files only)
@@ -183,7 +184,6 @@ export const GUNICORN_WITHOUT_MEANING: Record<string, string> = {
   statsd_host: 'not supported yet',
   statsd_prefix: 'not supported yet',
   dogstatsd_tags: 'not supported yet',
-  initgroups: 'not supported yet',
   tmp_upload_dir: 'Python WSGI setting',
   keyfile: 'TLS is not supported yet; terminate TLS at a proxy',
   certfile: 'TLS is not supported yet; terminate TLS at a proxy',

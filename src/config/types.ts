@@ -84,6 +84,7 @@ export interface Config extends Hooks {
   umask: number;
   user: string | null;
   group: string | null;
+  initgroups: boolean;
   interface: 'auto' | 'fetch' | 'node' | 'wsgi';
   python: string;
   pythonpath: string[];
