@@ -16,6 +16,7 @@ import { FD_ENV, PARENT_ENV, STATUS_FD_ENV, inheritedBinds, inheritedStatusFd, m
 import { freePort } from './arbiter/stack-dump.js';
 import { chownTo, ownerOf } from './workers/privileges.js';
 import { SystemdNotify } from './arbiter/systemd-notify.js';
+import { daemonServing } from './daemon.js';
 import type { Supervised, WorkerKind } from './arbiter/supervised.js';
 import { WorkerProcess } from './arbiter/worker-process.js';
 import { askFronts } from './arbiter/running-requests.js';
@@ -586,15 +587,16 @@ export class Arbiter {
     this.tellSystemd();
   }
 
-  /** When every pool has its workers booted: READY=1 if owed, else the worker count as STATUS=. */
+  /** When every pool has its workers booted: READY=1 if owed, else the worker count as STATUS=; a daemon's starter is told once. */
   private tellSystemd(): void {
-    if (!this.notify.enabled || this.shuttingDown || this.winched) return;
+    if (this.shuttingDown || this.winched) return;
     const parts: string[] = [];
     for (const [kind, target] of this.pools()) {
       const active = this.active(kind);
       if (active.some((w) => w.state === 'booting') || active.length < target) return;
       parts.push(`${active.length} ${kind === 'node' ? 'workers' : kind === 'python' ? 'Python workers' : 'fronts'}`);
     }
+    daemonServing();
     const status = `Serving with ${parts.join(', ')}`;
     if (!this.readyOwed) return this.notify.status(status);
     this.readyOwed = false;

@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { parseAppSpec } from './app/spec.js';
 import { Arbiter } from './arbiter.js';
 import { ConfigError } from './config/errors.js';
+import { daemonize, isDaemon } from './daemon.js';
 import { ownerOf } from './workers/privileges.js';
 import { advice, resolveConfig, type Resolved } from './config/resolve.js';
 import { helpText, printConfig } from './help.js';
@@ -113,7 +114,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   checkPaths(resolved);
-  // As Gunicorn: relative paths (pidfile, log files) are relative to chdir, in the master too.
+  // As Gunicorn: relative paths (pidfile, log files) are relative to chdir, in the master too
+  // (a daemon is started from the original directory, and resolves its configuration the same way).
+  const startDir = process.cwd();
   process.chdir(config.chdir);
   const appSpec = resolved.appSpec;
   if (!appSpec) fail('No app given: run tunicorn [OPTIONS] APP (for example tunicorn app.ts or tunicorn app.js:handler), or set app in the config file.');
@@ -122,6 +125,10 @@ async function main(argv: string[]): Promise<number> {
   for (const w of resolved.warnings) log.warning(w);
   for (const i of resolved.infos) log.info(i);
   if (resolved.configFile) log.debug(`Config file: ${resolved.configFile}`);
+  if (config.daemon && !resolved.checkConfig && !isDaemon()) {
+    if (config.errorlog === '-') log.warning('daemon: the error log is stderr, which a daemon does not have; set --error-logfile to keep its lines.');
+    return daemonize(startDir, config.errorlog);
+  }
 
   if (resolved.checkConfig) {
     for (const a of advice(config)) log.warning(a);

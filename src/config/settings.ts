@@ -129,6 +129,7 @@ export const SETTINGS: Setting<any>[] = [
   { name: 'capture_output', section: 'Logging', flags: ['--capture-output'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'Send the workers\' stdout and stderr to the error log file.' },
 
   // Process naming
+  { name: 'daemon', section: 'Server mechanics', flags: ['-D', '--daemon'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'Detach from the terminal: the command returns once the workers serve (exit 0), or with the daemon\'s exit code if it failed to start. Its stdio is /dev/null: set errorlog (and pidfile). Under systemd, Docker or Kubernetes, leave it off.' },
   { name: 'initgroups', section: 'Server mechanics', flags: ['--initgroups'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'With user: give workers all the groups the user belongs to (initgroups(3)); without it they keep the one group only.' },
   { name: 'proc_name', section: 'Process naming', flags: ['-n', '--name'], meta: 'STRING', default: () => null, defaultText: 'none', validate: v.optionalStr, doc: 'A name for the processes in ps and top: "tunicorn: master [NAME]".' },
 
@@ -170,7 +171,6 @@ export const GUNICORN_WITHOUT_MEANING: Record<string, string> = {
   reload_extra_files: 'not supported yet',
   spew: 'Python tracing',
   paste: 'Python PasteDeploy',
-  daemon: 'run tunicorn under systemd, Docker or another supervisor instead',
   logger_class: 'Python logging class',
   logconfig: 'Python logging configuration',
   logconfig_dict: 'Python logging configuration',

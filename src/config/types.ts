@@ -85,6 +85,7 @@ export interface Config extends Hooks {
   user: string | null;
   group: string | null;
   initgroups: boolean;
+  daemon: boolean;
   interface: 'auto' | 'fetch' | 'node' | 'wsgi';
   python: string;
   pythonpath: string[];
