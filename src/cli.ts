@@ -7,6 +7,7 @@ import { parseAppSpec } from './app/spec.js';
 import { Arbiter } from './arbiter.js';
 import { ConfigError } from './config/errors.js';
 import { daemonize, isDaemon } from './daemon.js';
+import { initAsPid1 } from './pid1.js';
 import { ownerOf } from './workers/privileges.js';
 import { advice, resolveConfig, type Resolved } from './config/resolve.js';
 import { helpText, printConfig } from './help.js';
@@ -138,6 +139,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   for (const a of advice(config)) log.info(`Note: ${a}`);
+  const pid1 = initAsPid1();
+  if (pid1) log.warning(pid1);
   const python = resolved.pythonApp ? pythonRuntime(config) : null;
   if (config.preload_app) {
     // A Python app is preloaded by the master, in the interpreter its workers are forked from.
