@@ -51,6 +51,7 @@ export function pythonSettings(age: number, boot: PythonBoot, config: Config, co
     loglevel: config.loglevel,
     log_format: config.log_format,
     proc_name: config.proc_name,
+    statsd: config.statsd_host !== null,
     ...(controlSocket ? { control_socket: controlSocket } : {}),
   };
 }
