@@ -153,10 +153,10 @@ export class Statsd {
    */
   private reportDrops(): void {
     if (this.dropped === 0 || Date.now() - this.warnedAt < DROP_REPORT_MS) return;
-    const secs = Math.max(1, Math.round((Date.now() - this.droppedSince) / 1000));
+    const secs = Math.round((Date.now() - this.droppedSince) / 1000);
     const n = this.dropped;
     this.dropped = 0;
     this.warnedAt = Date.now();
-    this.log.warning(`statsd: dropped ${n} metric line${n === 1 ? '' : 's'} in ${secs}s: cannot send to ${this.sink.where} (${this.dropCode}); requests are not affected`);
+    this.log.warning(`statsd: cannot send to ${this.sink.where} (${this.dropCode}): dropped ${n} metric line${n === 1 ? '' : 's'}${secs > 1 ? ` in the last ${secs}s` : ''}; requests are not affected`);
   }
 }
