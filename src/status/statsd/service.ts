@@ -44,6 +44,7 @@ export class Statsd {
     private readonly source: StatsdSource,
   ) {
     this.fmt = new LineFormat({ prefix: config.statsd_prefix, tags: config.dogstatsd_tags });
+    sink.onDrop = (lines, code) => this.drop(lines, code);
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
   }
@@ -131,10 +132,8 @@ export class Statsd {
     const lines = this.pending;
     this.pending = [];
     for (const datagram of pack(lines, this.sink.max)) {
-      const count = datagram.split('\n').length;
       this.inFlight++;
-      this.sink.send(Buffer.from(datagram, 'latin1'), (code) => {
-        if (code) this.drop(count, code);
+      this.sink.send(Buffer.from(datagram, 'latin1'), datagram.split('\n').length, () => {
         if (--this.inFlight === 0 && this.idle) this.idle();
       });
     }

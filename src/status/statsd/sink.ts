@@ -16,8 +16,10 @@ export const UNIX_MAX = 8192;
 export interface Sink {
   readonly where: string;
   readonly max: number;
-  /** `done` gets an error code (ECONNREFUSED, ENOENT, EAGAIN...) when the datagram was dropped. */
-  send(data: Buffer, done: (code: string | null) => void): void;
+  /** Send one datagram of `lines` lines; `sent` is called once it has left (or was dropped). */
+  send(data: Buffer, lines: number, sent: () => void): void;
+  /** Set by the sender: lines lost, and why (ECONNREFUSED, ENOENT, EAGAIN...). */
+  onDrop: (lines: number, code: string) => void;
   close(): void;
 }
 
@@ -29,47 +31,67 @@ export function openSink(addr: StatsdAddress): Sink {
 
 /**
  * A connected UDP socket (as Gunicorn's): the kernel then reports an agent that is not listening
- * (ICMP port unreachable) as ECONNREFUSED on a following send, so drops can be counted. While the
- * host name resolves, a few datagrams wait; a failed lookup is tried again on a later send.
+ * (ICMP port unreachable) as an ECONNREFUSED 'error' after the datagram that was refused, so
+ * drops can be counted. While the host name resolves, a few datagrams wait; a failed lookup is
+ * tried again on a later send.
  */
 function udpSink(host: string, port: number): Sink {
-  const where = describeStatsdAddress({ kind: 'udp', host, port });
   let sock: dgram.Socket | null = null;
   let connected = false;
-  const waiting: Array<[Buffer, (code: string | null) => void]> = [];
-  const connect = () => {
-    const s = (sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4'));
-    s.unref();
-    s.on('error', (err: NodeJS.ErrnoException) => {
-      if (sock === s) sock = null;
-      connected = false;
-      s.close();
-      for (const [, done] of waiting.splice(0)) done(err.code ?? err.message);
-    });
-    s.connect(port, host, () => {
-      if (sock !== s) return;
-      connected = true;
-      for (const [data, done] of waiting.splice(0)) send(data, done);
-    });
-  };
-  const send = (data: Buffer, done: (code: string | null) => void) => sock!.send(data, (err) => done(err ? ((err as NodeJS.ErrnoException).code ?? err.message) : null));
-  connect();
-  return {
-    where,
+  /** Lines in the last datagram sent: the one a refusal is about. */
+  let lastLines = 0;
+  const waiting: Array<[Buffer, number, () => void]> = [];
+  const sink: Sink = {
+    where: describeStatsdAddress({ kind: 'udp', host, port }),
     max: UDP_MAX,
-    send(data, done) {
-      if (connected) return send(data, done);
+    onDrop: () => {},
+    send(data, lines, sent) {
+      if (connected) return send(data, lines, sent);
       if (!sock) connect();
-      if (waiting.length >= MAX_WAITING) return done('ENOTCONN');
-      waiting.push([data, done]);
+      if (waiting.length >= MAX_WAITING) {
+        sink.onDrop(lines, 'ENOTCONN');
+        return sent();
+      }
+      waiting.push([data, lines, sent]);
     },
     close() {
-      for (const [, done] of waiting.splice(0)) done('ENOTCONN');
+      dropWaiting('ENOTCONN');
       sock?.close();
       sock = null;
       connected = false;
     },
   };
+  const dropWaiting = (code: string) => {
+    for (const [, lines, sent] of waiting.splice(0)) {
+      sink.onDrop(lines, code);
+      sent();
+    }
+  };
+  const send = (data: Buffer, lines: number, sent: () => void) => {
+    lastLines = lines;
+    sock!.send(data, (err) => {
+      if (err) sink.onDrop(lines, (err as NodeJS.ErrnoException).code ?? err.message);
+      sent();
+    });
+  };
+  const connect = () => {
+    const s = (sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4'));
+    s.unref();
+    s.on('error', (err: NodeJS.ErrnoException) => {
+      const code = err.code ?? err.message;
+      if (connected) return sink.onDrop(lastLines, code); // refused: the socket stays usable
+      if (sock === s) sock = null;
+      s.close();
+      dropWaiting(code);
+    });
+    s.connect(port, host, () => {
+      if (sock !== s) return;
+      connected = true;
+      for (const [data, lines, sent] of waiting.splice(0)) send(data, lines, sent);
+    });
+  };
+  connect();
+  return sink;
 }
 
 /** Datagrams held while the agent's host name resolves. */
@@ -93,19 +115,23 @@ function unixSink(path: string): Sink {
   }
   const sock = mod.createSocket('unix_dgram');
   sock.on('error', () => {}); // errors come back through each send's callback
-  return {
+  const sink: Sink = {
     where: `unix://${path}`,
     max: UNIX_MAX,
-    send(data, done) {
+    onDrop: () => {},
+    send(data, lines, sent) {
       sock.send(data, 0, data.length, path, (err) => {
-        if (!err) return done(null);
-        // unix-dgram reports a negative errno, or code 1 for a full queue (EAGAIN).
-        const code = err.code;
-        done(typeof code === 'number' ? (code < 0 ? getSystemErrorName(code) : 'EAGAIN') : (code ?? err.message));
+        if (err) {
+          // unix-dgram reports a negative errno, or code 1 for a full queue (EAGAIN).
+          const code = err.code;
+          sink.onDrop(lines, typeof code === 'number' ? (code < 0 ? getSystemErrorName(code) : 'EAGAIN') : (code ?? err.message));
+        }
+        sent();
       });
     },
     close() {
       sock.close();
     },
   };
+  return sink;
 }
