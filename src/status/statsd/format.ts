@@ -44,21 +44,30 @@ export class LineFormat {
   }
 }
 
+/** One datagram: lines joined by newlines, and how many. */
+export interface Datagram {
+  text: string;
+  lines: number;
+}
+
 /**
  * Lines joined by newlines into datagrams of at most `max` bytes (statsd and DogStatsD read several
  * lines per datagram); a line longer than `max` goes alone. The lines are ASCII.
  */
-export function pack(lines: readonly string[], max: number): string[] {
-  const out: string[] = [];
+export function pack(lines: readonly string[], max: number): Datagram[] {
+  const out: Datagram[] = [];
   let cur = '';
+  let n = 0;
   for (const line of lines) {
-    if (cur === '') cur = line;
-    else if (cur.length + 1 + line.length <= max) cur += `\n${line}`;
-    else {
-      out.push(cur);
-      cur = line;
+    if (n > 0 && cur.length + 1 + line.length <= max) {
+      cur += `\n${line}`;
+      n++;
+      continue;
     }
+    if (n > 0) out.push({ text: cur, lines: n });
+    cur = line;
+    n = 1;
   }
-  if (cur !== '') out.push(cur);
+  if (n > 0) out.push({ text: cur, lines: n });
   return out;
 }

@@ -131,9 +131,9 @@ export class Statsd {
     if (this.pending.length === 0) return;
     const lines = this.pending;
     this.pending = [];
-    for (const datagram of pack(lines, this.sink.max)) {
+    for (const { text, lines: n } of pack(lines, this.sink.max)) {
       this.inFlight++;
-      this.sink.send(Buffer.from(datagram, 'latin1'), datagram.split('\n').length, () => {
+      this.sink.send(text, n, () => {
         if (--this.inFlight === 0 && this.idle) this.idle();
       });
     }

@@ -16,8 +16,8 @@ export const UNIX_MAX = 8192;
 export interface Sink {
   readonly where: string;
   readonly max: number;
-  /** Send one datagram of `lines` lines; `sent` is called once it has left (or was dropped). */
-  send(data: Buffer, lines: number, sent: () => void): void;
+  /** Send one datagram (ASCII text) of `lines` lines; `sent` is called once it has left (or was dropped). */
+  send(data: string, lines: number, sent: () => void): void;
   /** Set by the sender: lines lost, and why (ECONNREFUSED, ENOENT, EAGAIN...). */
   onDrop: (lines: number, code: string) => void;
   close(): void;
@@ -40,7 +40,7 @@ function udpSink(host: string, port: number): Sink {
   let connected = false;
   /** Lines in the last datagram sent: the one a refusal is about. */
   let lastLines = 0;
-  const waiting: Array<[Buffer, number, () => void]> = [];
+  const waiting: Array<[string, number, () => void]> = [];
   const sink: Sink = {
     where: describeStatsdAddress({ kind: 'udp', host, port }),
     max: UDP_MAX,
@@ -67,7 +67,7 @@ function udpSink(host: string, port: number): Sink {
       sent();
     }
   };
-  const send = (data: Buffer, lines: number, sent: () => void) => {
+  const send = (data: string, lines: number, sent: () => void) => {
     lastLines = lines;
     sock!.send(data, (err) => {
       if (err) sink.onDrop(lines, (err as NodeJS.ErrnoException).code ?? err.message);
@@ -119,7 +119,8 @@ function unixSink(path: string): Sink {
     where: `unix://${path}`,
     max: UNIX_MAX,
     onDrop: () => {},
-    send(data, lines, sent) {
+    send(text, lines, sent) {
+      const data = Buffer.from(text, 'latin1');
       sock.send(data, 0, data.length, path, (err) => {
         if (err) {
           // unix-dgram reports a negative errno, or code 1 for a full queue (EAGAIN).

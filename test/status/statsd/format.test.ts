@@ -44,8 +44,11 @@ test('pack: newline-joined datagrams within the limit, in order, nothing lost', 
   const lines = Array.from({ length: 200 }, (_, i) => `gunicorn.request.duration:${i}.123|ms`);
   const grams = pack(lines, 1432);
   assert.ok(grams.length > 1);
-  for (const g of grams) assert.ok(g.length <= 1432, `${g.length}`);
-  assert.deepEqual(grams.flatMap((g) => g.split('\n')), lines);
-  assert.deepEqual(pack(['x'.repeat(2000), 'y'], 1432), ['x'.repeat(2000), 'y']);
+  for (const g of grams) {
+    assert.ok(g.text.length <= 1432, `${g.text.length}`);
+    assert.equal(g.text.split('\n').length, g.lines);
+  }
+  assert.deepEqual(grams.flatMap((g) => g.text.split('\n')), lines);
+  assert.deepEqual(pack(['x'.repeat(2000), 'y'], 1432), [{ text: 'x'.repeat(2000), lines: 1 }, { text: 'y', lines: 1 }]);
   assert.deepEqual(pack([], 1432), []);
 });
