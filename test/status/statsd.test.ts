@@ -3,13 +3,13 @@
  * bound by the test, and the lines are Gunicorn's: names, types, prefix, DogStatsD tags, sums.
  */
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { fileTimeout, runCli, startServer } from '../helpers/cli.js';
+import { fileTimeout, NODE, ROOT, runCli, startServer } from '../helpers/cli.js';
 import { PY_FIXTURES, PYTHON, pythonHas } from '../helpers/python.js';
 import { totals, udpAgent, unixAgent, until, type Agent } from '../helpers/statsd.js';
 
@@ -67,12 +67,9 @@ test('statsd_prefix gets one trailing dot, and dogstatsd_tags end every line', a
   assert.equal((await t.stop()).code, 0);
 });
 
-let unixDgram: string | null = null;
-try {
-  createRequire(import.meta.url)('unix-dgram');
-} catch (err) {
-  unixDgram = `the optional package unix-dgram is not installed here (${(err as Error).message.split('\n')[0]})`;
-}
+/** unix:// needs the optional native package, built for the Node that runs the CLI (TUNICORN_TEST_NODE may differ). */
+const loaded = spawnSync(NODE, ['-e', "require('unix-dgram')"], { cwd: ROOT, encoding: 'utf8' });
+const unixDgram = loaded.status === 0 ? null : `the optional package unix-dgram does not load in ${NODE}: ${loaded.stderr.split('\n').find((l) => /Error/.test(l)) ?? loaded.stderr.trim()}`;
 
 test('unix://PATH: the same lines through a unix datagram socket', { skip: unixDgram ?? false }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tunicorn-statsd-'));

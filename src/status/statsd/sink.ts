@@ -109,8 +109,9 @@ function unixSink(path: string): Sink {
   try {
     mod = createRequire(import.meta.url)('unix-dgram');
   } catch (err) {
+    const why = (err as Error).message.split('\nRequire stack')[0]!.replace(/\s+/g, ' ').trim();
     throw new SinkError(
-      `statsd_host unix://${path} needs the optional package unix-dgram (Node's dgram has no unix datagram sockets), and it could not be loaded (${(err as Error).message.split('\n')[0]}); install it (npm install unix-dgram: it builds with node-gyp, so a C++ compiler) or use HOST:PORT.`,
+      `statsd_host unix://${path} needs the optional package unix-dgram (Node's dgram has no unix datagram sockets), which did not load: ${why.replace(/\.?$/, '.')} Install or rebuild it for this Node (npm install unix-dgram, npm rebuild unix-dgram; node-gyp needs a C++ compiler), or use HOST:PORT.`,
     );
   }
   const sock = mod.createSocket('unix_dgram');
