@@ -21,6 +21,8 @@ export interface StatsdSource {
 
 /** How often the master's own figures are sent (Gunicorn's arbiter loop runs about once a second). */
 const TICK_MS = 1000;
+/** Datagrams handed to the socket and not yet sent: past this (the kernel is not taking them) lines are dropped, not queued. */
+const MAX_IN_FLIGHT = 1000;
 /** After the first, a warning about dropped lines at most this often, with their count. */
 const DROP_REPORT_MS = 60_000;
 
@@ -132,6 +134,10 @@ export class Statsd {
     const lines = this.pending;
     this.pending = [];
     for (const { text, lines: n } of pack(lines, this.sink.max)) {
+      if (this.inFlight >= MAX_IN_FLIGHT) {
+        this.drop(n, 'ENOBUFS');
+        continue;
+      }
       this.inFlight++;
       this.sink.send(text, n, () => {
         if (--this.inFlight === 0 && this.idle) this.idle();
