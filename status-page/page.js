@@ -15,7 +15,7 @@
   let master = null;
 
   const fmt = {
-    n: (v) => (v === null || v === undefined ? '–' : v >= 10000 ? `${(v / 1000).toFixed(1)}k` : String(Math.round(v * 10) / 10)),
+    n: (v) => (v === null || v === undefined ? '–' : v >= 10000 ? `${(v / 1000).toFixed(1)}k` : v >= 100 ? String(Math.round(v)) : String(Math.round(v * 10) / 10)),
     ms: (v) => (v === null || v === undefined ? '–' : v < 10 ? `${v.toFixed(2)} ms` : v < 1000 ? `${Math.round(v)} ms` : `${(v / 1000).toFixed(2)} s`),
     bytes: (b) => (b === null || b === undefined ? '–' : b >= 1 << 30 ? `${(b / (1 << 30)).toFixed(1)} GiB` : `${Math.round(b / (1 << 20))} MiB`),
     pct: (v) => (v === null || v === undefined ? '–' : `${Math.round(v)}%`),
@@ -31,7 +31,8 @@
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { size: 6 } },
       scales: { x: { time: true }, y: { range: (u, min, max) => [0, max > 0 ? max * 1.15 : 1] } },
-      axes: [{ ...axis, space: 60 }, { ...axis, size: 52, values: (u, vals) => vals.map(yFmt) }],
+      // Clock time on one line: uPlot's default adds the date below, which a phone cuts off.
+      axes: [{ ...axis, space: 70, values: (u, vals) => vals.map((v) => fmt.time(v * 1000)) }, { ...axis, size: 52, values: (u, vals) => vals.map(yFmt) }],
       series: [{}, ...series.map((s) => ({ label: s.label, stroke: css(s.color), width: 2, fill: s.fill ? `${css(s.color)}22` : undefined, spanGaps: false, points: { show: false } }))],
     };
     return new uPlot(opts, series.length === 2 ? rps : lat, el);

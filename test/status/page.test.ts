@@ -76,7 +76,7 @@ describe('status page', () => {
 
     // Bounded load; the charts' points move and the request rate is no longer zero.
     const before = await page.evaluate(() => (window as unknown as { tunicornStatus: { points: number } }).tunicornStatus.points);
-    const loading = load(url, { seconds: 4, connections: 8, requests: [{ path: '/' }, { path: '/' }, { path: '/' }, { path: '/' }, { path: '/fail' }] });
+    const loading = load(url, { seconds: 5, connections: 8, requests: [{ path: '/' }, { path: '/' }, { path: '/' }, { path: '/' }, { path: '/fail' }] });
     await page.waitForFunction(() => {
       const s = (window as unknown as { tunicornStatus: { rps: number[]; p99: Array<number | null> } }).tunicornStatus;
       return s.rps.slice(-2).every((v) => v > 0) && s.p99.some((v) => v !== null && v > 0);
@@ -87,7 +87,8 @@ describe('status page', () => {
     const requests = await page.$$eval('#workers tbody tr td:nth-child(5)', (cells) => cells.map((c) => c.textContent));
     assert.ok(requests.some((r) => r !== '0'), `requests per worker: ${requests}`);
 
-    // While the load runs: the README's pictures, wide and phone-sized.
+    // While the load runs (a few seconds of it on the charts): the README's pictures, wide and phone-sized.
+    await page.waitForFunction(() => (window as unknown as { tunicornStatus: { rps: number[] } }).tunicornStatus.rps.slice(-3).every((v) => v > 0), undefined, { timeout: 10_000 });
     await page.screenshot({ path: join(SHOTS, 'status-page.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await sleep(300);
