@@ -11,7 +11,6 @@
   const rps = [[], [], []];
   const lat = [[], [], [], []];
   let charts = null;
-  let restartsTotal = 0;
   let master = null;
 
   const fmt = {
@@ -110,8 +109,6 @@
   }
 
   function showJournal(j) {
-    restartsTotal = j.restarts.length;
-    $('now-restarts').textContent = String(restartsTotal);
     $('no-restarts').hidden = j.restarts.length > 0;
     fill($('restarts').tBodies[0], j.restarts.map((r) => [
       td('when', fmt.time(r.at)),
@@ -162,6 +159,7 @@
     showJournal(d.journal);
     showConfig(d.config);
     showReadiness(d.readiness);
+    $('now-restarts').textContent = String(d.restarts);
     if (!charts) {
       const elR = $('chart-rps');
       const elL = $('chart-lat');
@@ -180,6 +178,7 @@
     showListeners(d.listeners);
     showReadiness(d.readiness);
     showMaster(d.master);
+    $('now-restarts').textContent = String(d.restarts);
     if (d.journal) showJournal(d.journal);
     if (d.config) showConfig(d.config);
     redraw();

@@ -101,6 +101,7 @@ export class LiveFeed {
       journal: this.journal,
       config: configView(this.source.config()),
       readiness: this.readiness(),
+      restarts: this.restartCount(),
     });
   }
 
@@ -120,7 +121,7 @@ export class LiveFeed {
     const point = this.point(now);
     this.history.push(point);
     if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
-    const data: Record<string, unknown> = { point, workers: this.rows(now), listeners: this.listeners(), readiness: this.readiness(), master: this.masterFigures(now) };
+    const data: Record<string, unknown> = { point, workers: this.rows(now), listeners: this.listeners(), readiness: this.readiness(), master: this.masterFigures(now), restarts: this.restartCount() };
     if (this.journal.version !== this.sentVersion) {
       this.sentVersion = this.journal.version;
       data.journal = this.journal;
@@ -168,6 +169,13 @@ export class LiveFeed {
     };
   }
 
+  /** Every restart since the master started (the journal keeps only the last few). */
+  private restartCount(): number {
+    let n = 0;
+    for (const v of this.book.restarts.values()) n += v;
+    return n;
+  }
+
   private masterFigures(now: number): { rss: number; cpu: number | null } {
     return { rss: process.memoryUsage.rss(), cpu: this.cpu.sample(process.pid, now) };
   }
@@ -175,8 +183,9 @@ export class LiveFeed {
   private rows(now: number): WorkerRow[] {
     const workers = this.source.workers();
     this.cpu.keep(new Set([process.pid, ...workers.map((w) => w.pid)]));
+    // The app's workers first, then the fronts (a Python app's HTTP side), each oldest first.
     return workers
-      .sort((a, b) => a.age - b.age)
+      .sort((a, b) => Number(a.kind === 'front') - Number(b.kind === 'front') || a.age - b.age)
       .map((w) => ({
         pid: w.pid,
         kind: w.kind,

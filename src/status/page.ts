@@ -33,8 +33,8 @@ export function isPageFile(path: string): boolean {
   return Object.hasOwn(FILES, path);
 }
 
-/** Send one of the page's files (`path` as isPageFile accepted it). */
-export function sendPageFile(res: http.ServerResponse, path: string, status = 200): void {
+/** Send one of the page's files (`path` as isPageFile accepted it); `swap` replaces one marker in it. */
+export function sendPageFile(res: http.ServerResponse, path: string, status = 200, swap?: [string, string]): void {
   const file = FILES[path]!;
   let body = cache.get(path);
   if (!body) {
@@ -47,6 +47,7 @@ export function sendPageFile(res: http.ServerResponse, path: string, status = 20
     }
     cache.set(path, body);
   }
+  if (swap) body = Buffer.from(body.toString('utf8').replace(swap[0], swap[1]));
   res.writeHead(status, { 'Content-Type': file.type, 'Content-Length': body.length, 'Cache-Control': 'no-cache', ...HEADERS });
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }

@@ -125,7 +125,8 @@ export class StatusService {
     const token = this.page.token;
     if (token && !token.allows(req, query)) {
       if (path === '/events') return send(res, 401, 'text/plain', 'Unauthorized: the status feed needs the status token (open the page with ?token=TOKEN first, or send Authorization: Bearer TOKEN).\n');
-      return sendPageFile(res, '/static/login.html', 401);
+      // A wrong token says so; a first visit just asks.
+      return sendPageFile(res, '/static/login.html', 401, query.has('token') ? ['<p class="error" hidden>', '<p class="error">'] : undefined);
     }
     // The token leaves the address bar (and history) for a cookie only this page's requests carry.
     if (token && path === '/' && query.has('token')) return send(res, 303, 'text/plain', 'See Other: /\n', { Location: '/', 'Set-Cookie': tokenCookie(query.get('token')!) });

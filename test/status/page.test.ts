@@ -123,6 +123,7 @@ describe('status page', () => {
 
     const page = await browser.newPage();
     assert.equal((await page.goto(`${status}/?token=not-the-right-token`))!.status(), 401);
+    assert.equal(await page.locator('.error').textContent(), 'That token is not this server\'s: try again.');
     await page.fill('#token', TOKEN);
     await page.click('button[type=submit]');
     await page.waitForSelector('#workers tbody tr');
