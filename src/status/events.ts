@@ -22,6 +22,8 @@ const TICK_MS = 1000;
 const HISTORY = 300;
 /** Percentiles are taken over this many ticks, so a quiet second does not blank the chart. */
 const LATENCY_WINDOW = 5;
+/** Pages open at once: each costs the master a little work a second, so there is a ceiling. */
+export const MAX_CLIENTS = 32;
 /** A client this far behind (a stalled connection) is dropped rather than buffered for. */
 const MAX_BUFFERED = 1 << 20;
 

@@ -12,7 +12,7 @@ import type { WorkerMessage } from '../workers/protocol.js';
 import { isLoopback, loadToken, TokenCheck, tokenCookie } from './access.js';
 import { checkApp, target } from './app-check.js';
 import { StatsBook, type RestartReason } from './book.js';
-import { LiveFeed } from './events.js';
+import { LiveFeed, MAX_CLIENTS } from './events.js';
 import { Journal } from './journal.js';
 import { isPageFile, sendPageFile } from './page.js';
 import { liveness, readiness, type HealthWorker, type Verdict } from './health.js';
@@ -72,7 +72,8 @@ export class StatusService {
       return null;
     }
     const url = typeof where === 'string' ? `unix:${where}` : `http://${(where as AddressInfo).family === 'IPv6' ? `[${(where as AddressInfo).address}]` : (where as AddressInfo).address}:${(where as AddressInfo).port}`;
-    log.info(`Status at: ${url} (${page ? `/ (status page${page.token ? ', with its token' : ''}), ` : ''}/metrics, /healthz, /readyz) (${process.pid})`);
+    const paths = `${page ? `status page at /${page.token ? ' (token required)' : ''}; ` : ''}/metrics, /healthz, /readyz`;
+    log.info(`Status at: ${url} (${paths}) (${process.pid})`);
     server.on('error', (err) => log.warning(`status_bind: ${err.message}`));
     return new StatusService(source, server, page);
   }
@@ -130,7 +131,10 @@ export class StatusService {
     }
     // The token leaves the address bar (and history) for a cookie only this page's requests carry.
     if (token && path === '/' && query.has('token')) return send(res, 303, 'text/plain', 'See Other: /\n', { Location: '/', 'Set-Cookie': tokenCookie(query.get('token')!) });
-    if (path === '/events') return this.feed.attach(req, res);
+    if (path === '/events') {
+      if (this.feed.listening >= MAX_CLIENTS) return send(res, 503, 'text/plain', `Service Unavailable: ${MAX_CLIENTS} status pages are open already; close one.\n`, { 'Retry-After': '10' });
+      return this.feed.attach(req, res);
+    }
     sendPageFile(res, '/');
   }
 
