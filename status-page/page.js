@@ -110,6 +110,7 @@
 
   function showJournal(j) {
     $('no-restarts').hidden = j.restarts.length > 0;
+    $('restarts').hidden = j.restarts.length === 0;
     fill($('restarts').tBodies[0], j.restarts.map((r) => [
       td('when', fmt.time(r.at)),
       td('pid', String(r.pid), 'pid'),
