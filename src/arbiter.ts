@@ -89,7 +89,7 @@ export class Arbiter {
   private noticed = new Set<string>();
   private bootFailures = new BootFailures();
   private settleTimer: NodeJS.Timeout | null = null;
-  /** status_bind: /metrics, /healthz, /readyz. */
+  /** status_bind: /metrics, /healthz, /readyz and the status page. */
   private status: StatusService | null = null;
   /** statsd_host: the master sends the statsd lines. */
   private statsd: Statsd | null = null;
@@ -204,8 +204,9 @@ export class Arbiter {
   }
 
   /** The listening sockets' descriptors (null for unix sockets); none once closed at shutdown, when the numbers may be reused. */
-  private listenerFds(): Array<{ name: string; fd: number | null }> {
-    return this.shuttingDown ? [] : this.listeners.map((l) => ({ name: l.spec.text, fd: l.spec.kind === 'unix' ? null : ((l.handle as { fd?: number }).fd ?? null) }));
+  /** The listening sockets; none once closed at shutdown (their descriptor numbers may then belong to something else). */
+  private listenerFds(): Array<{ name: string; url: string; fd: number | null }> {
+    return this.shuttingDown ? [] : this.listeners.map((l) => ({ name: l.spec.text, url: l.url, fd: l.spec.kind === 'unix' ? null : ((l.handle as { fd?: number }).fd ?? null) }));
   }
 
   /** The status endpoint, reading the master's workers and sockets. */
@@ -219,6 +220,8 @@ export class Arbiter {
         timeout: () => this.config.timeout,
         firstListener: () => this.listeners[0] ?? null,
         healthCheckPath: () => this.config.health_check_path,
+        config: () => this.config,
+        app: () => this.appSpec,
         listeners: () => this.listenerFds(),
       },
       this.log,
@@ -442,7 +445,7 @@ export class Arbiter {
     if (w.kind === 'python') this.announceUpstreams();
     const wasBooting = w.state === 'booting';
     // A restart: a worker replaced, or one that died on its own; not a shutdown or a scale-down.
-    this.status?.exited(w, this.shuttingDown ? null : (w.restartReason ?? (w.expectedExit ? null : 'crash')));
+    this.status?.exited(w, this.shuttingDown ? null : (w.restartReason ?? (w.expectedExit ? null : 'crash')), code, signal);
     const { level, text } = exitMessage({ pid: w.pid, code, signal, expected: w.expectedExit });
     if (!(w.timedOut && signal === 'SIGKILL')) this.log[level](text);
     if (w.kind !== 'front') void this.hook('child_exit', () => this.config.child_exit?.(this.server, { pid: w.pid, age: w.age }), [{ pid: w.pid, age: w.age }]);
@@ -521,6 +524,7 @@ export class Arbiter {
     const fronts = [...this.workers.values()].filter((f) => f.kind === 'front');
     const [{ stack, running }, fromFronts] = await Promise.all([w.readBlocked(), w.kind === 'python' ? askFronts(fronts, w.age) : null]);
     this.log.critical(`WORKER TIMEOUT (pid:${w.pid})${describeRunning(running ?? fromFronts)}`);
+    this.status?.journal.block({ at: Date.now(), pid: w.pid, kind: w.kind, timeout: this.config.timeout, running: describeRunning(running ?? fromFronts).trim(), stack });
     if (stack) this.log.error(`Worker (pid:${w.pid}) was blocked for over ${this.config.timeout}s here:\n${stack}`);
     else this.log.error(`Worker (pid:${w.pid}) was blocked for over ${this.config.timeout}s; its stack could not be read.`);
     // A Python worker runs its worker_abort hook on SIGABRT, when its interpreter still can.

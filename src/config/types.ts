@@ -51,6 +51,12 @@ export interface Config extends Hooks {
   status_bind: string | null;
   /** With status_bind: /readyz also GETs this app path. */
   health_check_path: string | null;
+  /** The status page's token (required when status_bind is not loopback), or null. */
+  status_token: string | null;
+  /** A file holding that token, read at start. */
+  status_token_file: string | null;
+  /** --no-status-page: status_bind serves /metrics, /healthz and /readyz only. */
+  status_page_disable: boolean;
   backlog: number;
   workers: number;
   worker_class: 'async' | 'sync';

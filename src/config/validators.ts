@@ -53,6 +53,13 @@ export const str: Validator<string> = (raw, name) => {
 
 export const optionalStr: Validator<string | null> = (raw, name) => (raw === null || raw === undefined || raw === 'None' ? null : str(raw, name));
 
+/** A secret token: printable, no spaces, long enough not to be guessed; the message never repeats it. */
+export const optionalToken: Validator<string | null> = (raw, name) => {
+  const s = optionalStr(raw, name);
+  if (s !== null && !/^[\x21-\x7e]{16,}$/.test(s)) throw new ConfigError(`Invalid value for ${name}: expected at least 16 printable characters without spaces (for example from "openssl rand -hex 16").`);
+  return s;
+};
+
 export function choice<T extends string>(choices: readonly T[], aliases: Record<string, T> = {}): Validator<T> {
   return (raw, name) => {
     const s = typeof raw === 'string' ? raw.trim().toLowerCase() : '';

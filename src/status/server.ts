@@ -1,6 +1,7 @@
 /**
- * The master's status endpoint (status_bind): GET /metrics, /healthz and /readyz. It runs in the
- * master's event loop, which never serves app requests, so it answers while every worker is busy.
+ * The master's status endpoint (status_bind): GET /metrics, /healthz, /readyz, and the live status
+ * page (GET /, its feed /events, its files under /static/). It runs in the master's event loop,
+ * which never serves app requests, so it answers while every worker is busy.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,8 +9,12 @@ import type { Supervised } from '../arbiter/supervised.js';
 import type { ErrorLog } from '../logging/error-log.js';
 import { parseBind } from '../sockets.js';
 import type { WorkerMessage } from '../workers/protocol.js';
+import { isLoopback, loadToken, TokenCheck, tokenCookie } from './access.js';
 import { checkApp, target } from './app-check.js';
 import { StatsBook, type RestartReason } from './book.js';
+import { LiveFeed, MAX_CLIENTS } from './events.js';
+import { Journal } from './journal.js';
+import { isPageFile, sendPageFile } from './page.js';
 import { liveness, readiness, type HealthWorker, type Verdict } from './health.js';
 import { metricsRegistry } from './metrics.js';
 import type { StatusSource } from './source.js';
@@ -19,6 +24,8 @@ const FORGET_AFTER_MS = 10_000;
 
 export class StatusService {
   readonly book = new StatsBook();
+  readonly journal = new Journal();
+  private feed: LiveFeed | null;
   private beats = new Map<number, number>();
   private everReady = false;
   private readonly registry;
@@ -26,8 +33,11 @@ export class StatusService {
   private constructor(
     private source: StatusSource,
     private server: http.Server,
+    /** The status page: null with --no-status-page; `token` null on a loopback bind without one. */
+    private page: { token: TokenCheck | null } | null,
   ) {
     this.registry = metricsRegistry(this.book, source);
+    this.feed = page && new LiveFeed(this.book, this.journal, source, () => this.readiness().status);
     server.on('request', (req, res) => void this.answer(req, res));
   }
 
@@ -56,10 +66,16 @@ export class StatusService {
     });
     if (!ok) return null;
     const where = server.address();
+    const page = statusPage(address, where, source, log);
+    if (page === 'refused') {
+      server.close();
+      return null;
+    }
     const url = typeof where === 'string' ? `unix:${where}` : `http://${(where as AddressInfo).family === 'IPv6' ? `[${(where as AddressInfo).address}]` : (where as AddressInfo).address}:${(where as AddressInfo).port}`;
-    log.info(`Status at: ${url} (/metrics, /healthz, /readyz) (${process.pid})`);
+    const paths = `${page ? `status page at /${page.token ? ' (token required)' : ''}; ` : ''}/metrics, /healthz, /readyz`;
+    log.info(`Status at: ${url} (${paths}) (${process.pid})`);
     server.on('error', (err) => log.warning(`status_bind: ${err.message}`));
-    return new StatusService(source, server);
+    return new StatusService(source, server, page);
   }
 
   /** A worker's message (the master's onMessage passes every heartbeat). */
@@ -71,10 +87,13 @@ export class StatusService {
   }
 
   /** A worker exited; `reason` when it was a restart. */
-  exited(w: Supervised, reason: RestartReason | null): void {
+  exited(w: Supervised, reason: RestartReason | null, code: number | null = null, signal: NodeJS.Signals | null = null): void {
     this.beats.delete(w.age);
     this.book.gone(w.age);
-    if (reason) this.book.restarted(reason);
+    if (reason) {
+      this.book.restarted(reason);
+      this.journal.restarted({ at: Date.now(), pid: w.pid, kind: w.kind, reason, exit: signal ?? `code ${code}` });
+    }
     setTimeout(() => {
       this.book.forget(w.age);
       this.beats.delete(w.age); // set again if its last heartbeat came after the exit
@@ -87,6 +106,7 @@ export class StatusService {
   }
 
   close(): void {
+    this.feed?.close();
     this.server.close();
     this.server.closeAllConnections();
   }
@@ -95,9 +115,33 @@ export class StatusService {
     return this.source.workers().map((w) => ({ kind: w.kind, state: w.state, timedOut: w.timedOut, beatAt: this.beats.get(w.age) ?? null }));
   }
 
+  private readiness(): Verdict {
+    return readiness(this.health(), { python: this.source.python, shuttingDown: this.source.shuttingDown(), everReady: this.everReady, timeout: this.source.timeout(), now: Date.now() });
+  }
+
+  /** The status page and its feed, behind the token when there is one. */
+  private servePage(req: http.IncomingMessage, res: http.ServerResponse, path: string, query: URLSearchParams): void {
+    if (!this.page || !this.feed) return send(res, 404, 'text/plain', 'Not Found: the status page is off (--no-status-page); this endpoint serves /metrics, /healthz and /readyz.\n');
+    if (path.startsWith('/static/')) return sendPageFile(res, path);
+    const token = this.page.token;
+    if (token && !token.allows(req, query)) {
+      if (path === '/events') return send(res, 401, 'text/plain', 'Unauthorized: the status feed needs the status token (open the page with ?token=TOKEN first, or send Authorization: Bearer TOKEN).\n');
+      // A wrong token says so; a first visit just asks.
+      return sendPageFile(res, '/static/login.html', 401, query.has('token') ? ['<p class="error" hidden>', '<p class="error">'] : undefined);
+    }
+    // The token leaves the address bar (and history) for a cookie only this page's requests carry.
+    if (token && path === '/' && query.has('token')) return send(res, 303, 'text/plain', 'See Other: /\n', { Location: '/', 'Set-Cookie': tokenCookie(query.get('token')!) });
+    if (path === '/events') {
+      if (this.feed.listening >= MAX_CLIENTS) return send(res, 503, 'text/plain', `Service Unavailable: ${MAX_CLIENTS} status pages are open already; close one.\n`, { 'Retry-After': '10' });
+      return this.feed.attach(req, res);
+    }
+    sendPageFile(res, '/');
+  }
+
   private async answer(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
+    const [path = '/', search = ''] = (req.url ?? '/').split('?');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'Method Not Allowed: use GET.\n', { Allow: 'GET, HEAD' });
+    if (path === '/' || path === '/events' || isPageFile(path)) return this.servePage(req, res, path, new URLSearchParams(search));
     switch (path) {
       case '/metrics': {
         try {
@@ -110,7 +154,7 @@ export class StatusService {
       case '/healthz':
         return verdict(res, liveness(this.health(), { python: this.source.python, timeout: this.source.timeout(), now: Date.now() }));
       case '/readyz': {
-        let v = readiness(this.health(), { python: this.source.python, shuttingDown: this.source.shuttingDown(), everReady: this.everReady, timeout: this.source.timeout(), now: Date.now() });
+        let v = this.readiness();
         if (v.ok) this.everReady = true;
         const checkPath = this.source.healthCheckPath();
         const l = this.source.firstListener();
@@ -119,9 +163,30 @@ export class StatusService {
         return verdict(res, v);
       }
       default:
-        return send(res, 404, 'text/plain', 'Not Found: the status endpoint serves /metrics, /healthz and /readyz.\n');
+        return send(res, 404, 'text/plain', `Not Found: the status endpoint serves ${this.page ? '/ (the status page), ' : ''}/metrics, /healthz and /readyz.\n`);
     }
   }
+}
+
+/**
+ * Whether the status page is served, and behind which token: a bind that is not loopback needs
+ * one (the page shows the config and worker stacks), else the master refuses to start.
+ */
+function statusPage(address: string, where: ReturnType<http.Server['address']>, source: StatusSource, log: ErrorLog): { token: TokenCheck | null } | null | 'refused' {
+  const config = source.config();
+  if (config.status_page_disable) return null;
+  let token: string | null;
+  try {
+    token = loadToken(config);
+  } catch (err) {
+    log.error((err as Error).message);
+    return 'refused';
+  }
+  if (!token && !isLoopback(where)) {
+    log.error(`status_bind ${address} is not loopback, so its status page needs a token: set status_token_file (or status_token), or pass --no-status-page to serve only /metrics, /healthz and /readyz.`);
+    return 'refused';
+  }
+  return { token: token ? new TokenCheck(token) : null };
 }
 
 function verdict(res: http.ServerResponse, v: Verdict): void {
