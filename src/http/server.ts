@@ -21,6 +21,7 @@ import { runningRequest, type RunningRequest } from '../workers/running.js';
 import { Upgrades } from './upgrade.js';
 import type { RequestStats } from '../workers/request-stats.js';
 import type { StatsdTally } from '../workers/statsd-tally.js';
+import { cutOff } from './cut-off.js';
 
 export interface FrontOptions {
   config: Config;
@@ -100,14 +101,7 @@ export class HttpFront {
 
     const fail = (err: unknown, req: IncomingMessage, res: ServerResponse) => {
       withRequestId(requestIdOf(res), () => log.exception(`Error handling request ${req.method} ${req.url}`, err));
-      if (res.headersSent) {
-        // The status is out: send what was written, then close so the client sees an incomplete body.
-        const socket = res.socket;
-        if (!socket) return void res.destroy();
-        socket.end();
-        setTimeout(() => socket.destroy(), 1000).unref();
-        return;
-      }
+      if (res.headersSent) return cutOff(res);
       res.shouldKeepAlive = false;
       res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': '22' });
       res.end('Internal Server Error\n');

@@ -14,6 +14,7 @@ import { FileSender, openWorkerFile, parseFileSpec } from './file-response.js';
 import { creditFrame, Frame, frame, frameHeader, WINDOW } from './frames.js';
 import type { StreamHandler, Upstream } from './upstream.js';
 import { runningRequest, type RunningRequest } from '../workers/running.js';
+import { cutOff } from '../http/cut-off.js';
 
 type Head = [status: number, reason: string, headers: string[]];
 
@@ -320,7 +321,7 @@ class Exchange implements StreamHandler {
     if (held && this.sendHead()) this.res.write(held);
     this.head = null;
     if (!this.res.headersSent) this.serverError(500, 'Internal Server Error\n');
-    else this.res.socket?.destroySoon();
+    else cutOff(this.res);
   }
 
   onLost(): void {
