@@ -15,6 +15,8 @@ import { freePort } from './arbiter/stack-dump.js';
 import type { Supervised, WorkerKind } from './arbiter/supervised.js';
 import { WorkerProcess } from './arbiter/worker-process.js';
 import { askFronts } from './arbiter/running-requests.js';
+import { TlsSupply } from './arbiter/tls-supply.js';
+import type { TlsMaterial } from './http/tls-material.js';
 import { ConfigError } from './config/errors.js';
 import type { Config, ServerInfo, WorkerInfo } from './config/types.js';
 import { runHook } from './config/run-hook.js';
@@ -37,6 +39,8 @@ export interface ArbiterOptions {
   reloadConfig: () => Promise<{ config: Config; appSpec: string }>;
   /** A Python app: fronts serve HTTP, Python workers (what `workers` counts) run the app. */
   python?: { workerClass: PythonBoot['workerClass']; describe: string } | null;
+  /** TLS is on: the material the CLI read and checked before anything binds. */
+  tls?: TlsMaterial | null;
 }
 
 /**
@@ -68,6 +72,8 @@ export class Arbiter {
   private exitCode = 0;
   private tick: NodeJS.Timeout | null = null;
   private watcher: { close(): void } | null = null;
+  /** TLS material, reloaded on HUP and when its files change; null without TLS. */
+  private tls: TlsSupply | null = null;
   private memoryWatch = new MemoryWatch();
   private memoryCheckedAt = 0;
   /** What a percentage max_worker_memory is of: the cgroup's limit, else the machine's memory. */
@@ -92,6 +98,11 @@ export class Arbiter {
     this.appSpec = opts.appSpec;
     this.log = opts.log;
     this.numWorkers = this.config.workers;
+    if (opts.tls) {
+      this.tls = new TlsSupply(opts.tls, opts.log, (material) => {
+        for (const w of this.workers.values()) if (w.kind !== 'python' && w.connected) w.send({ type: 'tls', material });
+      });
+    }
     const self = this;
     this.server = {
       pid: process.pid,
@@ -127,7 +138,7 @@ export class Arbiter {
     const listeners = await bindAll(specs, log);
     if (!listeners) return 1;
     this.listeners = listeners;
-    for (const l of listeners) log.info(`Listening at: ${l.url} (${process.pid})`);
+    for (const l of listeners) log.info(`Listening at: ${this.tls ? l.url.replace('http://', 'https://') : l.url} (${process.pid})`);
     if (config.status_bind && !(this.status = await this.startStatus(config.status_bind))) {
       closeListeners(listeners);
       return 1;
@@ -149,6 +160,7 @@ export class Arbiter {
     await this.hook('when_ready', () => config.when_ready?.(this.server));
     this.tick = setInterval(() => this.murderBlocked(), 500);
     if (config.reload) await this.watchForChanges();
+    await this.tls?.watch(() => this.config);
     this.manageWorkers();
     return finished;
   }
@@ -233,6 +245,8 @@ export class Arbiter {
     worker.on('exit', (code: number | null, signal: NodeJS.Signals | null) => this.onExit(worker, code, signal));
     worker.on('error', (err: Error) => this.log.error(`Worker (pid:${worker.pid}) error: ${err.message}`));
     worker.listening();
+    // The certificate first: a worker serves nothing before it has it.
+    if (kind !== 'python' && this.tls) worker.send({ type: 'tls', material: this.tls.material });
     if (kind !== 'python') this.listeners.forEach((l, i) => worker.send({ type: 'listen', bind: i }, l.handle));
     if (kind === 'front') worker.send({ type: 'upstreams', workers: this.upstreams() });
   }
@@ -525,6 +539,12 @@ export class Arbiter {
     }
     void this.hook('on_reload', () => next.config.on_reload?.(this.server));
     if (next.config.bind.join() !== this.config.bind.join()) this.log.warning('bind changed; new addresses take effect after a restart.');
+    // New certificate files (or the same files, renewed) for every worker now; a bad one keeps the running certificate.
+    if (this.tls) this.tls.reloadWith(this.config, next.config);
+    else if (next.config.certfile || next.config.keyfile) {
+      this.log.warning('certfile/keyfile set by the reload; turning TLS on takes effect after a restart.');
+      next.config.certfile = next.config.keyfile = null;
+    }
     const old = this.numWorkers;
     this.config = next.config;
     this.appSpec = next.appSpec;
@@ -553,6 +573,7 @@ export class Arbiter {
       this.stopIdleForkers();
     }
     this.manageWorkers();
+    void this.tls?.watch(() => this.config);
   }
 
   /**
@@ -632,6 +653,7 @@ export class Arbiter {
       this.exitCode ||= WORKER_BOOT_ERROR;
     }
     this.watcher?.close();
+    this.tls?.close();
     closeListeners(this.listeners);
     const limit = graceful ? this.config.graceful_timeout : Math.min(this.config.graceful_timeout, 5);
     for (const w of this.workers.values()) {

@@ -9,6 +9,7 @@ import { ConfigError } from './config/errors.js';
 import { advice, resolveConfig, type Resolved } from './config/resolve.js';
 import { helpText, printConfig } from './help.js';
 import { trustCheck } from './http/forwarded.js';
+import { loadTlsMaterial, tlsEnabled, type TlsMaterial } from './http/tls-material.js';
 import { unknownAtoms } from './logging/access-format.js';
 import { ErrorLog } from './logging/error-log.js';
 import { parseBind } from './sockets.js';
@@ -92,6 +93,15 @@ function pythonRuntime(config: Config): { workerClass: 'sync' | 'gevent' | 'gthr
   return { workerClass, describe: `${py.path} (Python ${py.version}${py.gevent ? `, gevent ${py.gevent}` : ''})` };
 }
 
+/** TLS material, read and checked before anything binds: a bad file is one ConfigError line. */
+function loadTls(config: Config, log: ErrorLog): TlsMaterial | null {
+  if (!tlsEnabled(config)) return null;
+  const { material, describe, expired } = loadTlsMaterial(config, config.chdir);
+  log.info(`TLS: ${describe}${config.cert_reqs ? `; client certificates ${config.cert_reqs === 2 ? 'required' : 'optional'}` : ''}`);
+  if (expired) log.warning(`The TLS certificate has expired: ${describe}; clients will refuse it until it is renewed.`);
+  return material;
+}
+
 async function main(argv: string[]): Promise<number> {
   const input = { argv, env: process.env, cwd: process.cwd() };
   const resolved = await resolveConfig(input);
@@ -123,12 +133,14 @@ async function main(argv: string[]): Promise<number> {
 
   if (resolved.checkConfig) {
     for (const a of advice(config)) log.warning(a);
+    loadTls(config, log);
     const ok = resolved.pythonApp ? await loadPythonInMaster(config, appSpec, pythonRuntime(config).workerClass, log) : await loadInMaster(resolved, appSpec, log);
     if (!ok) return APP_LOAD_ERROR;
     log.info('Configuration and app are valid.');
     return 0;
   }
   for (const a of advice(config)) log.info(`Note: ${a}`);
+  const tls = loadTls(config, log);
   const python = resolved.pythonApp ? pythonRuntime(config) : null;
   if (config.preload_app) {
     // A Python app is preloaded by the master, in the interpreter its workers are forked from.
@@ -141,6 +153,7 @@ async function main(argv: string[]): Promise<number> {
     log,
     python,
     pythonHooks: resolved.pythonHooks,
+    tls,
     reloadConfig: async () => {
       const next = await resolveConfig(input);
       validate(next);
