@@ -176,6 +176,7 @@ export class Arbiter {
         timeout: () => this.config.timeout,
         firstListener: () => this.listeners[0] ?? null,
         healthCheckPath: () => this.config.health_check_path,
+        secure: this.tls !== null,
         // Closed at shutdown: their descriptor numbers may then belong to something else.
         listeners: () => (this.shuttingDown ? [] : this.listeners.map((l) => ({ name: l.spec.text, fd: l.spec.kind === 'unix' ? null : ((l.handle as { fd?: number }).fd ?? null) }))),
       },

@@ -17,4 +17,6 @@ export interface StatusSource {
   firstListener(): Listener | null;
   /** The health_check_path setting. */
   healthCheckPath(): string | null;
+  /** The binds speak TLS (certfile): health_check_path asks over https. */
+  secure?: boolean;
 }

@@ -56,9 +56,10 @@ async function main(): Promise<void> {
   let dispatcher: Dispatcher | null = null;
   let upstreams: UpstreamInfo[] | null = null;
   // TLS material comes over IPC (the master read the files), before the listening sockets.
+  // The newest wins: a renewal may arrive while the app loads, after the material sent at spawn.
   let terminator: TlsTerminator | null = null;
-  let gotMaterial: (m: TlsMaterial) => void = () => {};
-  const material = new Promise<TlsMaterial>((resolve) => (gotMaterial = resolve));
+  let tlsMaterial: TlsMaterial | null = null;
+  let materialArrived = () => {};
 
   // Figures for the master's /metrics, only when it serves them.
   const stats = config.status_bind ? new RequestStats() : null;
@@ -138,8 +139,9 @@ async function main(): Promise<void> {
       if (acceptors) acceptors.addHandle(msg.bind, handle);
       else pending.push([msg.bind, handle]);
     } else if (msg.type === 'tls') {
+      tlsMaterial = msg.material;
       if (terminator) terminator.update(msg.material);
-      else gotMaterial(msg.material);
+      else materialArrived();
     } else if (msg.type === 'upstreams') {
       if (dispatcher) dispatcher.update(msg.workers);
       else upstreams = msg.workers;
@@ -238,9 +240,10 @@ async function main(): Promise<void> {
     if (tlsEnabled(config)) {
       const { TlsTerminator } = await import('../http/tls.js');
       const { carryPeer } = await import('../http/proxy-protocol.js');
+      if (!tlsMaterial) await new Promise<void>((resolve) => (materialArrived = resolve));
       terminator = new TlsTerminator({
         config,
-        material: await material,
+        material: tlsMaterial!,
         log,
         handshakeTimeoutMs: front.server.headersTimeout,
         onSecure: (secure, raw: RawTls) => {

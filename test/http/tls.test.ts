@@ -21,6 +21,7 @@ import { makeCerts, type Certs } from '../helpers/certs.js';
 import { load } from '../helpers/load.js';
 import { v1Header, GET } from '../helpers/proxied.js';
 import { PY_FIXTURES, PYTHON } from '../helpers/python.js';
+import { get as statusGet, statusUrl } from '../helpers/status.js';
 
 const certs: Certs = makeCerts();
 
@@ -53,12 +54,12 @@ function curl(args: string[]): Promise<{ code: number; out: string; err: string 
 }
 
 /** The certificate new connections get, polled until it is `fingerprint` (a reload reaches workers in a moment). */
-async function waitCertificate(url: string, fingerprint: string, ms = 10_000): Promise<void> {
+async function waitCertificate(server: { t: Tunicorn; url: string }, fingerprint: string, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const got = await get(url).catch(() => null);
+    const got = await get(`${server.url}/request`).catch(() => null);
     if (got?.fingerprint === fingerprint) return;
-    if (Date.now() > deadline) throw new Error(`new connections still get ${got?.fingerprint}, not ${fingerprint}`);
+    if (Date.now() > deadline) throw new Error(`new connections still get ${got?.fingerprint}, not ${fingerprint}; output:\n${server.t.output}`);
     await sleep(100);
   }
 }
@@ -74,7 +75,7 @@ describe('TLS: a fetch app over https, reloads', { timeout: 90_000 }, () => {
   let server: { t: Tunicorn; port: number; url: string };
   before(async () => {
     install(certs.server);
-    server = await startServer(['--certfile', live.cert, '--keyfile', live.key, '--keep-alive', '10', 'fetch-features.mjs'], { workers: 2, path: '/request', tls: {} });
+    server = await startServer(['--certfile', live.cert, '--keyfile', live.key, '--keep-alive', '10', '--status-bind', '127.0.0.1:0', '--health-check-path', '/request', 'fetch-features.mjs'], { workers: 2, path: '/request', tls: {} });
   });
   after(async () => {
     if (server) assert.equal((await server.t.stop()).code, 0, server.t.output);
@@ -92,6 +93,15 @@ describe('TLS: a fetch app over https, reloads', { timeout: 90_000 }, () => {
     assert.match(JSON.parse(r.body).url, /^https:\/\/127\.0\.0\.1:\d+\/request$/);
   });
 
+  test('/readyz asks the app over https (health_check_path)', async () => {
+    const url = `${await statusUrl(server.t)}/readyz`;
+    let r = await statusGet(url);
+    // Ready once the workers have reported in.
+    for (const deadline = Date.now() + 10_000; r.status !== 200 && /booting/.test(r.body) && Date.now() < deadline; r = await statusGet(url)) await sleep(100);
+    assert.equal(r.status, 200, r.body);
+    assert.match(r.body, /\/request answered 200/);
+  });
+
   test('plain HTTP on the TLS port is closed, and the server serves on', async () => {
     const c = await curl([`http://127.0.0.1:${server.port}/request`]);
     assert.notEqual(c.code, 0);
@@ -107,7 +117,7 @@ describe('TLS: a fetch app over https, reloads', { timeout: 90_000 }, () => {
     install(certs.renewed);
     server.t.signal('SIGHUP');
     await server.t.waitFor(/TLS certificate reloaded \((HUP|files changed)\): CN=localhost/);
-    await waitCertificate(server.url, certs.renewed.fingerprint);
+    await waitCertificate(server, certs.renewed.fingerprint);
     const late = await inFlight;
     assert.equal(late.status, 200);
     assert.equal(late.body, 'too late');
@@ -122,7 +132,7 @@ describe('TLS: a fetch app over https, reloads', { timeout: 90_000 }, () => {
     const booted = server.t.workerPids().length;
     const reloads = server.t.count(/TLS certificate reloaded/);
     install(certs.server);
-    await waitCertificate(server.url, certs.server.fingerprint);
+    await waitCertificate(server, certs.server.fingerprint);
     assert.equal(server.t.count(/TLS certificate reloaded \(files changed\)/) >= 1 && server.t.count(/TLS certificate reloaded/) > reloads, true, server.t.output);
     assert.equal(server.t.workerPids().length, booted, 'no worker was replaced');
   });
@@ -148,7 +158,7 @@ describe('TLS: a fetch app over https, reloads', { timeout: 90_000 }, () => {
     const r = await loading;
     assert.ok(r.requests > 100, `only ${r.requests} requests`);
     assert.deepEqual({ errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx, resets: r.resets }, { errors: 0, timeouts: 0, non2xx: 0, resets: 0 }, JSON.stringify(r));
-    await waitCertificate(server.url, certs.server.fingerprint);
+    await waitCertificate(server, certs.server.fingerprint);
   });
 });
 
