@@ -27,11 +27,14 @@ type Wrapped = tls.TLSSocket & { _parent?: Socket | null };
 
 export class TlsTerminator {
   private readonly server: tls.Server;
+  /** Raw connections still handshaking, closed on shutdown (a Set's cost is small beside a handshake's). */
+  private readonly handshaking = new Set<Socket>();
 
   constructor(private readonly opts: TlsTerminatorOptions) {
     this.server = tls.createServer({ ...secureOptions(opts.material, opts.config), handshakeTimeout: opts.handshakeTimeoutMs });
     this.server.on('secureConnection', (secure: Wrapped) => {
       const raw = secure._parent;
+      if (raw) this.handshaking.delete(raw);
       if (raw) opts.onSecure(secure, raw);
       else secure.destroy();
     });
@@ -46,7 +49,15 @@ export class TlsTerminator {
 
   /** Start the handshake on an accepted connection. */
   admit(raw: Socket): void {
+    this.handshaking.add(raw);
+    raw.once('close', () => this.handshaking.delete(raw));
     this.server.emit('connection', raw);
+  }
+
+  /** On shutdown: connections still handshaking will not be served. */
+  closeHandshaking(): void {
+    for (const raw of this.handshaking) raw.destroy();
+    this.handshaking.clear();
   }
 
   /** New certificate material from the master: used for handshakes from now on; false (logged) when OpenSSL refuses it. */

@@ -91,6 +91,7 @@ async function main(): Promise<void> {
       if (shutdown) {
         front?.drain(true);
         gate?.closeWaiting();
+        terminator?.closeHandshaking();
       }
       return;
     }
@@ -113,7 +114,10 @@ async function main(): Promise<void> {
       setImmediate(turn);
     } else closeListeners();
     front?.drain(shutdown);
-    if (shutdown) gate?.closeWaiting();
+    if (shutdown) {
+      gate?.closeWaiting();
+      terminator?.closeHandshaking();
+    }
     const deadline = Date.now() + config.graceful_timeout * 1000;
     const poll = setInterval(() => {
       const busy = front?.inflightCount ?? 0;

@@ -208,6 +208,17 @@ describe('TLS: client certificates (cert_reqs 2) and stalled handshakes', { time
     await Promise.all(closed);
     await server.t.waitFor(/worker_connections \(2\) reached: closed \d+ connection\(s\) waiting on slow or idle clients \(\d+ so far: [1-9]\d* slow headers/);
   });
+
+  test('TERM closes a connection still handshaking instead of waiting graceful_timeout (30 s) for it', async () => {
+    const s = net.connect(server.port, '127.0.0.1');
+    s.on('error', () => {});
+    s.write(Buffer.from([0x16, 0x03, 0x01]));
+    const closed = new Promise<void>((r) => s.on('close', () => r()));
+    await sleep(200);
+    const exit = await server.t.stop('SIGTERM', 15_000);
+    assert.equal(exit.code, 0, server.t.output);
+    await closed;
+  });
 });
 
 describe('TLS: start-up refuses bad material with one line, before binding', { timeout: 60_000, concurrency: true }, () => {
