@@ -160,7 +160,7 @@ export class Arbiter {
     await this.hook('when_ready', () => config.when_ready?.(this.server));
     this.tick = setInterval(() => this.murderBlocked(), 500);
     if (config.reload) await this.watchForChanges();
-    await this.tls?.watch(() => this.config);
+    this.tls?.watch(() => this.config);
     this.manageWorkers();
     return finished;
   }
@@ -574,7 +574,7 @@ export class Arbiter {
       this.stopIdleForkers();
     }
     this.manageWorkers();
-    void this.tls?.watch(() => this.config);
+    this.tls?.watch(() => this.config);
   }
 
   /**

@@ -5,6 +5,7 @@
  * A reload that fails (a file half written, a key for another certificate) keeps the material in
  * use and logs why; the next change of the files tries again.
  */
+import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import type { Config } from '../config/types.js';
 import type { ErrorLog } from '../logging/error-log.js';
 import { loadTlsMaterial, tlsEnabled, tlsFiles, type TlsMaterial } from '../http/tls-material.js';
@@ -14,10 +15,16 @@ const TLS_SETTINGS = ['certfile', 'keyfile', 'ca_certs', 'cert_reqs', 'ciphers',
 
 /** Renewals write several files (certificate, key) in a row: wait for them to settle. */
 const SETTLE_MS = 300;
+/**
+ * How often the files are looked at (a stat each, in the master). Polling, not inotify: stat
+ * follows symlinks, so it sees a file rewritten in place, a file renamed over it, certbot's live/
+ * links moved to a new archive file and Kubernetes' ..data link swapped, which a watch on the
+ * file's first inode misses.
+ */
+const POLL_MS = 1000;
 
 export class TlsSupply {
-  private watcher: { close(): Promise<void> } | null = null;
-  private watched = '';
+  private watched: string[] = [];
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -59,26 +66,24 @@ export class TlsSupply {
   }
 
   /** Watch the files `config` names (again after a HUP that changed them). */
-  async watch(config: () => Config): Promise<void> {
+  watch(config: () => Config): void {
     const files = tlsFiles(config(), config().chdir);
-    if (files.join('\n') === this.watched) return;
-    await this.watcher?.close();
-    this.watched = files.join('\n');
-    const { watch } = await import('chokidar');
-    // chokidar follows a file replaced by a rename (how renewals write, atomically) and symlinks (certbot's live/ directory).
-    const watcher = watch(files, { ignoreInitial: true });
-    watcher.on('all', () => {
+    if (files.join('\n') === this.watched.join('\n')) return;
+    this.close();
+    this.watched = files;
+    const changed = (now: Stats, before: Stats) => {
+      if (now.mtimeMs === before.mtimeMs && now.ino === before.ino && now.size === before.size) return;
       if (this.timer) clearTimeout(this.timer);
       this.timer = setTimeout(() => this.load(config(), 'files changed'), SETTLE_MS);
-    });
-    watcher.on('error', (err) => this.log.warning(`TLS: cannot watch the certificate files: ${(err as Error).message}; HUP reloads them.`));
-    this.watcher = watcher;
+    };
+    // unref'd timers: the watch never keeps the master alive by itself.
+    for (const file of files) watchFile(file, { interval: POLL_MS, persistent: false }, changed);
   }
 
   close(): void {
     if (this.timer) clearTimeout(this.timer);
-    void this.watcher?.close();
-    this.watcher = null;
+    for (const file of this.watched) unwatchFile(file);
+    this.watched = [];
   }
 }
 

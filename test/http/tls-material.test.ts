@@ -8,10 +8,11 @@ import { loadTlsMaterial, secureOptions, tlsEnabled, tlsFiles } from '../../src/
 import { makeCerts } from '../helpers/certs.js';
 
 const certs = makeCerts();
-const base = { certfile: certs.server.cert, keyfile: certs.server.key, ca_certs: null, cert_reqs: 0 as const, ciphers: null, ssl_version: 'TLSv1.2' as const };
+type TlsConfig = Parameters<typeof loadTlsMaterial>[0];
+const base: TlsConfig = { certfile: certs.server.cert, keyfile: certs.server.key, ca_certs: null, cert_reqs: 0, ciphers: null, ssl_version: 'TLSv1.2' };
 
-const refuses = (config: Partial<typeof base> & Record<string, unknown>, line: RegExp) =>
-  assert.throws(() => loadTlsMaterial({ ...base, ...config } as typeof base, certs.dir), (err: Error) => err instanceof ConfigError && !err.message.includes('\n') && line.test(err.message));
+const refuses = (config: Partial<TlsConfig>, line: RegExp) =>
+  assert.throws(() => loadTlsMaterial({ ...base, ...config }, certs.dir), (err: Error) => err instanceof ConfigError && !err.message.includes('\n') && line.test(err.message));
 
 test('good material loads, with the certificate described for the log', () => {
   const { material, describe, expired } = loadTlsMaterial(base, '/');

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, renameSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import { Duplex } from 'node:stream';
@@ -66,9 +66,15 @@ async function waitCertificate(server: { t: Tunicorn; url: string }, fingerprint
 
 /** Files the server is started with, rewritten by the reload tests. */
 const live = { cert: join(certs.dir, 'live.pem'), key: join(certs.dir, 'live.key') };
-function install(pair: { cert: string; key: string }): void {
-  copyFileSync(pair.key, live.key);
-  copyFileSync(pair.cert, live.cert);
+function install(pair: { cert: string; key: string }, how: 'in place' | 'renamed over' = 'in place'): void {
+  for (const [from, to] of [[pair.key, live.key], [pair.cert, live.cert]] as const) {
+    if (how === 'in place') copyFileSync(from, to);
+    else {
+      // As renewal tools write: a new file, renamed over the old one (a new inode).
+      copyFileSync(from, `${to}.new`);
+      renameSync(`${to}.new`, to);
+    }
+  }
 }
 
 describe('TLS: a fetch app over https, reloads', { timeout: 90_000 }, () => {
@@ -128,10 +134,10 @@ describe('TLS: a fetch app over https, reloads', { timeout: 90_000 }, () => {
     agent.destroy();
   });
 
-  test('a renewal on disk (no HUP) reaches new connections without replacing a worker', async () => {
+  test('a renewal on disk (no HUP, files renamed over the old ones) reaches new connections without replacing a worker', async () => {
     const booted = server.t.workerPids().length;
     const reloads = server.t.count(/TLS certificate reloaded/);
-    install(certs.server);
+    install(certs.server, 'renamed over');
     await waitCertificate(server, certs.server.fingerprint);
     assert.equal(server.t.count(/TLS certificate reloaded \(files changed\)/) >= 1 && server.t.count(/TLS certificate reloaded/) > reloads, true, server.t.output);
     assert.equal(server.t.workerPids().length, booted, 'no worker was replaced');
