@@ -261,11 +261,15 @@ describe('TLS: a Python app behind a PROXY header', { timeout: 60_000 }, () => {
     if (server) assert.equal((await server.t.stop()).code, 0, server.t.output);
   });
 
-  /** A PROXY v1 header and the ClientHello in one write, as a proxy may send them, then a GET over TLS. */
-  function proxiedGet(path: string): Promise<string> {
+  /**
+   * A PROXY v1 header, then a GET over TLS. `together`: the header and the ClientHello in one write,
+   * as a proxy may send them; otherwise the header alone on connect, as HAProxy sends it.
+   */
+  function proxiedGet(path: string, together: boolean): Promise<string> {
     return new Promise((resolve, reject) => {
       const sock = net.connect(server.port, '127.0.0.1');
-      let first = true;
+      if (!together) sock.write(v1Header('192.0.2.78', 41000, 443));
+      let first = together;
       // A duplex, so the header rides in the same packet as the TLS socket's first write.
       const wire = new Duplex({
         write(chunk: Buffer, _enc, cb) {
@@ -282,25 +286,32 @@ describe('TLS: a Python app behind a PROXY header', { timeout: 60_000 }, () => {
       sock.on('data', (c) => wire.push(c));
       sock.on('end', () => wire.push(null));
       sock.on('error', reject);
-      const c = tls.connect({ socket: wire, ca: certs.read(certs.ca), servername: 'localhost' }, () => c.write(GET(path)));
-      let raw = '';
-      c.setEncoding('utf8');
-      c.on('data', (d: string) => (raw += d));
-      c.on('end', () => resolve(raw));
-      c.on('error', reject);
+      const start = () => {
+        const c = tls.connect({ socket: wire, ca: certs.read(certs.ca), servername: 'localhost' }, () => c.write(GET(path)));
+        let raw = '';
+        c.setEncoding('utf8');
+        c.on('data', (d: string) => (raw += d));
+        c.on('end', () => resolve(raw));
+        c.on('error', reject);
+      };
+      // Alone: the server reads the header before the ClientHello is sent.
+      if (together) start();
+      else setTimeout(start, 100);
     });
   }
 
-  test('wsgi.url_scheme is https, and REMOTE_ADDR the client the PROXY header names', async () => {
+  test('wsgi.url_scheme is https, and REMOTE_ADDR the client the PROXY header names (header with the ClientHello, and alone)', async () => {
     const deadline = Date.now() + 15_000;
-    let raw = '';
-    while (!raw.startsWith('HTTP/1.1 200') && Date.now() < deadline) {
-      raw = await proxiedGet('/environ').catch((e: Error) => e.message);
-      if (!raw.startsWith('HTTP/1.1 200')) await sleep(200);
+    for (const together of [true, false]) {
+      let raw = '';
+      while (!raw.startsWith('HTTP/1.1 200') && Date.now() < deadline) {
+        raw = await proxiedGet('/environ', together).catch((e: Error) => e.message);
+        if (!raw.startsWith('HTTP/1.1 200')) await sleep(200);
+      }
+      assert.match(raw, /^HTTP\/1\.1 200/, raw);
+      const environ = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as Record<string, string>;
+      assert.equal(environ['wsgi.url_scheme'], 'https');
+      assert.equal(environ.REMOTE_ADDR, together ? '192.0.2.77' : '192.0.2.78');
     }
-    assert.match(raw, /^HTTP\/1\.1 200/, raw);
-    const environ = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as Record<string, string>;
-    assert.equal(environ['wsgi.url_scheme'], 'https');
-    assert.equal(environ.REMOTE_ADDR, '192.0.2.77');
   });
 });
