@@ -3,6 +3,7 @@
  * right, replaces the dead and the blocked, recycles, reloads on HUP, scales on TTIN/TTOU, and shuts
  * down on TERM (graceful) or INT/QUIT (quick). It never serves requests itself.
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
@@ -11,7 +12,11 @@ import { exitMessage } from './arbiter/exit-reason.js';
 import { capacityOf, PythonProcess, PythonWorker, socketPaths, type PythonBoot } from './arbiter/python-worker.js';
 import { MemoryWatch, MiB, cgroupMemoryLimit, limitBytes } from './arbiter/memory-limit.js';
 import { Preloader } from './arbiter/preloader.js';
+import { FD_ENV, PARENT_ENV, STATUS_FD_ENV, inheritedBinds, inheritedStatusFd, movePidfile, parentMaster, spawnMaster } from './arbiter/reexec.js';
 import { freePort } from './arbiter/stack-dump.js';
+import { chownTo, ownerOf } from './workers/privileges.js';
+import { SystemdNotify } from './arbiter/systemd-notify.js';
+import { daemonServing } from './daemon.js';
 import type { Supervised, WorkerKind } from './arbiter/supervised.js';
 import { WorkerProcess } from './arbiter/worker-process.js';
 import { askFronts } from './arbiter/running-requests.js';
@@ -91,12 +96,24 @@ export class Arbiter {
   /** status_bind: /metrics, /healthz, /readyz. */
   private status: StatusService | null = null;
   private done!: (code: number) => void;
+  /** USR2: the new master this one started, while it runs. */
+  private newMaster: ChildProcess | null = null;
+  /** The master that started this one by USR2, until it has gone ("promoted"). */
+  private oldMaster = parentMaster(process.env);
+  /** WINCH: the workers are stopped, the sockets kept (the new master serves). */
+  private winched = false;
+  /** Where this master's pid is written now (PIDFILE, or PIDFILE.oldbin after USR2). */
+  private pidfile: string | null = null;
+  /** systemd Type=notify; READY=1 is owed at boot and after each HUP or rollback, once the workers serve. */
+  private notify: SystemdNotify;
+  private readyOwed = true;
   readonly server: ServerInfo;
 
   constructor(private opts: ArbiterOptions) {
     this.config = opts.config;
     this.appSpec = opts.appSpec;
     this.log = opts.log;
+    this.notify = new SystemdNotify(process.env, opts.log);
     this.numWorkers = this.config.workers;
     if (opts.tls) {
       this.tls = new TlsSupply(opts.tls, opts.log, (material) => {
@@ -129,17 +146,29 @@ export class Arbiter {
     log.info(`Starting tunicorn ${VERSION}`);
     const py = this.opts.python;
     if (py) this.runDir = mkdtempSync(join(tmpdir(), 'tunicorn-'));
+    const owner = ownerOf(config);
+    // Workers that run as another user bind their sockets here and write the logs the master opened.
+    if (owner) for (const path of [this.runDir, config.accesslog, config.errorlog]) {
+      const problem = chownTo(path, owner);
+      if (problem) log.warning(`${problem}; workers running as ${owner.name ?? owner.uid} may not write there.`);
+    }
     if (config.capture_output && config.errorlog !== '-') this.output = openSync(config.errorlog, 'a');
     if (py && !(await this.startForker(py.workerClass))) {
       rmSync(this.runDir!, { recursive: true, force: true });
       return APP_LOAD_ERROR;
     }
-    const specs = systemdBinds(process.env) ?? config.bind.map(parseBind);
+    const inherited = inheritedBinds(process.env, config.bind.map(parseBind));
+    const statusFd = inheritedStatusFd(process.env);
+    // The app and its workers must not see them (nor a USR2 started from this master).
+    for (const k of [FD_ENV, STATUS_FD_ENV, PARENT_ENV]) delete process.env[k];
+    if (this.oldMaster) log.info(`Started by USR2 from master (pid:${this.oldMaster}); serving on its sockets`);
+    if (inherited && !inherited.every((b) => b.as)) log.warning('bind differs from the sockets inherited on USR2; serving on the inherited ones');
+    const specs = inherited ?? systemdBinds(process.env) ?? config.bind.map(parseBind);
     const listeners = await bindAll(specs, log);
     if (!listeners) return 1;
     this.listeners = listeners;
     for (const l of listeners) log.info(`Listening at: ${this.tls ? l.url.replace('http://', 'https://') : l.url} (${process.pid})`);
-    if (config.status_bind && !(this.status = await this.startStatus(config.status_bind))) {
+    if (config.status_bind && !(this.status = await this.startStatus(config.status_bind, statusFd))) {
       closeListeners(listeners);
       return 1;
     }
@@ -147,6 +176,7 @@ export class Arbiter {
     if (py) log.info(`Python: ${py.describe}; fronts: ${this.fronts()}; workers forked from ${config.preload_app ? 'the preloaded app' : 'one interpreter, each importing the app'}`);
     log.info(`Workers: ${this.numWorkers}, worker_connections: ${config.worker_connections}, max_requests: ${config.max_requests || 'off'}, timeout: ${config.timeout}s`);
     if (config.pidfile) {
+      this.pidfile = config.pidfile;
       try {
         writeFileSync(config.pidfile, `${process.pid}\n`);
       } catch (err) {
@@ -166,7 +196,7 @@ export class Arbiter {
   }
 
   /** The status endpoint, reading the master's workers and sockets. */
-  private startStatus(address: string): Promise<StatusService | null> {
+  private startStatus(address: string, fd?: number): Promise<StatusService | null> {
     return StatusService.start(
       address,
       {
@@ -181,6 +211,7 @@ export class Arbiter {
         listeners: () => (this.shuttingDown ? [] : this.listeners.map((l) => ({ name: l.spec.text, fd: l.spec.kind === 'unix' ? null : ((l.handle as { fd?: number }).fd ?? null) }))),
       },
       this.log,
+      fd,
     );
   }
 
@@ -197,7 +228,8 @@ export class Arbiter {
 
   /** The kinds of worker this app runs, each with the number wanted. */
   private pools(): Array<[WorkerKind, number]> {
-    return this.opts.python ? [['python', this.numWorkers], ['front', this.fronts()]] : [['node', this.numWorkers]];
+    const n = this.winched ? 0 : this.numWorkers;
+    return this.opts.python ? [['python', n], ['front', this.winched ? 0 : this.fronts()]] : [['node', n]];
   }
 
   /** Start or stop workers until each kind's active count matches its target. */
@@ -266,6 +298,7 @@ export class Arbiter {
       binds: this.listeners.length,
       address: this.listeners[0]?.address ?? null,
       python: front,
+      owner: ownerOf(this.config),
     };
     return new WorkerProcess(age, kind, port, boot, config, this.output);
   }
@@ -356,6 +389,7 @@ export class Arbiter {
         if (w.kind === 'python') this.announceUpstreams();
         if (this.bootFailures.failing) this.bootFailed();
         else this.retireOne(w.kind);
+        this.tellSystemd();
         break;
       case 'want_listen': {
         const l = this.listeners[msg.bind];
@@ -446,6 +480,7 @@ export class Arbiter {
 
   private murderBlocked(): void {
     const now = Date.now();
+    this.checkPromoted();
     this.checkMemory(now);
     if (this.opts.python) {
       for (const w of this.workers.values()) {
@@ -494,6 +529,7 @@ export class Arbiter {
       case 'SIGTERM':
         if (this.config.shutdown_delay > 0 && !this.shuttingDown && !this.delayedStop) {
           this.log.info(`Not ready any more; serving for shutdown_delay (${this.config.shutdown_delay}s), then stopping gracefully`);
+          if (!this.newMaster && !this.oldMaster) this.notify.stopping();
           this.delayedStop = setTimeout(() => this.shutdown(true), this.config.shutdown_delay * 1000);
           return;
         }
@@ -514,11 +550,48 @@ export class Arbiter {
         for (const w of this.workers.values()) w.send({ type: 'reopen_logs' });
         return;
       case 'SIGUSR2':
-        this.log.warning('USR2 (re-exec the master) is not supported yet; use HUP to reload the app and configuration.');
-        return;
+        return this.reexec();
       case 'SIGWINCH':
-        return;
+        if (!this.newMaster) return this.log.debug('SIGWINCH ignored: no new master (send USR2 first)');
+        this.log.info('graceful stop of workers');
+        this.winched = true;
+        return this.manageWorkers();
     }
+  }
+
+  /** USR2: start a new master on the same sockets; this one keeps serving until WINCH and TERM. */
+  private reexec(): void {
+    if (this.newMaster) return this.log.warning('USR2 signal ignored. Child exists.');
+    if (this.oldMaster) return this.log.warning('USR2 signal ignored. Parent exists.');
+    if (this.shuttingDown) return;
+    if (this.pidfile && movePidfile(this.pidfile, `${this.pidfile}.oldbin`)) this.pidfile = `${this.pidfile}.oldbin`;
+    void this.hook('pre_exec', () => this.config.pre_exec?.(this.server));
+    const child = spawnMaster(this.listeners, this.status?.handle ?? null);
+    this.newMaster = child;
+    child.on('error', (err) => this.log.error(`USR2: cannot start a new master: ${err.message}`));
+    child.on('exit', (code, signal) => {
+      if (this.newMaster === child) this.newMaster = null;
+      if (this.shuttingDown) return;
+      this.log.warning(`The new master (pid:${child.pid ?? '?'}) exited (${signal ?? `code ${code}`}); this master serves on${this.winched ? ', starting its workers again' : ''}`);
+      const pidfile = this.config.pidfile;
+      if (pidfile && this.pidfile === `${pidfile}.oldbin` && movePidfile(this.pidfile, pidfile)) this.pidfile = pidfile;
+      // This master is the service's main process again.
+      this.readyOwed = true;
+      this.tellSystemd();
+      // A rollback after WINCH: the sockets were kept, so workers started now take over at once.
+      if (this.winched) {
+        this.winched = false;
+        this.manageWorkers();
+      }
+    });
+    this.log.info(`Started a new master (pid:${child.pid ?? '?'}) on the listening sockets: WINCH then TERM to this one (pid:${process.pid}) completes the upgrade, TERM or QUIT to the new one rolls it back`);
+  }
+
+  /** A USR2 master whose old master has exited serves alone from now on. */
+  private checkPromoted(): void {
+    if (!this.oldMaster || process.ppid === this.oldMaster) return;
+    this.log.info('Master has been promoted.');
+    this.oldMaster = 0;
   }
 
   private setWorkers(n: number): void {
@@ -526,17 +599,36 @@ export class Arbiter {
     this.numWorkers = n;
     void this.hook('nworkers_changed', () => this.config.nworkers_changed?.(this.server, n, old), [n, old]);
     this.manageWorkers();
+    this.tellSystemd();
+  }
+
+  /** When every pool has its workers booted: READY=1 if owed, else the worker count as STATUS=; a daemon's starter is told once. */
+  private tellSystemd(): void {
+    if (this.shuttingDown || this.winched) return;
+    const parts: string[] = [];
+    for (const [kind, target] of this.pools()) {
+      const active = this.active(kind);
+      if (active.some((w) => w.state === 'booting') || active.length < target) return;
+      parts.push(`${active.length} ${kind === 'node' ? 'workers' : kind === 'python' ? 'Python workers' : 'fronts'}`);
+    }
+    daemonServing();
+    const status = `Serving with ${parts.join(', ')}`;
+    if (!this.readyOwed) return this.notify.status(status);
+    this.readyOwed = false;
+    this.notify.ready(status);
   }
 
   /** HUP: re-read the configuration, start a new generation of workers, retire the old as each new one is ready. */
   private async reload(): Promise<void> {
     if (this.shuttingDown) return;
+    this.notify.reloading();
+    this.readyOwed = true;
     let next: { config: Config; appSpec: string };
     try {
       next = await this.opts.reloadConfig();
     } catch (err) {
       this.log.error(`Reload failed, keeping the running configuration: ${err instanceof ConfigError ? err.message : (err as Error).stack}`);
-      return;
+      return this.tellSystemd();
     }
     void this.hook('on_reload', () => next.config.on_reload?.(this.server));
     if (next.config.bind.join() !== this.config.bind.join()) this.log.warning('bind changed; new addresses take effect after a restart.');
@@ -550,6 +642,7 @@ export class Arbiter {
     this.config = next.config;
     this.appSpec = next.appSpec;
     this.numWorkers = next.config.workers;
+    this.winched = false;
     if (old !== this.numWorkers) void this.hook('nworkers_changed', () => this.config.nworkers_changed?.(this.server, this.numWorkers, old), [this.numWorkers, old]);
     if (next.config.status_bind !== this.config.status_bind) this.log.warning('status_bind changed; the new address takes effect after a restart.');
     for (const w of this.workers.values()) {
@@ -568,7 +661,7 @@ export class Arbiter {
           w.state = 'ready';
           if (w.restartReason === 'reload') w.restartReason = null;
         }
-        return;
+        return this.tellSystemd();
       }
       this.oldForkers.push(old);
       this.stopIdleForkers();
@@ -646,6 +739,9 @@ export class Arbiter {
       return;
     }
     this.shuttingDown = true;
+    this.checkPromoted();
+    // An old master ending a USR2 upgrade is not the service stopping; nor is a new one rolled back.
+    if (!this.newMaster && !this.oldMaster) this.notify.stopping();
     if (this.delayedStop) clearTimeout(this.delayedStop);
     if (this.settleTimer) clearTimeout(this.settleTimer);
     // A signal during the settle wait: the boot error is still said, once, and still the exit code.
@@ -655,7 +751,8 @@ export class Arbiter {
     }
     this.watcher?.close();
     this.tls?.close();
-    closeListeners(this.listeners);
+    // Another master still serves on unix sockets (USR2): leave their files.
+    closeListeners(this.listeners, !this.newMaster && !this.oldMaster);
     const limit = graceful ? this.config.graceful_timeout : Math.min(this.config.graceful_timeout, 5);
     for (const w of this.workers.values()) {
       // Python workers serve the fronts until the last front has finished its requests (see onExit).
@@ -677,9 +774,9 @@ export class Arbiter {
     this.log.info('Shutting down: Master');
     await this.hook('on_exit', () => this.config.on_exit?.(this.server));
     this.pyHooks?.close();
-    if (this.config.pidfile) {
+    if (this.pidfile) {
       try {
-        unlinkSync(this.config.pidfile);
+        unlinkSync(this.pidfile);
       } catch {
         /* already removed */
       }

@@ -6,6 +6,9 @@ import { dirname, resolve } from 'node:path';
 import { parseAppSpec } from './app/spec.js';
 import { Arbiter } from './arbiter.js';
 import { ConfigError } from './config/errors.js';
+import { daemonize, isDaemon } from './daemon.js';
+import { initAsPid1 } from './pid1.js';
+import { ownerOf } from './workers/privileges.js';
 import { advice, resolveConfig, type Resolved } from './config/resolve.js';
 import { helpText, printConfig } from './help.js';
 import { trustCheck } from './http/forwarded.js';
@@ -39,6 +42,7 @@ function validate(r: Resolved): void {
   r.config.bind.forEach(parseBind);
   trustCheck(r.config.forwarded_allow_ips);
   trustCheck(r.config.proxy_allow_ips, 'proxy_allow_ips');
+  ownerOf(r.config);
   if (r.appSpec && !r.pythonApp) parseAppSpec(r.appSpec);
   const bad = unknownAtoms(r.config.access_log_format);
   if (bad.length) r.warnings.push(`access_log_format has unknown atoms ${bad.map((a) => `%(${a})s`).join(', ')}; they log as "-".`);
@@ -121,7 +125,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   checkPaths(resolved);
-  // As Gunicorn: relative paths (pidfile, log files) are relative to chdir, in the master too.
+  // As Gunicorn: relative paths (pidfile, log files) are relative to chdir, in the master too
+  // (a daemon is started from the original directory, and resolves its configuration the same way).
+  const startDir = process.cwd();
   process.chdir(config.chdir);
   const appSpec = resolved.appSpec;
   if (!appSpec) fail('No app given: run tunicorn [OPTIONS] APP (for example tunicorn app.ts or tunicorn app.js:handler), or set app in the config file.');
@@ -130,6 +136,12 @@ async function main(argv: string[]): Promise<number> {
   for (const w of resolved.warnings) log.warning(w);
   for (const i of resolved.infos) log.info(i);
   if (resolved.configFile) log.debug(`Config file: ${resolved.configFile}`);
+  if (config.daemon && !resolved.checkConfig && !isDaemon()) {
+    // A bad certificate is said here, on the terminal, not in the daemon's log.
+    if (tlsEnabled(config)) loadTlsMaterial(config, config.chdir);
+    if (config.errorlog === '-') log.warning('daemon: the error log is stderr, which a daemon does not have; set --error-logfile to keep its lines.');
+    return daemonize(startDir, config.errorlog);
+  }
 
   if (resolved.checkConfig) {
     for (const a of advice(config)) log.warning(a);
@@ -140,6 +152,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   for (const a of advice(config)) log.info(`Note: ${a}`);
+  const pid1 = initAsPid1();
+  if (pid1) log.warning(pid1);
   const tls = loadTls(config, log);
   const python = resolved.pythonApp ? pythonRuntime(config) : null;
   if (config.preload_app) {

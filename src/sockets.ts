@@ -12,7 +12,8 @@ import type { ErrorLog } from './logging/error-log.js';
 export type BindSpec =
   | { kind: 'tcp'; text: string; host: string; port: number }
   | { kind: 'unix'; text: string; path: string }
-  | { kind: 'fd'; text: string; fd: number };
+  /** `as`: the configured bind an inherited socket (USR2) stands for. */
+  | { kind: 'fd'; text: string; fd: number; as?: BindSpec };
 
 export interface Listener {
   spec: BindSpec;
@@ -73,6 +74,7 @@ function bindOne(spec: BindSpec): Listener {
     handle = createServerHandle(spec.path, -1, -1);
   } else if (spec.kind === 'fd') {
     handle = createServerHandle(null, 0, 0, spec.fd);
+    if (typeof handle !== 'number' && spec.as?.kind === 'unix') return { spec, handle, url: `unix:${spec.as.path}`, address: spec.as.path };
   } else {
     handle = createServerHandle(spec.host, spec.port, net.isIP(spec.host) === 6 ? 6 : 4, undefined, 0);
   }
@@ -90,7 +92,8 @@ function bindOne(spec: BindSpec): Listener {
   }
   const address = { address: String(out.address ?? ''), family: String(out.family ?? ''), port: Number(out.port ?? 0) };
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return { spec, handle, url: spec.kind === 'fd' ? `${spec.text} (http://${host}:${address.port})` : `http://${host}:${address.port}`, address };
+  const plain = spec.kind === 'tcp' || (spec.kind === 'fd' && spec.as);
+  return { spec, handle, url: plain ? `http://${host}:${address.port}` : `${spec.text} (http://${host}:${address.port})`, address };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -127,16 +130,18 @@ export async function bindAll(specs: BindSpec[], log: ErrorLog, tries = 5, delay
   return bound;
 }
 
-export function closeListeners(listeners: Listener[]): void {
+/** Close the sockets; `unlink` removes unix socket files (not while another master still serves on them). */
+export function closeListeners(listeners: Listener[], unlink = true): void {
   for (const l of listeners) {
     try {
       (l.handle as ServerHandle).close();
     } catch {
       /* already closed */
     }
-    if (l.spec.kind === 'unix') {
+    const spec = l.spec.kind === 'fd' && l.spec.as ? l.spec.as : l.spec;
+    if (unlink && spec.kind === 'unix') {
       try {
-        unlinkSync(l.spec.path);
+        unlinkSync(spec.path);
       } catch {
         /* already gone */
       }

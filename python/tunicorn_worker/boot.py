@@ -52,6 +52,17 @@ def set_proc_title(settings):
     setproctitle.setproctitle("tunicorn: worker [%s]" % name)
 
 
+def set_owner(owner):
+    """user/group/initgroups as the master resolved them: taken on after post_fork, before the app."""
+    gid = owner["gid"]
+    if owner.get("initgroups") and owner.get("name"):
+        os.initgroups(owner["name"], gid)
+    elif os.getuid() == 0:
+        os.setgroups([gid])
+    os.setgid(gid)
+    os.setuid(owner["uid"])
+
+
 def run(settings):
     log = ErrorLog(settings.get("errorlog", "-"), settings.get("loglevel", "info"),
                    settings.get("log_format", "text"))
@@ -84,6 +95,8 @@ def run(settings):
     code = 0
     try:
         hooks.call("post_fork", None, worker)
+        if settings.get("owner"):
+            set_owner(settings["owner"])
         try:
             worker.app = worker.wsgi = PRELOADED[0] if PRELOADED else import_app(settings["app"])
         except AppImportError as e:

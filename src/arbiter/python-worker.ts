@@ -13,6 +13,7 @@ import type { MasterMessage, WorkerMessage } from '../workers/protocol.js';
 import type { Blocked } from './stack-dump.js';
 import { Supervised } from './supervised.js';
 import { workerEnv } from './worker-process.js';
+import { ownerOf } from '../workers/privileges.js';
 
 /** The shipped Python package's parent folder. */
 export const PYTHON_DIR = fileURLToPath(new URL('../../python', import.meta.url));
@@ -51,6 +52,7 @@ export function pythonSettings(age: number, boot: PythonBoot, config: Config, co
     loglevel: config.loglevel,
     log_format: config.log_format,
     proc_name: config.proc_name,
+    owner: ownerOf(config),
     ...(controlSocket ? { control_socket: controlSocket } : {}),
   };
 }

@@ -139,6 +139,8 @@ export const SETTINGS: Setting<any>[] = [
   { name: 'capture_output', section: 'Logging', flags: ['--capture-output'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'Send the workers\' stdout and stderr to the error log file.' },
 
   // Process naming
+  { name: 'daemon', section: 'Server mechanics', flags: ['-D', '--daemon'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'Detach from the terminal: the command returns once the workers serve (exit 0), or with the daemon\'s exit code if it failed to start. Its stdio is /dev/null: set errorlog (and pidfile). Under systemd, Docker or Kubernetes, leave it off.' },
+  { name: 'initgroups', section: 'Server mechanics', flags: ['--initgroups'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'With user: give workers all the groups the user belongs to (initgroups(3)); without it they keep the one group only.' },
   { name: 'proc_name', section: 'Process naming', flags: ['-n', '--name'], meta: 'STRING', default: () => null, defaultText: 'none', validate: v.optionalStr, doc: 'A name for the processes in ps and top: "tunicorn: master [NAME]".' },
 
   // Hooks (config files only)
@@ -156,6 +158,7 @@ export const SETTINGS: Setting<any>[] = [
   hookSetting('worker_exit', 'workerExit(server, worker)', 'Called in the worker just before it exits.'),
   hookSetting('nworkers_changed', 'nworkersChanged(server, newValue, oldValue)', 'Called in the master when the number of workers changes (TTIN, TTOU, HUP).'),
   hookSetting('on_exit', 'onExit(server)', 'Called in the master just before it exits.'),
+  hookSetting('pre_exec', 'preExec(server)', 'Called in the master just before it starts a new master (USR2).'),
 ];
 
 export const BY_NAME = new Map(SETTINGS.map((s) => [s.name, s]));
@@ -178,7 +181,6 @@ export const GUNICORN_WITHOUT_MEANING: Record<string, string> = {
   reload_extra_files: 'not supported yet',
   spew: 'Python tracing',
   paste: 'Python PasteDeploy',
-  daemon: 'run tunicorn under systemd, Docker or another supervisor instead',
   logger_class: 'Python logging class',
   logconfig: 'Python logging configuration',
   logconfig_dict: 'Python logging configuration',
@@ -192,7 +194,6 @@ export const GUNICORN_WITHOUT_MEANING: Record<string, string> = {
   statsd_host: 'not supported yet',
   statsd_prefix: 'not supported yet',
   dogstatsd_tags: 'not supported yet',
-  initgroups: 'not supported yet',
   tmp_upload_dir: 'Python WSGI setting',
   suppress_ragged_eofs: 'Node ends a TLS connection closed without close_notify quietly, as suppress_ragged_eofs True does',
   strip_header_spaces: 'Node\'s parser rejects spaces before the colon',
@@ -201,7 +202,6 @@ export const GUNICORN_WITHOUT_MEANING: Record<string, string> = {
   casefold_http_method: 'not supported',
   header_map: 'not supported',
   forwarder_headers: 'not supported yet',
-  pre_exec: 'there is no exec on USR2 yet',
   ssl_context: 'a Python hook; use certfile, keyfile, ca_certs, cert_reqs, ciphers and ssl_version',
   worker_class_str: 'internal',
   default_proc_name: 'internal',

@@ -42,6 +42,7 @@ export interface Hooks {
   worker_exit: ((server: ServerInfo | null, worker: WorkerSelf) => unknown) | null;
   nworkers_changed: ((server: ServerInfo, newValue: number, oldValue: number) => unknown) | null;
   on_exit: ((server: ServerInfo) => unknown) | null;
+  pre_exec: ((server: ServerInfo) => unknown) | null;
 }
 
 export interface Config extends Hooks {
@@ -93,6 +94,8 @@ export interface Config extends Hooks {
   umask: number;
   user: string | null;
   group: string | null;
+  initgroups: boolean;
+  daemon: boolean;
   interface: 'auto' | 'fetch' | 'node' | 'wsgi';
   python: string;
   pythonpath: string[];

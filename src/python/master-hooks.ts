@@ -9,7 +9,7 @@ import { delimiter } from 'node:path';
 import { PYTHON_DIR } from '../arbiter/python-worker.js';
 import type { Config, WorkerInfo } from '../config/types.js';
 
-export const MASTER_HOOKS = ['on_starting', 'on_reload', 'when_ready', 'pre_fork', 'child_exit', 'nworkers_changed', 'on_exit'];
+export const MASTER_HOOKS = ['on_starting', 'on_reload', 'when_ready', 'pre_fork', 'child_exit', 'nworkers_changed', 'on_exit', 'pre_exec'];
 const AWAITED = new Set(['on_starting', 'when_ready', 'on_exit']);
 
 export class PythonMasterHooks {

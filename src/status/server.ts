@@ -32,7 +32,8 @@ export class StatusService {
   }
 
   /** Listen on `address`; null (with the reason logged) when it cannot. */
-  static async start(address: string, source: StatusSource, log: ErrorLog): Promise<StatusService | null> {
+  /** `fd`: the socket a USR2 master inherited for the status bind. */
+  static async start(address: string, source: StatusSource, log: ErrorLog, fd?: number): Promise<StatusService | null> {
     let spec;
     try {
       spec = parseBind(address);
@@ -51,7 +52,7 @@ export class StatusService {
         log.error(`Cannot serve status_bind ${address}: ${err.code ?? err.message}; choose another --status-bind address.`);
         resolve(false);
       });
-      server.listen(spec.kind === 'unix' ? { path: spec.path } : { host: spec.host, port: spec.port }, () => resolve(true));
+      server.listen(fd !== undefined ? { fd } : spec.kind === 'unix' ? { path: spec.path } : { host: spec.host, port: spec.port }, () => resolve(true));
     });
     if (!ok) return null;
     const where = server.address();
@@ -78,6 +79,11 @@ export class StatusService {
       this.book.forget(w.age);
       this.beats.delete(w.age); // set again if its last heartbeat came after the exit
     }, FORGET_AFTER_MS).unref();
+  }
+
+  /** The listening socket's handle, which USR2 hands to the new master. */
+  get handle(): object | null {
+    return (this.server as unknown as { _handle?: object | null })._handle ?? null;
   }
 
   close(): void {

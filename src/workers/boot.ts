@@ -1,5 +1,6 @@
 /** What the master hands a new worker (as JSON in the TUNICORN_WORKER variable). */
 import type { Config } from '../config/types.js';
+import type { Owner } from './privileges.js';
 import { WORKER_ENV } from './protocol.js';
 
 export interface WorkerBoot {
@@ -15,6 +16,8 @@ export interface WorkerBoot {
   address: { address: string; family: string; port: number } | string | null;
   /** A front for Python workers: the master sends their list ({ type: 'upstreams' }) instead of an app to load. */
   python?: boolean;
+  /** user/group: who the worker becomes after post_fork. */
+  owner?: Owner | null;
 }
 
 export function bootEnv(boot: WorkerBoot): string {

@@ -23,7 +23,7 @@ import { Acceptors } from './acceptor.js';
 import { ConnectionCap, type CapEntry } from './connection-cap.js';
 import { readBoot } from './boot.js';
 import { RequestStats } from './request-stats.js';
-import { switchUser } from './privileges.js';
+import { switchOwner } from './privileges.js';
 import { WORKER_BOOT_ERROR, type MasterMessage, type WorkerMessage } from './protocol.js';
 import { exposeRunning } from './running.js';
 
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
       access = new AccessLog(config.accesslog, config.access_log_format, config.log_format);
     }
     if (config.post_fork) await config.post_fork(null, self);
-    if (config.user || config.group) switchUser(config.user, config.group);
+    if (boot.owner) switchOwner(boot.owner);
     let listener: NodeListener;
     let upgradeTarget: EventEmitter | null = null;
     if (boot.python) {

@@ -264,7 +264,7 @@ describe('mistakes: one line naming the setting, what was given and what is allo
     [['--max-request', '3'], /did you mean --max-requests\?/],
     [['--bogus-thing'], /^Unknown option --bogus-thing on the command line\. Run "tunicorn --help"/],
     [['--reuse-port'], /^Option --reuse-port on the command line is Gunicorn's reuse_port, which has no effect in tunicorn \(workers share one listening socket/],
-    [['-D'], /Gunicorn's daemon, which has no effect/],
+    [['--spew'], /Gunicorn's spew, which has no effect in tunicorn \(Python tracing\)/],
     [['--workers', 'abc'], /^Invalid value for workers \(--workers\): "abc"; expected a whole number from 1 to 1024, "cpus" or "cpus\*2\+1"\.$/],
     [['-w', '0'], /^Invalid value for workers \(--workers\): "0"/],
     [['--timeout', '-1'], /^Invalid value for timeout \(--timeout\): "-1"; expected a whole number >= 0\.$/],

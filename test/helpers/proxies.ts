@@ -100,3 +100,14 @@ export function startNginxStream(target: number): Promise<Proxy> {
     return new Running('/usr/sbin/nginx', ['-e', 'stderr', '-p', dir, '-c', cfg, '-g', 'daemon off; master_process off;'], { cwd: dir });
   });
 }
+
+/** nginx as an HTTP proxy: `http(port)` is the content of its http block for listening on `port`. */
+export function startNginxHttp(http: (port: number) => string): Promise<Proxy> {
+  const dir = tmpDir('nginx-http-');
+  return startOn('nginx', (port) => {
+    const cfg = join(dir, `nginx-${port}.conf`);
+    const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `  ${k}_temp_path ${dir}/${k};`);
+    writeFileSync(cfg, [`pid ${dir}/nginx-${port}.pid;`, 'error_log stderr warn;', 'events { worker_connections 1024; }', 'http {', '  access_log off;', ...temp, http(port), '}', ''].join('\n'));
+    return new Running('/usr/sbin/nginx', ['-e', 'stderr', '-p', dir, '-c', cfg, '-g', 'daemon off; master_process off;'], { cwd: dir });
+  });
+}
