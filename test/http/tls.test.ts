@@ -154,7 +154,7 @@ describe('TLS: a fetch app over https, reloads', { timeout: 90_000 }, () => {
     install(certs.server);
   });
 
-  test('reloads under load (HUP with a renewed certificate, then a renewal on disk): no request fails', { timeout: 30_000 }, async () => {
+  test('reloads under load (HUP with a renewed certificate, then a renewal on disk): no request fails', { timeout: 30_000 }, async (t) => {
     const loading = load(`${server.url}/request`, { seconds: 4, connections: 10 });
     await sleep(800);
     install(certs.renewed);
@@ -162,6 +162,7 @@ describe('TLS: a fetch app over https, reloads', { timeout: 90_000 }, () => {
     await sleep(1500);
     install(certs.server);
     const r = await loading;
+    t.diagnostic(`${r.requests} requests over TLS in 4 s (${Math.round(r.rps)} req/s) across a HUP and a renewal on disk: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx, ${r.resets} resets`);
     assert.ok(r.requests > 100, `only ${r.requests} requests`);
     assert.deepEqual({ errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx, resets: r.resets }, { errors: 0, timeouts: 0, non2xx: 0, resets: 0 }, JSON.stringify(r));
     await waitCertificate(server, certs.server.fingerprint);
