@@ -41,8 +41,9 @@ export class TlsTerminator {
     // Handshake failures (a client refused for its certificate, a timeout, plain HTTP on the TLS
     // port) happen all day on a public port: debug lines. With a listener here Node leaves the
     // socket open, so it is destroyed.
-    this.server.on('tlsClientError', (err: NodeJS.ErrnoException, secure: tls.TLSSocket) => {
-      opts.log.debug(`TLS handshake with ip=${secure.remoteAddress ?? 'unix socket'} failed: ${err.code ?? ''} ${err.message}`);
+    this.server.on('tlsClientError', (err: NodeJS.ErrnoException, secure: Wrapped) => {
+      // A connection closed under it (shed, reset) no longer knows its peer: '-'.
+      opts.log.debug(`TLS handshake with ip=${secure.remoteAddress ?? secure._parent?.remoteAddress ?? '-'} failed: ${err.code ?? ''} ${err.message}`);
       secure.destroy();
     });
   }
