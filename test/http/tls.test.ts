@@ -186,7 +186,7 @@ describe('TLS: client certificates (cert_reqs 2), ssl_version and stalled handsh
     assert.equal(c.code, 0, c.err);
   });
 
-  test('without one, or with one the CA did not sign: the handshake is refused', async () => {
+  test('without one, or with one not made for client authentication: the handshake is refused', async () => {
     await assert.rejects(get(`${server.url}/request`), /certificate|alert|socket hang up|ECONNRESET/i);
     const stranger = { cert: certs.read(certs.server.cert), key: certs.read(certs.server.key) };
     // The server's own certificate is signed by the CA but not for client authentication.
