@@ -5,13 +5,17 @@
 // before and after, divided by the count, is its CPU per request. Servers alternate for a few
 // rounds and the lowest figure of each is reported (the least disturbed by the rest of the box).
 //
-//   node bench/cpu-per-request.mjs [--requests 100000] [--rounds 5] [--close] [--fetch]
+//   node bench/cpu-per-request.mjs [--requests 100000] [--rounds 5] [--close] [--fetch | --fetch-vs-listener]
+//                                  [--path /big] [--body-bytes 1048576]
 //
 // --close sends Connection: close (a new connection per request); --fetch compares the fetch
-// app (bench/apps/fetch.mjs) on tunicorn with the same app behind @hono/node-server's listener.
+// app (bench/apps/fetch.mjs) on tunicorn with the same app behind @hono/node-server's listener;
+// --fetch-vs-listener compares tunicorn's Node listener row with its fetch app row. --path asks
+// for another path of bench/apps (/big: 100 KB); --body-bytes POSTs a body of that size (to /upload).
 import { spawn, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, waitForOk } from './lib/net.mjs';
@@ -23,6 +27,9 @@ const { values: opts } = parseArgs({
     rounds: { type: 'string', default: '5' },
     close: { type: 'boolean', default: false },
     fetch: { type: 'boolean', default: false },
+    'fetch-vs-listener': { type: 'boolean', default: false },
+    path: { type: 'string', default: '/' },
+    'body-bytes': { type: 'string', default: '0' },
     'keepalive-first': { type: 'string', default: '0' },
     cli: { type: 'string' },
   },
@@ -49,8 +56,10 @@ function cpuTicks(pid) {
 
 async function startServers() {
   const [pPort, tPort] = [await freePort(), await freePort()];
-  const plain = spawn(process.execPath, ['--input-type=module', '-e', plainScript], { cwd: root, env: { ...process.env, PORT: String(pPort) }, stdio: 'ignore' });
-  const app = opts.fetch ? 'fetch.mjs' : 'node.mjs:default';
+  const plain = opts['fetch-vs-listener']
+    ? spawn(process.execPath, [resolve(opts.cli ?? `${root}dist/cli.js`), '-w', '1', '-b', `127.0.0.1:${pPort}`, '--max-requests', '0', 'node.mjs:default'], { cwd: apps, stdio: 'ignore' })
+    : spawn(process.execPath, ['--input-type=module', '-e', plainScript], { cwd: root, env: { ...process.env, PORT: String(pPort) }, stdio: 'ignore' });
+  const app = opts.fetch || opts['fetch-vs-listener'] ? 'fetch.mjs' : 'node.mjs:default';
   const tunicorn = spawn(process.execPath, [resolve(opts.cli ?? `${root}dist/cli.js`), '-w', '1', '-b', `127.0.0.1:${tPort}`, '--max-requests', '0', app], { cwd: apps, stdio: 'ignore' });
   const since = performance.now();
   try {
@@ -61,20 +70,28 @@ async function startServers() {
     throw err;
   }
   const [, { pid: worker }] = tree(tunicorn.pid); // the master, then its one worker
+  const plainPid = opts['fetch-vs-listener'] ? tree(plain.pid)[1].pid : plain.pid;
+  const plainName = opts['fetch-vs-listener'] ? 'tunicorn worker, Node listener' : opts.fetch ? 'node:http + @hono/node-server listener' : 'node:http';
   return {
     servers: [
-      { name: opts.fetch ? 'node:http + @hono/node-server listener' : 'node:http', pid: plain.pid, port: pPort },
-      { name: opts.fetch ? 'tunicorn worker, fetch app' : 'tunicorn worker, Node listener', pid: worker, port: tPort },
+      { name: plainName, pid: plainPid, port: pPort },
+      { name: opts.fetch || opts['fetch-vs-listener'] ? 'tunicorn worker, fetch app' : 'tunicorn worker, Node listener', pid: worker, port: tPort },
     ],
     stop: () => { plain.kill('SIGTERM'); tunicorn.kill('SIGINT'); },
   };
 }
 
 const n = Number(opts.requests);
+const bodyBytes = Number(opts['body-bytes']);
+const bodyFile = bodyBytes > 0 ? join(mkdtempSync(join(tmpdir(), 'cpu-per-request-')), 'body') : null;
+if (bodyFile) writeFileSync(bodyFile, Buffer.alloc(bodyBytes, 120));
+const path = bodyFile && opts.path === '/' ? '/upload' : opts.path;
+const body = bodyFile ? ['-m', 'POST', '-i', bodyFile] : [];
+
 const { servers, stop } = await startServers();
 const results = new Map(servers.map((s) => [s.name, []]));
 try {
-  const args = (port, count) => [...(opts.close ? ['-H', 'Connection=close'] : []), '-c', '20', '-a', String(count), `http://127.0.0.1:${port}/`];
+  const args = (port, count) => [...(opts.close ? ['-H', 'Connection=close'] : []), ...body, '-c', '20', '-a', String(count), `http://127.0.0.1:${port}${path}`];
   const kaFirst = Number(opts['keepalive-first']);
   if (kaFirst > 0) for (const s of servers) execFileSync(autocannon, ['-c', '50', '-a', String(kaFirst), `http://127.0.0.1:${s.port}/`], { stdio: 'ignore' });
   for (const s of servers) execFileSync(autocannon, args(s.port, Math.min(n, 20000)), { stdio: 'ignore' }); // warm-up
@@ -88,7 +105,7 @@ try {
 } finally {
   stop();
 }
-console.log(`CPU per request, ${opts.close ? 'Connection: close' : 'keep-alive'}, ${n} requests x ${opts.rounds} rounds (lowest; all rounds):`);
+console.log(`CPU per request, ${opts.close ? 'Connection: close' : 'keep-alive'}, ${bodyBytes ? `POST ${bodyBytes} bytes to ` : 'GET '}${path}, ${n} requests x ${opts.rounds} rounds (lowest; all rounds):`);
 const [base] = servers;
 const lowest = (name) => Math.min(...results.get(name));
 for (const s of servers) {

@@ -28,6 +28,8 @@ import { runHook } from './config/run-hook.js';
 import { ErrorLog } from './logging/error-log.js';
 import { MASTER_HOOKS, PythonMasterHooks } from './python/master-hooks.js';
 import { StatusService } from './status/server.js';
+import { Statsd } from './status/statsd/service.js';
+import { SinkError } from './status/statsd/sink.js';
 import { bindAll, closeListeners, parseBind, systemdBinds, type Listener } from './sockets.js';
 import { VERSION } from './version.js';
 import { APP_LOAD_ERROR, WORKER_BOOT_ERROR, type WorkerMessage } from './workers/protocol.js';
@@ -95,6 +97,8 @@ export class Arbiter {
   private settleTimer: NodeJS.Timeout | null = null;
   /** status_bind: /metrics, /healthz, /readyz. */
   private status: StatusService | null = null;
+  /** statsd_host: the master sends the statsd lines. */
+  private statsd: Statsd | null = null;
   private done!: (code: number) => void;
   /** USR2: the new master this one started, while it runs. */
   private newMaster: ChildProcess | null = null;
@@ -144,6 +148,7 @@ export class Arbiter {
     if (masterHooks.length && this.opts.configFile) this.pyHooks = new PythonMasterHooks(config, this.opts.configFile, 'inherit');
     await this.hook('on_starting', () => config.on_starting?.(this.server));
     log.info(`Starting tunicorn ${VERSION}`);
+    if (config.statsd_host && !this.startStatsd()) return 1;
     const py = this.opts.python;
     if (py) this.runDir = mkdtempSync(join(tmpdir(), 'tunicorn-'));
     const owner = ownerOf(config);
@@ -195,6 +200,26 @@ export class Arbiter {
     return finished;
   }
 
+  /** statsd: false (the reason logged) when unix:// cannot be served here. */
+  private startStatsd(): boolean {
+    try {
+      this.statsd = Statsd.start(this.config, this.log, {
+        workers: () => this.active(this.opts.python ? 'python' : 'node').length,
+        tcpListenerFds: () => this.listenerFds().flatMap((l) => (l.fd === null ? [] : [l.fd])),
+      });
+      return true;
+    } catch (err) {
+      if (!(err instanceof SinkError)) throw err;
+      this.log.error(err.message);
+      return false;
+    }
+  }
+
+  /** The listening sockets' descriptors (null for unix sockets); none once closed at shutdown, when the numbers may be reused. */
+  private listenerFds(): Array<{ name: string; fd: number | null }> {
+    return this.shuttingDown ? [] : this.listeners.map((l) => ({ name: l.spec.text, fd: l.spec.kind === 'unix' ? null : ((l.handle as { fd?: number }).fd ?? null) }));
+  }
+
   /** The status endpoint, reading the master's workers and sockets. */
   private startStatus(address: string, fd?: number): Promise<StatusService | null> {
     return StatusService.start(
@@ -207,8 +232,7 @@ export class Arbiter {
         firstListener: () => this.listeners[0] ?? null,
         healthCheckPath: () => this.config.health_check_path,
         secure: this.tls !== null,
-        // Closed at shutdown: their descriptor numbers may then belong to something else.
-        listeners: () => (this.shuttingDown ? [] : this.listeners.map((l) => ({ name: l.spec.text, fd: l.spec.kind === 'unix' ? null : ((l.handle as { fd?: number }).fd ?? null) }))),
+        listeners: () => this.listenerFds(),
       },
       this.log,
       fd,
@@ -379,6 +403,7 @@ export class Arbiter {
         w.requests = msg.requests;
         w.connections = msg.connections ?? msg.active ?? 0;
         this.status?.heartbeat(w, msg);
+        if (msg.statsd) this.statsd?.figures(msg.statsd);
         break;
       case 'ready':
         w.lastBeat = Date.now();
@@ -552,7 +577,7 @@ export class Arbiter {
       case 'SIGUSR2':
         return this.reexec();
       case 'SIGWINCH':
-        if (!this.newMaster) return this.log.debug('SIGWINCH ignored: no new master (send USR2 first)');
+        if (!this.newMaster) return this.log.warning('SIGWINCH ignored: no new master (send USR2 first)');
         this.log.info('graceful stop of workers');
         this.winched = true;
         return this.manageWorkers();
@@ -638,6 +663,8 @@ export class Arbiter {
       this.log.warning('certfile/keyfile set by the reload; turning TLS on takes effect after a restart.');
       next.config.certfile = next.config.keyfile = null;
     }
+    // The master's statsd socket, prefix and tags stay as started (the workers only count).
+    if ((['statsd_host', 'statsd_prefix', 'dogstatsd_tags', 'enable_backlog_metric'] as const).some((k) => next.config[k] !== this.config[k])) this.log.warning('statsd settings changed; they take effect after a restart.');
     const old = this.numWorkers;
     this.config = next.config;
     this.appSpec = next.appSpec;
@@ -783,6 +810,7 @@ export class Arbiter {
     }
     await Promise.all([this.preloader, ...this.oldForkers].map((f) => f?.stopAndWait()));
     if (this.runDir) rmSync(this.runDir, { recursive: true, force: true });
+    await this.statsd?.close();
     this.log.flush();
     this.done(this.exitCode);
   }

@@ -7,6 +7,9 @@ import time
 import traceback
 
 LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
+# The lines Gunicorn's statsd logger counts (gunicorn.log.*), in the order the master reads them.
+COUNTED = {"critical": 0, "error": 1, "warning": 2}
+EXCEPTION = 3
 
 
 def _iso_utc(t):
@@ -20,7 +23,13 @@ class ErrorLog(object):
         self.json = fmt == "json"
         self.pid = os.getpid()
         self.fd = 2
+        self.counts = [0, 0, 0, 0]
         self._open()
+
+    def take_counts(self):
+        """Lines counted for statsd since the last call, below loglevel too (as Gunicorn counts)."""
+        counts, self.counts = self.counts, [0, 0, 0, 0]
+        return counts
 
     def _open(self):
         if self.target == "-":
@@ -56,6 +65,12 @@ class ErrorLog(object):
         return LEVELS[level] >= self.threshold
 
     def log(self, level, msg, args=(), stack=None):
+        i = COUNTED.get(level)
+        if i is not None:
+            self.counts[i] += 1
+        self._log(level, msg, args, stack)
+
+    def _log(self, level, msg, args=(), stack=None):
         if LEVELS[level] < self.threshold:
             return
         if args:
@@ -96,7 +111,8 @@ class ErrorLog(object):
 
     def exception(self, msg, *args, **kwargs):
         """Log at ERROR with the traceback of the exception being handled."""
-        self.log(kwargs.get("level", "error"), msg, args, traceback.format_exc().rstrip("\n"))
+        self.counts[EXCEPTION] += 1
+        self._log(kwargs.get("level", "error"), msg, args, traceback.format_exc().rstrip("\n"))
 
     def raw(self, text):
         """What the app writes to wsgi.errors: as is in text mode, one record a write in json."""
@@ -105,7 +121,7 @@ class ErrorLog(object):
         if self.json:
             text = text.rstrip("\n")
             if text:
-                self.log("error", text)
+                self._log("error", text)
         else:
             self._write(text.encode("utf-8", "backslashreplace"))
 

@@ -53,6 +53,7 @@ export function pythonSettings(age: number, boot: PythonBoot, config: Config, co
     log_format: config.log_format,
     proc_name: config.proc_name,
     owner: ownerOf(config),
+    statsd: config.statsd_host !== null,
     ...(controlSocket ? { control_socket: controlSocket } : {}),
   };
 }

@@ -106,6 +106,11 @@ export interface Config extends Hooks {
   loglevel: 'debug' | 'info' | 'warning' | 'error' | 'critical';
   log_format: 'text' | 'json';
   capture_output: boolean;
+  /** statsd's address (HOST:PORT or unix://PATH), or null (off). */
+  statsd_host: string | null;
+  statsd_prefix: string;
+  dogstatsd_tags: string;
+  enable_backlog_metric: boolean;
   proc_name: string | null;
 }
 

@@ -1,4 +1,5 @@
 import { ConfigError } from './errors.js';
+import { parseStatsdAddress } from './statsd-address.js';
 
 /** A validator turns a raw value (a CLI string or a config-file value) into a typed one, or throws. */
 export type Validator<T> = (raw: unknown, name: string) => T;
@@ -162,3 +163,21 @@ export const sslVersion: Validator<TlsMinVersion> = (raw, name) => {
   if (/^sslv[23]$/.test(s)) throw invalid(name, raw, 'TLSv1_2 or TLSv1_3 (SSLv2 and SSLv3 are broken and not offered)');
   throw invalid(name, raw, 'the lowest TLS version to accept: TLSv1, TLSv1_1, TLSv1_2 (the default) or TLSv1_3 (TLS_SERVER, TLS and SSLv23 mean TLSv1_2)');
 };
+
+/** statsd_host: HOST:PORT, HOST (port 8125), [IPv6]:PORT or unix://PATH, as Gunicorn takes it; empty or None is off. */
+export const statsdAddress: Validator<string | null> = (raw, name) => {
+  const s = optionalStr(raw, name);
+  if (s === null || s.trim() === '') return null;
+  const addr = parseStatsdAddress(s);
+  if (typeof addr === 'string') throw invalid(name, raw, `HOST:PORT (as 127.0.0.1:8125) or unix://PATH; ${addr}`);
+  return s.trim();
+};
+
+/** statsd_prefix and dogstatsd_tags go into every line: nothing that would split a line or a field. */
+export function statsdText(forbidden: RegExp, what: string): Validator<string> {
+  return (raw, name) => {
+    const s = raw === null || raw === undefined ? '' : str(raw, name);
+    if (forbidden.test(s)) throw invalid(name, raw, what);
+    return s;
+  };
+}

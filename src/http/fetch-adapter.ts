@@ -8,9 +8,10 @@
  * handing it to the listener would make it write headers twice and print the error to stderr.
  */
 import type { EventEmitter } from 'node:events';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createAdaptorServer, getRequestListener } from '@hono/node-server';
 import type { FetchHandler, NodeListener } from '../app/load.js';
+import { directBody } from './fetch-body.js';
 import { isForwardedHttps } from './forwarded.js';
 import { requestIdOf, withRequestId } from '../logging/request-id.js';
 
@@ -49,7 +50,8 @@ export function fetchListener(fetch: FetchHandler, overrideGlobals: boolean, onE
     return alreadySent();
   };
 
-  const guarded = (request: Request, env: { outgoing?: ServerResponse } | undefined) => {
+  const guarded = (request: Request, env: { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined) => {
+    if (env?.incoming && request.method !== 'GET' && request.method !== 'HEAD') directBody(request, env.incoming);
     try {
       const result = fetch(request, env);
       if (result instanceof Promise) {

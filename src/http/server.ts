@@ -20,6 +20,7 @@ import { requestIdFor, requestIdOf, withRequestId } from '../logging/request-id.
 import { runningRequest, type RunningRequest } from '../workers/running.js';
 import { Upgrades } from './upgrade.js';
 import type { RequestStats } from '../workers/request-stats.js';
+import type { StatsdTally } from '../workers/statsd-tally.js';
 
 export interface FrontOptions {
   config: Config;
@@ -33,6 +34,8 @@ export interface FrontOptions {
   upgradeTarget?: EventEmitter | null;
   /** Per-request figures for the master's /metrics (status_bind set), or null. */
   stats?: RequestStats | null;
+  /** statsd counts (statsd_host set), or null. */
+  statsd?: StatsdTally | null;
 }
 
 /** How long a stopping front waits before closing idle connections (see drain). */
@@ -79,8 +82,16 @@ export class HttpFront {
     const jsonLogs = config.log_format === 'json';
     const { listener, log, access, worker, onRequestDone } = opts;
     const stats = opts.stats ?? null;
+    const statsd = opts.statsd ?? null;
+    /** Whether responses are timed at all: for /metrics or statsd. */
+    const timed = stats !== null || statsd !== null;
     /** The status a client saw: 0 when it left before the response started. */
-    const record = (res: TrackedResponse) => stats!.record(res.req.method, res.headersSent ? res.statusCode : 0, (performance.now() - res[T0]!) / 1000);
+    const record = (res: TrackedResponse) => {
+      const ms = performance.now() - res[T0]!;
+      const status = res.headersSent ? res.statusCode : 0;
+      stats?.record(res.req.method, status, ms / 1000);
+      statsd?.record(status, ms);
+    };
     function recordRefused(this: TrackedResponse) {
       record(this);
     }
@@ -146,12 +157,12 @@ export class HttpFront {
       const socket = req.socket as TrackedSocket;
       checkForwarded(req, socket);
       if (access) res[WRITTEN_AT_START] = socket.bytesWritten;
-      if (stats) res[T0] = performance.now();
+      if (timed) res[T0] = performance.now();
 
-      if (refusedEarlier(req, res)) return void (stats && res.once('close', recordRefused));
+      if (refusedEarlier(req, res)) return void (timed && res.once('close', recordRefused));
       const refusal = vet(req);
       if (refusal) {
-        if (stats) res.once('close', recordRefused);
+        if (timed) res.once('close', recordRefused);
         return refuse(req, res, refusal, log);
       }
       if (closeEach || this.stopping) res.shouldKeepAlive = false;
@@ -194,7 +205,7 @@ export class HttpFront {
         access.write({ req, res, remote: socket.remoteAddress ?? '-', durationNs: process.hrtime.bigint() - res[STARTED]!, bytes, startedMs: res[STARTED_MS]! }, requestId);
       }
       if (postRequest) withRequestId(requestId, () => runHook(log, 'post_request', () => postRequest(worker, req, res)));
-      if (stats) record(res);
+      if (timed) record(res);
       onRequestDone();
     }
 

@@ -25,7 +25,12 @@ export interface ErrorLogOptions {
   format: 'text' | 'json';
 }
 
+/** The lines Gunicorn's statsd logger counts (gunicorn.log.*). */
+export type CountedKind = 'critical' | 'error' | 'warning' | 'exception';
+
 export class ErrorLog {
+  /** statsd: told of each warning, error, critical and exception line, logged or below loglevel (as Gunicorn counts). */
+  onCount: ((kind: CountedKind) => void) | null = null;
   private dest: Destination;
   private threshold: number;
   private json: boolean;
@@ -41,6 +46,11 @@ export class ErrorLog {
   }
 
   log(level: Level, msg: string, fields?: Record<string, unknown>): void {
+    if (this.onCount && LEVELS[level] >= LEVELS.warning) this.onCount(level as CountedKind);
+    this.write(level, msg, fields);
+  }
+
+  private write(level: Level, msg: string, fields?: Record<string, unknown>): void {
     if (LEVELS[level] < this.threshold) return;
     if (this.json) {
       const requestId = currentRequestId();
@@ -59,9 +69,10 @@ export class ErrorLog {
 
   /** An error with its stack (text: the stack on the following lines, as Python logs a traceback). */
   exception(msg: string, err: unknown, level: Level = 'error'): void {
+    this.onCount?.('exception');
     const stack = err instanceof Error ? err.stack ?? String(err) : String(err);
-    if (this.json) this.log(level, msg, { stack });
-    else this.log(level, `${msg}\n${stack}`);
+    if (this.json) this.write(level, msg, { stack });
+    else this.write(level, `${msg}\n${stack}`);
   }
 
   reopen(): void {

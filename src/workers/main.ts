@@ -23,6 +23,7 @@ import { Acceptors } from './acceptor.js';
 import { ConnectionCap, type CapEntry } from './connection-cap.js';
 import { readBoot } from './boot.js';
 import { RequestStats } from './request-stats.js';
+import { StatsdTally } from './statsd-tally.js';
 import { switchOwner } from './privileges.js';
 import { WORKER_BOOT_ERROR, type MasterMessage, type WorkerMessage } from './protocol.js';
 import { exposeRunning } from './running.js';
@@ -63,12 +64,16 @@ async function main(): Promise<void> {
 
   // Figures for the master's /metrics, only when it serves them.
   const stats = config.status_bind ? new RequestStats() : null;
+  // statsd counts, sent to the master with each heartbeat (src/status/statsd/service.ts sends the lines).
+  const statsd = config.statsd_host ? new StatsdTally() : null;
+  if (statsd) log.onCount = (kind) => statsd.logged(kind);
   const NO_SHED = { headers: 0, body: 0, read: 0, idle: 0 };
   const heartbeat = (): WorkerMessage => ({
     type: 'heartbeat',
     requests: self.requests,
     connections: connections(),
     ...(stats ? { figures: stats.figures(front?.inflightCount ?? 0, cap?.shedByKind ?? NO_SHED) } : {}),
+    ...(statsd ? { statsd: statsd.take() } : {}),
   });
 
   const exit = (code: number) => {
@@ -77,7 +82,7 @@ async function main(): Promise<void> {
     access?.flush();
     log.flush();
     // A last heartbeat, so the master's request totals include this worker's final requests.
-    if (!stats || !process.connected) process.exit(code);
+    if ((!stats && !statsd) || !process.connected) process.exit(code);
     const timer = setTimeout(() => process.exit(code), 500);
     process.send!(heartbeat(), () => {
       clearTimeout(timer);
@@ -227,6 +232,7 @@ async function main(): Promise<void> {
       worker: self,
       upgradeTarget,
       stats,
+      statsd,
       onRequestDone: () => {
         if (++self.requests >= maxRequests && !retiring) {
           log.info('Autorestarting worker after current request.');

@@ -28,6 +28,9 @@
  *                                   workers and fronts, when status_bind is set) carries cumulative
  *                                   request counts for /metrics (src/status/figures.ts); a worker
  *                                   sends one last heartbeat as it exits. Python workers send `active`.
+ *                                   `statsd` (statsd_host set): responses by status, their durations
+ *                                   and error-log line counts since the previous heartbeat
+ *                                   (src/workers/statsd-tally.ts); absent when there were none.
  *   { type: 'boot_error', message, stack? }   the app could not be loaded; the worker exits with
  *                                   code 3 and the master prints the error (with the stack of an
  *                                   exception), once for all the workers that failed.
@@ -47,6 +50,7 @@
 import type { WorkerFigures } from '../status/figures.js';
 import type { RunningRequest } from './running.js';
 import type { TlsMaterial } from '../http/tls-material.js';
+import type { StatsdFigures } from './statsd-tally.js';
 
 export type MasterMessage =
   | { type: 'listen'; bind: number }
@@ -58,7 +62,7 @@ export type MasterMessage =
 
 export type WorkerMessage =
   | { type: 'ready' }
-  | { type: 'heartbeat'; requests: number; connections?: number; active?: number; figures?: WorkerFigures }
+  | { type: 'heartbeat'; requests: number; connections?: number; active?: number; figures?: WorkerFigures; statsd?: StatsdFigures }
   | { type: 'boot_error'; message: string; stack?: string }
   | { type: 'want_listen'; bind: number }
   | { type: 'retiring'; reason: string }

@@ -4,7 +4,7 @@
  * Response are @hono/node-server's.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { before, describe, test } from 'node:test';
 import { sleep, startServer, type Tunicorn } from '../helpers/cli.js';
@@ -30,6 +30,33 @@ describe('fetch apps', { concurrency: 1, timeout: 60_000 }, () => {
     // Streamed back out as well (a ReadableStream body in the Response).
     const res2 = await fetch(`${features.url}/echo`, { method: 'POST', body, signal: AbortSignal.timeout(10_000) });
     assert.ok(Buffer.from(await res2.arrayBuffer()).equals(body));
+  });
+
+  test('request.arrayBuffer(), bytes(), text() and json() read bodies whole, large (one copy) and small; a second read is refused', async () => {
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const big = randomBytes(1 << 20);
+    const text = Buffer.from('é'.repeat(100_000) + 'z');
+    const json = Buffer.from(JSON.stringify({ items: Array.from({ length: 5000 }, (_, i) => ({ i, name: `item ${i}` })) }));
+    const small = Buffer.from('{"a":1}');
+    for (const [as, body] of [['arrayBuffer', big], ['bytes', big], ['text', text], ['json', json], ['json', small], ['arrayBuffer', small]] as const) {
+      const res = await fetch(`${features.url}/read?as=${as}`, { method: 'POST', body, signal: AbortSignal.timeout(10_000) });
+      assert.deepEqual(await res.json(), { length: body.length, sha256: sha(body) }, `${as} of ${body.length} bytes`);
+    }
+    const twice = await fetch(`${features.url}/read-twice`, { method: 'POST', body: big });
+    assert.equal(twice.status, 400);
+    assert.match(await twice.text(), /^TypeError: Body is unusable/);
+  });
+
+  test('a client that goes away halfway through a large body: the read rejects with an AbortError, the worker serves on', async () => {
+    await new Promise<void>((resolve, reject) => {
+      const s = net.connect(features.port, '127.0.0.1', () => {
+        s.write(`POST /read-cut HTTP/1.1\r\nHost: x\r\nContent-Length: ${1 << 20}\r\n\r\n`);
+        s.write(Buffer.alloc(100 * 1024, 97), () => setTimeout(() => (s.destroy(), resolve()), 200));
+      });
+      s.on('error', reject);
+    });
+    await features.t.waitFor(/BODY CUT AbortError/);
+    assert.equal((await fetch(`${features.url}/read?as=text`, { method: 'POST', body: 'still here' })).status, 200);
   });
 
   test('the request body streams: the app reads its first chunk before the client has sent the rest', async () => {

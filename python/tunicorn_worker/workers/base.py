@@ -44,6 +44,9 @@ class BaseWorker(object):
         self.hb_interval = min(1.0, self.timeout / 4.0) if self.timeout > 0 else 1.0
         self.stop_deadline = None
         self.builder = EnvironBuilder(ErrorsStream(log), FileWrapper, self.multithread)
+        # statsd: the master sends the lines; this worker reports its error-log line counts.
+        self.statsd = bool(settings.get("statsd"))
+        log.take_counts()  # what the interpreter it was forked from logged is not this worker's
 
     # -- the data socket --
 
@@ -86,7 +89,12 @@ class BaseWorker(object):
             self.control.send({"type": "retiring", "reason": "max_requests"})
 
     def heartbeat(self):
-        self.control.send({"type": "heartbeat", "requests": self.nr, "active": self.active()})
+        msg = {"type": "heartbeat", "requests": self.nr, "active": self.active()}
+        if self.statsd:
+            logs = self.log.take_counts()
+            if any(logs):
+                msg["statsd"] = {"status": [], "durations": [], "timed": 0, "logs": logs}
+        self.control.send(msg)
 
     # -- stopping --
 
