@@ -20,6 +20,8 @@ import { daemonServing } from './daemon.js';
 import type { Supervised, WorkerKind } from './arbiter/supervised.js';
 import { WorkerProcess } from './arbiter/worker-process.js';
 import { askFronts } from './arbiter/running-requests.js';
+import { TlsSupply } from './arbiter/tls-supply.js';
+import type { TlsMaterial } from './http/tls-material.js';
 import { ConfigError } from './config/errors.js';
 import type { Config, ServerInfo, WorkerInfo } from './config/types.js';
 import { runHook } from './config/run-hook.js';
@@ -44,6 +46,8 @@ export interface ArbiterOptions {
   reloadConfig: () => Promise<{ config: Config; appSpec: string }>;
   /** A Python app: fronts serve HTTP, Python workers (what `workers` counts) run the app. */
   python?: { workerClass: PythonBoot['workerClass']; describe: string } | null;
+  /** TLS is on: the material the CLI read and checked before anything binds. */
+  tls?: TlsMaterial | null;
 }
 
 /**
@@ -75,6 +79,8 @@ export class Arbiter {
   private exitCode = 0;
   private tick: NodeJS.Timeout | null = null;
   private watcher: { close(): void } | null = null;
+  /** TLS material, reloaded on HUP and when its files change; null without TLS. */
+  private tls: TlsSupply | null = null;
   private memoryWatch = new MemoryWatch();
   private memoryCheckedAt = 0;
   /** What a percentage max_worker_memory is of: the cgroup's limit, else the machine's memory. */
@@ -113,6 +119,11 @@ export class Arbiter {
     this.log = opts.log;
     this.notify = new SystemdNotify(process.env, opts.log);
     this.numWorkers = this.config.workers;
+    if (opts.tls) {
+      this.tls = new TlsSupply(opts.tls, opts.log, (material) => {
+        for (const w of this.workers.values()) if (w.kind !== 'python' && w.connected) w.send({ type: 'tls', material });
+      });
+    }
     const self = this;
     this.server = {
       pid: process.pid,
@@ -161,7 +172,7 @@ export class Arbiter {
     const listeners = await bindAll(specs, log);
     if (!listeners) return 1;
     this.listeners = listeners;
-    for (const l of listeners) log.info(`Listening at: ${l.url} (${process.pid})`);
+    for (const l of listeners) log.info(`Listening at: ${this.tls ? l.url.replace('http://', 'https://') : l.url} (${process.pid})`);
     if (config.status_bind && !(this.status = await this.startStatus(config.status_bind, statusFd))) {
       closeListeners(listeners);
       return 1;
@@ -184,6 +195,7 @@ export class Arbiter {
     await this.hook('when_ready', () => config.when_ready?.(this.server));
     this.tick = setInterval(() => this.murderBlocked(), 500);
     if (config.reload) await this.watchForChanges();
+    this.tls?.watch(() => this.config);
     this.manageWorkers();
     return finished;
   }
@@ -222,6 +234,7 @@ export class Arbiter {
         healthCheckPath: () => this.config.health_check_path,
         config: () => this.config,
         app: () => this.appSpec,
+        secure: this.tls !== null,
         listeners: () => this.listenerFds(),
       },
       this.log,
@@ -292,6 +305,8 @@ export class Arbiter {
     worker.on('exit', (code: number | null, signal: NodeJS.Signals | null) => this.onExit(worker, code, signal));
     worker.on('error', (err: Error) => this.log.error(`Worker (pid:${worker.pid}) error: ${err.message}`));
     worker.listening();
+    // The certificate first: a worker serves nothing before it has it.
+    if (kind !== 'python' && this.tls) worker.send({ type: 'tls', material: this.tls.material });
     if (kind !== 'python') this.listeners.forEach((l, i) => worker.send({ type: 'listen', bind: i }, l.handle));
     if (kind === 'front') worker.send({ type: 'upstreams', workers: this.upstreams() });
   }
@@ -646,6 +661,12 @@ export class Arbiter {
     }
     void this.hook('on_reload', () => next.config.on_reload?.(this.server));
     if (next.config.bind.join() !== this.config.bind.join()) this.log.warning('bind changed; new addresses take effect after a restart.');
+    // New certificate files (or the same files, renewed) for every worker now; a bad one keeps the running certificate.
+    if (this.tls) this.tls.reloadWith(this.config, next.config);
+    else if (next.config.certfile || next.config.keyfile) {
+      this.log.warning('certfile/keyfile set by the reload; turning TLS on takes effect after a restart.');
+      next.config.certfile = next.config.keyfile = null;
+    }
     // The master's statsd socket, prefix and tags stay as started (the workers only count).
     if ((['statsd_host', 'statsd_prefix', 'dogstatsd_tags', 'enable_backlog_metric'] as const).some((k) => next.config[k] !== this.config[k])) this.log.warning('statsd settings changed; they take effect after a restart.');
     const old = this.numWorkers;
@@ -677,6 +698,7 @@ export class Arbiter {
       this.stopIdleForkers();
     }
     this.manageWorkers();
+    this.tls?.watch(() => this.config);
   }
 
   /**
@@ -759,6 +781,7 @@ export class Arbiter {
       this.exitCode ||= WORKER_BOOT_ERROR;
     }
     this.watcher?.close();
+    this.tls?.close();
     // Another master still serves on unix sockets (USR2): leave their files.
     closeListeners(this.listeners, !this.newMaster && !this.oldMaster);
     const limit = graceful ? this.config.graceful_timeout : Math.min(this.config.graceful_timeout, 5);

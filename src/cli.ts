@@ -12,6 +12,7 @@ import { ownerOf } from './workers/privileges.js';
 import { advice, resolveConfig, type Resolved } from './config/resolve.js';
 import { helpText, printConfig } from './help.js';
 import { trustCheck } from './http/forwarded.js';
+import { loadTlsMaterial, tlsEnabled, type TlsMaterial } from './http/tls-material.js';
 import { unknownAtoms } from './logging/access-format.js';
 import { ErrorLog } from './logging/error-log.js';
 import { parseBind } from './sockets.js';
@@ -96,6 +97,15 @@ function pythonRuntime(config: Config): { workerClass: 'sync' | 'gevent' | 'gthr
   return { workerClass, describe: `${py.path} (Python ${py.version}${py.gevent ? `, gevent ${py.gevent}` : ''})` };
 }
 
+/** TLS material, read and checked before anything binds: a bad file is one ConfigError line. */
+function loadTls(config: Config, log: ErrorLog): TlsMaterial | null {
+  if (!tlsEnabled(config)) return null;
+  const { material, describe, expired } = loadTlsMaterial(config, config.chdir);
+  log.info(`TLS: ${describe}${config.cert_reqs ? `; client certificates ${config.cert_reqs === 2 ? 'required' : 'optional'}` : ''}`);
+  if (expired) log.warning(`The TLS certificate has expired: ${describe}; clients will refuse it until it is renewed.`);
+  return material;
+}
+
 async function main(argv: string[]): Promise<number> {
   const input = { argv, env: process.env, cwd: process.cwd() };
   const resolved = await resolveConfig(input);
@@ -127,12 +137,15 @@ async function main(argv: string[]): Promise<number> {
   for (const i of resolved.infos) log.info(i);
   if (resolved.configFile) log.debug(`Config file: ${resolved.configFile}`);
   if (config.daemon && !resolved.checkConfig && !isDaemon()) {
+    // A bad certificate is said here, on the terminal, not in the daemon's log.
+    if (tlsEnabled(config)) loadTlsMaterial(config, config.chdir);
     if (config.errorlog === '-') log.warning('daemon: the error log is stderr, which a daemon does not have; set --error-logfile to keep its lines.');
     return daemonize(startDir, config.errorlog);
   }
 
   if (resolved.checkConfig) {
     for (const a of advice(config)) log.warning(a);
+    loadTls(config, log);
     const ok = resolved.pythonApp ? await loadPythonInMaster(config, appSpec, pythonRuntime(config).workerClass, log) : await loadInMaster(resolved, appSpec, log);
     if (!ok) return APP_LOAD_ERROR;
     log.info('Configuration and app are valid.');
@@ -141,6 +154,7 @@ async function main(argv: string[]): Promise<number> {
   for (const a of advice(config)) log.info(`Note: ${a}`);
   const pid1 = initAsPid1();
   if (pid1) log.warning(pid1);
+  const tls = loadTls(config, log);
   const python = resolved.pythonApp ? pythonRuntime(config) : null;
   if (config.preload_app) {
     // A Python app is preloaded by the master, in the interpreter its workers are forked from.
@@ -153,6 +167,7 @@ async function main(argv: string[]): Promise<number> {
     log,
     python,
     pythonHooks: resolved.pythonHooks,
+    tls,
     reloadConfig: async () => {
       const next = await resolveConfig(input);
       validate(next);

@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import * as v from './validators.js';
 
-export type Section = 'Config' | 'Server socket' | 'Worker processes' | 'Security' | 'Server mechanics' | 'Logging' | 'Process naming' | 'Application' | 'Server hooks';
+export type Section = 'Config' | 'Server socket' | 'Worker processes' | 'Security' | 'SSL' | 'Server mechanics' | 'Logging' | 'Process naming' | 'Application' | 'Server hooks';
 
 export interface Setting<T = unknown> {
   /** Gunicorn's snake_case name; config files in JS/TS use the camelCase form. */
@@ -100,6 +100,16 @@ export const SETTINGS: Setting<any>[] = [
   { name: 'forwarded_allow_ips', section: 'Security', flags: ['--forwarded-allow-ips'], meta: 'STRING', default: (env) => v.strList(env.FORWARDED_ALLOW_IPS ?? '127.0.0.1,::1', 'FORWARDED_ALLOW_IPS'), defaultText: "'127.0.0.1,::1' ($FORWARDED_ALLOW_IPS when set)", validate: v.strList, doc: 'Peers whose X-Forwarded-For / X-Forwarded-Proto headers are trusted (comma-separated IPs, or * for all).' },
   { name: 'secure_scheme_headers', section: 'Security', default: () => ({ 'X-FORWARDED-PROTOCOL': 'ssl', 'X-FORWARDED-PROTO': 'https', 'X-FORWARDED-SSL': 'on' }), defaultText: "{'X-FORWARDED-PROTOCOL': 'ssl', 'X-FORWARDED-PROTO': 'https', 'X-FORWARDED-SSL': 'on'}", validate: v.dict, doc: 'Headers (and values) that mark a request from a trusted proxy as https. Config file only.' },
 
+  // SSL (Gunicorn's names, flags and defaults)
+  { name: 'certfile', section: 'SSL', flags: ['--certfile'], meta: 'FILE', default: () => null, defaultText: 'none (plain HTTP)', validate: v.optionalStr, doc: 'The server certificate (PEM, the chain after it): with keyfile, every bind speaks HTTPS. Read by the master before it binds, so a worker running as another user needs no access to it; reloaded on HUP and when the file changes.',
+    note: 'The master reads certfile, keyfile and ca_certs (relative to chdir) and checks them before anything binds: an unreadable file, a key that does not match the certificate or a cipher list OpenSSL does not know stops the start with one line. The workers get the certificate over their IPC channel and terminate TLS themselves. On HUP, and when one of the files changes (a certbot or cert-manager renewal, a Kubernetes secret; the master looks at them every second, through symlinks), the master reads them again and the workers take the new certificate for new connections (`setSecureContext`); open connections keep theirs and are not dropped. A file that is bad at that moment (half written, a key for another certificate) keeps the running certificate, with an error line saying why. A TLS handshake that does not finish within the HTTP headers timeout (60 s) is closed, and at worker_connections a connection still handshaking counts as a slow header and is shed first. Apps see https: `wsgi.url_scheme` for Python apps, `request.url` for fetch apps, `req.socket.encrypted` for Node listeners. PROXY protocol headers (proxy_protocol) come before the TLS handshake, as HAProxy sends them.' },
+  { name: 'keyfile', section: 'SSL', flags: ['--keyfile'], meta: 'FILE', default: () => null, defaultText: 'none', validate: v.optionalStr, doc: 'The private key of certfile (PEM, unencrypted). Without it, the key is read from certfile, as in Gunicorn.' },
+  { name: 'ssl_version', section: 'SSL', flags: ['--ssl-version'], meta: 'STRING', default: () => 'TLSv1.2', defaultText: 'TLSv1.2', validate: v.sslVersion, doc: 'The lowest TLS version accepted: TLSv1, TLSv1_1, TLSv1_2 or TLSv1_3. Gunicorn\'s TLS_SERVER, TLS and SSLv23 (and Python\'s ssl.PROTOCOL_* numbers) are accepted; they mean TLSv1_2. OpenSSL may refuse TLS 1.0 and 1.1 at its default security level whatever this says.' },
+  { name: 'cert_reqs', section: 'SSL', flags: ['--cert-reqs'], meta: 'INT', default: () => 0, defaultText: '0', validate: v.certReqs, doc: 'Client certificates (mutual TLS): 0 none asked, 1 asked and optional (the app checks req.socket.authorized), 2 required (a client without a certificate signed by ca_certs fails the handshake). 2 needs ca_certs.' },
+  { name: 'ca_certs', section: 'SSL', flags: ['--ca-certs'], meta: 'FILE', default: () => null, defaultText: 'none', validate: v.optionalStr, doc: 'The CA certificates (PEM) that client certificates must be signed by, for cert_reqs 1 and 2.' },
+  { name: 'ciphers', section: 'SSL', flags: ['--ciphers'], meta: 'STRING', default: () => null, defaultText: "none (Node's default list)", validate: v.optionalStr, doc: 'The TLS 1.2 cipher list, in OpenSSL\'s format (as ECDHE+AESGCM:!aNULL); TLS 1.3 suites may be listed too. Checked at start-up: a list OpenSSL matches nothing in is refused.' },
+  { name: 'do_handshake_on_connect', section: 'SSL', flags: ['--do-handshake-on-connect'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'Accepted for Gunicorn\'s command lines; both values behave alike: a worker always starts the TLS handshake as it accepts a connection, in its event loop, without holding up other connections, and the app sees the connection once the handshake is done.' },
+
   // Server mechanics
   { name: 'proxy_protocol', section: 'Server mechanics', flags: ['--proxy-protocol'], meta: 'MODE', bareValue: 'auto', optionalValues: Object.keys(v.PROXY_PROTOCOL_WORDS), default: () => 'off', defaultText: 'off', validate: v.proxyProtocol, doc: 'Expect a PROXY protocol header (HAProxy send-proxy, nginx proxy_protocol on) at the start of every connection: off, v1 (text), v2 (binary) or auto (either). --proxy-protocol alone means auto; true and false (Gunicorn\'s older boolean) mean auto and off. The client address it carries is the peer the app, the access log and forwarded_allow_ips see. A connection without a valid header, or from a peer not in proxy_allow_ips, is closed with a warning.',
     note: 'Unlike Gunicorn, which serves a connection that does not begin with a header as plain HTTP, tunicorn closes it: the PROXY protocol specification says a receiver must not guess whether the header is there, since a trusted proxy that forwarded a connection without one (a missed send-proxy) would let its client write a header of its own and pass for any address. So a proxy\'s health checks must send the header too (HAProxy: `check check-send-proxy` on the server line; a v2 LOCAL header keeps the proxy\'s own address as the peer), and the setting covers every bind. A header that does not arrive within the HTTP headers timeout (60 s) is closed, and at worker_connections the connection counts as a slow header and is shed first.' },
@@ -190,21 +200,14 @@ export const GUNICORN_WITHOUT_MEANING: Record<string, string> = {
   disable_redirect_access_to_syslog: 'not supported yet',
   enable_stdio_inheritance: 'workers always inherit stdio',
   tmp_upload_dir: 'Python WSGI setting',
-  keyfile: 'TLS is not supported yet; terminate TLS at a proxy',
-  certfile: 'TLS is not supported yet; terminate TLS at a proxy',
-  ssl_version: 'TLS is not supported yet',
-  cert_reqs: 'TLS is not supported yet',
-  ca_certs: 'TLS is not supported yet',
-  suppress_ragged_eofs: 'TLS is not supported yet',
-  do_handshake_on_connect: 'TLS is not supported yet',
-  ciphers: 'TLS is not supported yet',
+  suppress_ragged_eofs: 'Node ends a TLS connection closed without close_notify quietly, as suppress_ragged_eofs True does',
   strip_header_spaces: 'Node\'s parser rejects spaces before the colon',
   permit_unconventional_http_method: 'not supported',
   permit_unconventional_http_version: 'not supported',
   casefold_http_method: 'not supported',
   header_map: 'not supported',
   forwarder_headers: 'not supported yet',
-  ssl_context: 'TLS is not supported yet',
+  ssl_context: 'a Python hook; use certfile, keyfile, ca_certs, cert_reqs, ciphers and ssl_version',
   worker_class_str: 'internal',
   default_proc_name: 'internal',
   raw_paste_global_conf: 'Python PasteDeploy',

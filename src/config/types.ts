@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TlsMinVersion } from './validators.js';
 
 /** What hooks receive as `server` (the master) — a small, stable view. */
 export interface ServerInfo {
@@ -80,6 +81,15 @@ export interface Config extends Hooks {
   limit_request_field_size: number;
   forwarded_allow_ips: string[];
   secure_scheme_headers: Record<string, string>;
+  /** TLS (Gunicorn's SSL section): on when certfile or keyfile is set. */
+  certfile: string | null;
+  keyfile: string | null;
+  ssl_version: TlsMinVersion;
+  /** Client certificates: 0 none, 1 optional, 2 required. */
+  cert_reqs: 0 | 1 | 2;
+  ca_certs: string | null;
+  ciphers: string | null;
+  do_handshake_on_connect: boolean;
   proxy_protocol: 'off' | 'v1' | 'v2' | 'auto';
   proxy_allow_ips: string[];
   preload_app: boolean;
@@ -113,7 +123,7 @@ export interface Config extends Hooks {
 type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
 
 /** Settings a config file may spell more loosely than the resolved Config holds them. */
-type Loose = 'worker_class_str' | 'wsgi_app' | 'workers' | 'worker_class' | 'loglevel' | 'bind' | 'raw_env' | 'forwarded_allow_ips' | 'umask' | 'proxy_protocol' | 'proxy_allow_ips';
+type Loose = 'worker_class_str' | 'wsgi_app' | 'workers' | 'worker_class' | 'loglevel' | 'bind' | 'raw_env' | 'forwarded_allow_ips' | 'umask' | 'proxy_protocol' | 'proxy_allow_ips' | 'ssl_version' | 'cert_reqs';
 
 /** The shape of a tunicorn.config.ts: camelCase keys, all optional; `app` names the app spec. */
 export type UserConfig = { [K in Exclude<keyof Config, Loose> as CamelCase<K>]?: Config[K] } & {
@@ -134,6 +144,10 @@ export type UserConfig = { [K in Exclude<keyof Config, Loose> as CamelCase<K>]?:
   proxyProtocol?: Config['proxy_protocol'] | boolean;
   /** Peers allowed to send a PROXY protocol header: IPs or networks, a list or one comma-separated string; "*" for all. */
   proxyAllowIps?: string | string[];
+  /** The lowest TLS version: "TLSv1_2" (the default) or "TLSv1_3"; Gunicorn's names (TLS_SERVER...) are accepted. */
+  sslVersion?: TlsMinVersion | 'TLSv1_1' | 'TLSv1_2' | 'TLSv1_3' | 'TLS_SERVER' | 'TLS';
+  /** Client certificates: 0 or "none", 1 or "optional", 2 or "required" (mutual TLS). */
+  certReqs?: 0 | 1 | 2 | 'none' | 'optional' | 'required';
   /** A number (0o22) or an octal string ("022"). */
   umask?: number | string;
 };

@@ -141,6 +141,36 @@ export const proxyProtocol: Validator<'off' | 'v1' | 'v2' | 'auto'> = (raw, name
   throw invalid(name, raw, 'off, v1, v2 or auto (true means auto, false off)');
 };
 
+/** cert_reqs: Gunicorn's numbers (ssl.CERT_NONE 0, CERT_OPTIONAL 1, CERT_REQUIRED 2) or their names. */
+export const CERT_REQS_WORDS: Record<string, 0 | 1 | 2> = { '0': 0, none: 0, cert_none: 0, '1': 1, optional: 1, cert_optional: 1, '2': 2, required: 2, cert_required: 2 };
+
+export const certReqs: Validator<0 | 1 | 2> = (raw, name) => {
+  const s = typeof raw === 'string' || typeof raw === 'number' ? String(raw).trim().toLowerCase().replace(/^ssl\./, '') : '';
+  const n = Object.hasOwn(CERT_REQS_WORDS, s) ? CERT_REQS_WORDS[s] : undefined;
+  if (n !== undefined) return n;
+  throw invalid(name, raw, '0 (no client certificate), 1 (optional) or 2 (required), or none, optional, required');
+};
+
+export type TlsMinVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+
+/**
+ * ssl_version, read as the lowest TLS version offered. Python's ssl constants arrive from a
+ * gunicorn.conf.py as numbers: PROTOCOL_TLS (2, also SSLv23), TLS_CLIENT (16) and TLS_SERVER (17,
+ * Gunicorn's default) negotiate the highest both sides speak, which is Node's default minimum, TLS 1.2.
+ */
+const SSL_VERSIONS: Record<string, TlsMinVersion> = {
+  '2': 'TLSv1.2', '16': 'TLSv1.2', '17': 'TLSv1.2', tls: 'TLSv1.2', sslv23: 'TLSv1.2', tls_server: 'TLSv1.2', tls_client: 'TLSv1.2',
+  '3': 'TLSv1', tlsv1: 'TLSv1', tlsv1_0: 'TLSv1', '4': 'TLSv1.1', tlsv1_1: 'TLSv1.1', '5': 'TLSv1.2', tlsv1_2: 'TLSv1.2', tlsv1_3: 'TLSv1.3',
+};
+
+export const sslVersion: Validator<TlsMinVersion> = (raw, name) => {
+  const s = typeof raw === 'string' || typeof raw === 'number' ? String(raw).trim().toLowerCase().replace(/^(ssl\.)?(protocol_)?/, '').replace('.', '_') : '';
+  const v = Object.hasOwn(SSL_VERSIONS, s) ? SSL_VERSIONS[s] : undefined;
+  if (v) return v;
+  if (/^sslv[23]$/.test(s)) throw invalid(name, raw, 'TLSv1_2 or TLSv1_3 (SSLv2 and SSLv3 are broken and not offered)');
+  throw invalid(name, raw, 'the lowest TLS version to accept: TLSv1, TLSv1_1, TLSv1_2 (the default) or TLSv1_3 (TLS_SERVER, TLS and SSLv23 mean TLSv1_2)');
+};
+
 /** statsd_host: HOST:PORT, HOST (port 8125), [IPv6]:PORT or unix://PATH, as Gunicorn takes it; empty or None is off. */
 export const statsdAddress: Validator<string | null> = (raw, name) => {
   const s = optionalStr(raw, name);

@@ -20,6 +20,11 @@ export interface ProxyGateOptions {
   log: ErrorLog;
   /** Milliseconds the header has to arrive in. */
   timeoutMs: number;
+  /**
+   * TLS follows the header: the TLS socket reads the bytes put back itself, a tick later, and
+   * resuming the raw socket first would hand them to no one.
+   */
+  tls?: boolean;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -47,6 +52,12 @@ function setPeer(socket: Socket, source: ProxySource): void {
     remotePort: { value: source.port, configurable: true },
     remoteFamily: { value: source.family, configurable: true },
   });
+}
+
+/** After a TLS handshake on a proxied connection: the TLS socket reports the client the header named, as the raw one does. */
+export function carryPeer(raw: Socket, secure: Socket): void {
+  if (raw.remoteAddress === undefined || raw.remotePort === undefined || raw.remoteFamily === undefined) return;
+  setPeer(secure, { address: raw.remoteAddress, port: raw.remotePort, family: raw.remoteFamily } as ProxySource);
 }
 
 /** A connection awaiting its header: a node of the gate's list, oldest first. */
@@ -137,7 +148,7 @@ export class ProxyGate {
       socket.unshift(buf.subarray(r.length));
       next(socket);
       // node:http reads the socket's handle directly; what was put back reaches its parser on resume, first.
-      socket.resume();
+      if (!this.opts.tls) socket.resume();
     };
     const onEnd = () => close(buf.length ? `the connection ended after ${buf.length} byte(s), before the header was complete` : null);
     // An error, or a close by someone else (the worker_connections cap shedding it, the sweep).

@@ -159,7 +159,7 @@ export class StatusService {
         const checkPath = this.source.healthCheckPath();
         const l = this.source.firstListener();
         const where = l && target(l);
-        if (v.ok && checkPath && where) v = await checkApp(where, checkPath, Math.min(this.source.timeout() || 5, 5) * 1000);
+        if (v.ok && checkPath && where) v = await checkApp(where, checkPath, Math.min(this.source.timeout() || 5, 5) * 1000, this.source.secure);
         return verdict(res, v);
       }
       default:

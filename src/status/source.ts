@@ -22,4 +22,6 @@ export interface StatusSource {
   config(): Config;
   /** The app spec, for the status page's title. */
   app(): string;
+  /** The binds speak TLS (certfile): health_check_path asks over https. */
+  secure?: boolean;
 }

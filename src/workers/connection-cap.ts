@@ -5,7 +5,8 @@
  * reaching it also sheds connections that are waiting on their client, and only those:
  *
  * - headers: no request in progress, nothing ever answered, open at least `minAgeMs` (a client
- *   still sending its request line and headers after that long while the worker is full);
+ *   still sending its request line and headers after that long while the worker is full), or a
+ *   TLS handshake (or PROXY header) not finished after that long;
  * - body: a request whose body is still arriving at under `minRate` bytes a second over the last
  *   `minAgeMs`, while the app is not behind on reading it;
  * - read: a response the kernel will not take because the client does not read it, moving under
@@ -40,7 +41,12 @@ interface State {
   checkedAt: number;
   /** The response in progress at the last check: a new request starts new marks. */
   res: unknown;
+  /** A TLS connection still handshaking: the raw socket is tracked until `secured` swaps in the TLS one. */
+  handshaking: boolean;
 }
+
+/** A connection the cap tracks, as `add` returns it (for `secured`). */
+export type CapEntry = object;
 
 interface HttpParts {
   parser?: unknown;
@@ -102,9 +108,10 @@ export class ConnectionCap {
     return this.count;
   }
 
-  add(socket: Socket): void {
+  /** Track a new connection; `handshaking`: a raw TLS connection, see `secured`. */
+  add(socket: Socket, handshaking = false): CapEntry {
     const now = Date.now();
-    const st: State = { socket: socket as Tracked, prev: this.tail, next: null, connectedAt: now, bytes: 0, movedAt: now, marks: null, checkedAt: now, res: null };
+    const st: State = { socket: socket as Tracked, prev: this.tail, next: null, connectedAt: now, bytes: 0, movedAt: now, marks: null, checkedAt: now, res: null, handshaking };
     if (this.tail) this.tail.next = st;
     else this.head = st;
     this.tail = st;
@@ -112,7 +119,7 @@ export class ConnectionCap {
     socket.on('close', () => this.closed(st));
     if (this.opts.cap <= 1) {
       if (this.count >= this.opts.cap) this.opts.pause();
-      return;
+      return st;
     }
     // From half the cap on, progress is sampled, so that when the cap is reached the connections
     // waiting on their clients are known at once rather than after another minAgeMs.
@@ -124,6 +131,20 @@ export class ConnectionCap {
       this.opts.pause();
       this.check();
     }
+    return st;
+  }
+
+  /**
+   * A TLS handshake finished: judge the connection by the TLS socket from now on (node:http's
+   * state and the plaintext byte counts are on it); the raw socket's 'close' still ends the entry.
+   */
+  secured(entry: CapEntry, tlsSocket: Socket): void {
+    const st = entry as State;
+    st.socket = tlsSocket as Tracked;
+    st.handshaking = false;
+    st.marks = null;
+    st.bytes = 0;
+    st.connectedAt = st.movedAt = Date.now();
   }
 
   private closed(st: State): void {
@@ -191,6 +212,7 @@ export class ConnectionCap {
     st.res = res;
 
     if (now - st.connectedAt < this.minAgeMs) return null;
+    if (st.handshaking) return 'headers';
     if (!res) {
       // Upgraded or otherwise taken over: node:http has let go of it and the app owns it.
       if ('parser' in s && !s.parser) return null;

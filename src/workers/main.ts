@@ -14,17 +14,23 @@ import { ConfigError } from '../config/errors.js';
 import type { Config, WorkerSelf } from '../config/types.js';
 import { HttpFront } from '../http/server.js';
 import type { ProxyGate } from '../http/proxy-protocol.js';
+import { tlsEnabled, type TlsMaterial } from '../http/tls-material.js';
+import type { TlsTerminator } from '../http/tls.js';
 import { runHook } from '../config/run-hook.js';
 import type { AccessLog } from '../logging/access-log.js';
 import { ErrorLog } from '../logging/error-log.js';
 import { Acceptors } from './acceptor.js';
-import { ConnectionCap } from './connection-cap.js';
+import { ConnectionCap, type CapEntry } from './connection-cap.js';
 import { readBoot } from './boot.js';
 import { RequestStats } from './request-stats.js';
 import { StatsdTally } from './statsd-tally.js';
 import { switchOwner } from './privileges.js';
 import { WORKER_BOOT_ERROR, type MasterMessage, type WorkerMessage } from './protocol.js';
 import { exposeRunning } from './running.js';
+
+/** On a raw TLS connection: its entry in the connection cap, handed over to the TLS socket after the handshake. */
+const CAP_ENTRY = Symbol('tunicorn.capEntry');
+type RawTls = Socket & { [CAP_ENTRY]?: CapEntry };
 
 const send = (msg: WorkerMessage) => {
   if (process.connected) process.send!(msg);
@@ -50,6 +56,11 @@ async function main(): Promise<void> {
   let accepted = 0;
   let dispatcher: Dispatcher | null = null;
   let upstreams: UpstreamInfo[] | null = null;
+  // TLS material comes over IPC (the master read the files), before the listening sockets.
+  // The newest wins: a renewal may arrive while the app loads, after the material sent at spawn.
+  let terminator: TlsTerminator | null = null;
+  let tlsMaterial: TlsMaterial | null = null;
+  let materialArrived = () => {};
 
   // Figures for the master's /metrics, only when it serves them.
   const stats = config.status_bind ? new RequestStats() : null;
@@ -85,6 +96,7 @@ async function main(): Promise<void> {
       if (shutdown) {
         front?.drain(true);
         gate?.closeWaiting();
+        terminator?.closeHandshaking();
       }
       return;
     }
@@ -107,7 +119,10 @@ async function main(): Promise<void> {
       setImmediate(turn);
     } else closeListeners();
     front?.drain(shutdown);
-    if (shutdown) gate?.closeWaiting();
+    if (shutdown) {
+      gate?.closeWaiting();
+      terminator?.closeHandshaking();
+    }
     const deadline = Date.now() + config.graceful_timeout * 1000;
     const poll = setInterval(() => {
       const busy = front?.inflightCount ?? 0;
@@ -132,6 +147,10 @@ async function main(): Promise<void> {
     if (msg.type === 'listen' && handle) {
       if (acceptors) acceptors.addHandle(msg.bind, handle);
       else pending.push([msg.bind, handle]);
+    } else if (msg.type === 'tls') {
+      tlsMaterial = msg.material;
+      if (terminator) terminator.update(msg.material);
+      else materialArrived();
     } else if (msg.type === 'upstreams') {
       if (dispatcher) dispatcher.update(msg.workers);
       else upstreams = msg.workers;
@@ -225,10 +244,28 @@ async function main(): Promise<void> {
     exposeRunning(() => theFront.running());
     if (config.proxy_protocol !== 'off') {
       const { ProxyGate } = await import('../http/proxy-protocol.js');
-      gate = new ProxyGate({ mode: config.proxy_protocol, allow: config.proxy_allow_ips, log, timeoutMs: front.server.headersTimeout });
+      gate = new ProxyGate({ mode: config.proxy_protocol, allow: config.proxy_allow_ips, log, timeoutMs: front.server.headersTimeout, tls: tlsEnabled(config) });
     }
     const theGate = gate;
-    const handOver = (socket: Socket) => theFront.accept(socket);
+    if (tlsEnabled(config)) {
+      const { TlsTerminator } = await import('../http/tls.js');
+      const { carryPeer } = await import('../http/proxy-protocol.js');
+      if (!tlsMaterial) await new Promise<void>((resolve) => (materialArrived = resolve));
+      terminator = new TlsTerminator({
+        config,
+        material: tlsMaterial!,
+        log,
+        handshakeTimeoutMs: front.server.headersTimeout,
+        onSecure: (secure, raw: RawTls) => {
+          const entry = raw[CAP_ENTRY];
+          if (entry) cap!.secured(entry, secure);
+          if (theGate) carryPeer(raw, secure);
+          theFront.accept(secure);
+        },
+      });
+    }
+    const theTls = terminator;
+    const handOver = theTls ? (socket: Socket) => theTls.admit(socket) : (socket: Socket) => theFront.accept(socket);
     let lastShedLog = 0;
     cap = new ConnectionCap({
       cap: config.worker_class === 'sync' ? 1 : config.worker_connections,
@@ -247,9 +284,10 @@ async function main(): Promise<void> {
       backlog: config.backlog,
       onConnection: (socket: Socket) => {
         accepted++;
-        cap!.add(socket);
+        const entry = cap!.add(socket, !!theTls);
+        if (theTls) (socket as RawTls)[CAP_ENTRY] = entry;
         if (theGate) theGate.admit(socket, handOver);
-        else theFront.accept(socket);
+        else handOver(socket);
       },
       requestHandle: (bind) => send({ type: 'want_listen', bind }),
       openConnections: () => cap!.size,

@@ -6,6 +6,10 @@
  * Master -> worker
  *   { type: 'listen', bind }        with a listening socket handle for bind number `bind`; sent
  *                                   once per bind at spawn, and again whenever the worker asks.
+ *   { type: 'tls', material }       TLS is on (certfile): the certificate, key and CA certificates as
+ *                                   PEM text (src/http/tls-material.ts), sent at spawn before the
+ *                                   listening sockets, and again on HUP and when the files change;
+ *                                   a worker takes it for new handshakes. Not sent to Python workers.
  *   { type: 'stop' }                retire (recycling, reload, scale-down): stop accepting, answer
  *                                   requests still arriving on open connections with Connection:
  *                                   close, finish in-flight requests, exit 0. SIGTERM is the same
@@ -45,10 +49,12 @@
  */
 import type { WorkerFigures } from '../status/figures.js';
 import type { RunningRequest } from './running.js';
+import type { TlsMaterial } from '../http/tls-material.js';
 import type { StatsdFigures } from './statsd-tally.js';
 
 export type MasterMessage =
   | { type: 'listen'; bind: number }
+  | { type: 'tls'; material: TlsMaterial }
   | { type: 'stop' }
   | { type: 'reopen_logs' }
   | { type: 'upstreams'; workers: Array<{ id: number; socket: string; capacity: number; pid: number }> }

@@ -9,6 +9,7 @@
 import { type ChildProcess, type StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
+import https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { fileTimeout, killGroup, launch } from './launch.js';
 import { tcpPorts } from './proc.js';
@@ -43,8 +44,8 @@ export interface Bound {
 
 /** `Listening at: URL (PID)` lines in `out`, in bind order. */
 export function listeningLines(out: string): Bound[] {
-  // fd:// binds show the socket's address too: "Listening at: fd://3 (http://127.0.0.1:40123) (4242)".
-  return [...out.matchAll(/Listening at: (\S+)(?: \((http:\/\/\S+)\))? \((\d+)\)/g)].map((m) => ({
+  // fd:// binds show the socket's address too: "Listening at: fd://3 (http://127.0.0.1:40123) (4242)"; TLS binds say https://.
+  return [...out.matchAll(/Listening at: (\S+)(?: \((https?:\/\/\S+)\))? \((\d+)\)/g)].map((m) => ({
     url: m[2] ?? m[1]!,
     port: Number(/:(\d+)$/.exec(m[2] ?? m[1]!)?.[1] ?? 0),
     pid: Number(m[3]),
@@ -188,15 +189,15 @@ export async function runCli(args: string[], opts: RunOptions & { timeoutMs?: nu
  * level above info, an error log file), the one its socket shows in /proc. `bind` adds binds after
  * the loopback one (their lines are in t.output when printed; see listeningLines).
  */
-export async function startServer(args: string[], opts: RunOptions & { path?: string; workers?: number; bind?: string[]; serveMs?: number } = {}): Promise<{ t: Tunicorn; port: number; url: string }> {
+export async function startServer(args: string[], opts: RunOptions & { path?: string; workers?: number; bind?: string[]; serveMs?: number; tls?: https.RequestOptions } = {}): Promise<{ t: Tunicorn; port: number; url: string }> {
   const binds = ['127.0.0.1:0', ...(opts.bind ?? [])];
   const t = new Tunicorn([...binds.flatMap((b) => ['--bind', b]), ...(opts.workers ? ['--workers', String(opts.workers)] : []), ...args], opts);
   const port = await boundPort(t).catch((err: Error) => {
     killGroup(t.proc);
     throw err;
   });
-  const url = `http://127.0.0.1:${port}`;
-  await waitServing(url + (opts.path ?? '/'), t, opts.serveMs);
+  const url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  await waitServing(url + (opts.path ?? '/'), t, opts.serveMs, opts.tls);
   return { t, port, url };
 }
 
@@ -204,7 +205,7 @@ export async function startServer(args: string[], opts: RunOptions & { path?: st
 async function boundPort(t: Running, ms = 15_000): Promise<number> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const line = listeningLines(t.output).find((b) => b.url.startsWith('http://127.0.0.1:'));
+    const line = listeningLines(t.output).find((b) => /^https?:\/\/127\.0\.0\.1:/.test(b.url));
     if (line) return line.port;
     const [fromProc] = tcpPorts(t.pid);
     if (fromProc) return fromProc;
@@ -214,13 +215,15 @@ async function boundPort(t: Running, ms = 15_000): Promise<number> {
   }
 }
 
-export async function waitServing(url: string, t?: Running, ms = 15_000): Promise<void> {
+/** `tls`: an https URL's client options (a server certificate the probe does not check, a client certificate). */
+export async function waitServing(url: string, t?: Running, ms = 15_000, tls: https.RequestOptions = {}): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     try {
       // A one-off connection (Connection: close), so no idle keep-alive socket lingers in the server.
       await new Promise<void>((resolve, reject) => {
-        const req = http.get(url, { agent: false, timeout: 2000 }, (res) => {
+        const get = url.startsWith('https:') ? (u: string, o: https.RequestOptions, cb: (res: http.IncomingMessage) => void) => https.get(u, { rejectUnauthorized: false, ...tls, ...o }, cb) : http.get;
+        const req = get(url, { agent: false, timeout: 2000 }, (res) => {
           res.resume();
           res.on('end', resolve);
         });
