@@ -5,6 +5,7 @@ import threading
 
 from .frames import (CANCEL, CREDIT, DATA, END, FILE_ACK, PING, PONG_FRAME, REQUEST, RDATA, U32,
                      FrameReader, pack_header)
+from .sendv import send_parts
 from .stream import ClientDisconnected, Stream
 
 # the front sends compact UTF-8 JSON: skip json.loads' encoding detection
@@ -117,13 +118,17 @@ class Conn(object):
 
 
 class SyncConn(Conn):
-    """sync worker: sends directly; waiting means reading this connection."""
+    """sync worker: sends directly; waiting means reading this connection. `data` is bytes, or a
+    list of them (frames with a large body, sent without joining)."""
 
     def send(self, s, data):
         if s is not None and s.cancelled:
             raise ClientDisconnected("request cancelled")
         try:
-            self.sock.sendall(data)
+            if type(data) is list:
+                send_parts(self.sock, data)
+            else:
+                self.sock.sendall(data)
         except OSError:
             self.worker.close_conn(self)
             raise ClientDisconnected("front connection lost")
@@ -167,7 +172,10 @@ class ThreadConn(Conn):
                 raise ClientDisconnected("request cancelled")
             if self.closed:
                 raise ClientDisconnected("front connection lost")
-            self.out.append(data)
+            if type(data) is list:
+                self.out.extend(data)
+            else:
+                self.out.append(data)
             if self.flushing:
                 return
             self.flushing = True
@@ -179,7 +187,7 @@ class ThreadConn(Conn):
                     return
                 self.out = []
             try:
-                self.sock.sendall(out[0] if len(out) == 1 else b"".join(out))
+                send_parts(self.sock, out)
             except OSError:
                 with lock:
                     self.flushing = False
@@ -224,14 +232,17 @@ class GeventConn(Conn):
             raise ClientDisconnected("request cancelled")
         if self.closed:
             raise ClientDisconnected("front connection lost")
-        self.out.append(data)
+        if type(data) is list:
+            self.out.extend(data)
+        else:
+            self.out.append(data)
         if not self.wake_set:
             self.wake_set = True
             self.wake.set()
 
     def run_writer(self):
         wake = self.wake
-        sendall = self.sock.sendall
+        sock = self.sock
         try:
             while True:
                 out = self.out
@@ -243,7 +254,7 @@ class GeventConn(Conn):
                     self.wake_set = False
                     continue
                 self.out = []
-                sendall(out[0] if len(out) == 1 else b"".join(out))
+                send_parts(sock, out)
         except OSError:
             self.closed = True
         finally:

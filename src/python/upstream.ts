@@ -10,7 +10,8 @@ import type { RunningRequest } from '../workers/running.js';
 
 /** What a stream's owner (the request being served) is told. */
 export interface StreamHandler {
-  onFrame(type: number, payload: Buffer): void;
+  /** `more`: the payload is a piece of a DATA frame whose rest comes with later reads. */
+  onFrame(type: number, payload: Buffer, more: boolean): void;
   /** Called once the chunk read from the worker has been handled, if flushAfterRead asked for it. */
   flush(): void;
   /** The connection to the worker broke before the stream ended. */
@@ -92,7 +93,8 @@ export class Upstream {
     this.pid = info.pid;
     this.sock = net.connect(info.socket);
     this.sock.setNoDelay?.(true);
-    const reader = new FrameReader((type, stream, payload) => this.onFrame(type, stream, payload));
+    // Response bodies are handed on as they are read, without gathering a frame into one buffer.
+    const reader = new FrameReader((type, stream, payload, more) => this.onFrame(type, stream, payload, more), Frame.ResponseData);
     this.sock.on('data', (chunk: Buffer) => {
       this.heardAt = performance.now();
       reader.push(chunk);
@@ -165,7 +167,7 @@ export class Upstream {
     return out;
   }
 
-  private onFrame(type: number, stream: number, payload: Buffer): void {
+  private onFrame(type: number, stream: number, payload: Buffer, more: boolean): void {
     if (type === Frame.Pong) {
       this.pingedAt = 0;
       return;
@@ -176,7 +178,7 @@ export class Upstream {
         this.close(stream);
         this.onFree();
       }
-    } else h?.onFrame(type, payload);
+    } else h?.onFrame(type, payload, more);
   }
 
   write(buf: Buffer): void {
