@@ -1,6 +1,7 @@
 """A front's connection to the worker: frames in, dispatched to streams; frames out."""
 
 import json
+import socket
 import threading
 
 from .frames import (CANCEL, CREDIT, DATA, END, FILE_ACK, PING, PONG_FRAME, REQUEST, RDATA, U32,
@@ -11,6 +12,8 @@ from .stream import ClientDisconnected, Stream
 # the front sends compact UTF-8 JSON: skip json.loads' encoding detection
 _decode = json.JSONDecoder().decode
 _unpack_u32 = U32.unpack
+# the kernel doubles it (and caps it at net.core.wmem_max); flow control bounds what is queued
+SNDBUF = 512 * 1024
 
 
 def _pack_data(sid, n):
@@ -25,6 +28,11 @@ class Conn(object):
     def __init__(self, worker, sock):
         self.worker = worker
         self.sock = sock
+        try:
+            # room for a few large responses at once: fewer full-buffer waits and wake-ups
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SNDBUF)
+        except OSError:
+            pass
         self.reader = FrameReader(sock)
         self.streams = {}
         self.closed = False
