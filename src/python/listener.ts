@@ -11,7 +11,7 @@ import { isForwardedHttps } from '../http/forwarded.js';
 import type { ErrorLog } from '../logging/error-log.js';
 import type { Dispatcher } from './dispatch.js';
 import { FileSender, openWorkerFile, parseFileSpec } from './file-response.js';
-import { creditFrame, Frame, frame, frameHeader, WINDOW } from './frames.js';
+import { creditFrame, Frame, frame, WINDOW } from './frames.js';
 import type { StreamHandler, Upstream } from './upstream.js';
 import { runningRequest, type RunningRequest } from '../workers/running.js';
 
@@ -178,8 +178,7 @@ class Exchange implements StreamHandler {
   private onBody(chunk: Buffer): void {
     if (!this.open) return;
     const up = this.up!;
-    up.write(frameHeader(Frame.Data, this.stream, chunk.length));
-    up.write(chunk);
+    up.writeData(this.stream, chunk);
     this.unacked += chunk.length;
     if (this.unacked >= WINDOW && !this.paused) {
       this.paused = true;

@@ -5,7 +5,7 @@
  * nextTick would flush after each socket's callback (a write, and a worker wake-up, per request).
  */
 import net from 'node:net';
-import { Frame, FrameReader, frame } from './frames.js';
+import { Frame, FrameReader, frame, frameHeader, WINDOW } from './frames.js';
 import type { RunningRequest } from '../workers/running.js';
 
 /** What a stream's owner (the request being served) is told. */
@@ -64,9 +64,13 @@ export class Upstream {
   private touched: StreamHandler[] = [];
   private out: Buffer[] = [];
   private outBytes = 0;
+  /** The DATA frame last queued in `out` (its header is patched when more of its body follows), and its stream. */
+  private lastData: Buffer | null = null;
+  private lastDataStream = 0;
   private flushQueued = false;
   private readonly flush = (): void => {
     this.flushQueued = false;
+    this.lastData = null;
     const out = this.out;
     if (out.length === 0 || this.dead) return;
     this.out = [];
@@ -181,8 +185,32 @@ export class Upstream {
     } else h?.onFrame(type, payload, more);
   }
 
+  /**
+   * Request body bytes of `stream`: added to the DATA frame queued for it in this turn when it is
+   * the last one queued, so the worker reads one frame (and credits once) for several client reads.
+   */
+  writeData(stream: number, chunk: Buffer): void {
+    if (this.dead) return;
+    const last = this.lastData;
+    if (last && this.lastDataStream === stream) {
+      const len = last.readUInt32BE(5) + chunk.length;
+      if (len <= WINDOW / 2) {
+        last.writeUInt32BE(len, 5);
+        this.out.push(chunk);
+        this.outBytes += chunk.length;
+        return;
+      }
+    }
+    const header = frameHeader(Frame.Data, stream, chunk.length);
+    this.write(header);
+    this.write(chunk);
+    this.lastData = header;
+    this.lastDataStream = stream;
+  }
+
   write(buf: Buffer): void {
     if (this.dead) return;
+    this.lastData = null;
     this.out.push(buf);
     this.outBytes += buf.length;
     if (!this.flushQueued) {
