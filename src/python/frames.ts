@@ -64,9 +64,11 @@ export type OnFrame = (type: number, stream: number, payload: Buffer, more: bool
 
 /**
  * Splits a byte stream into frames; a payload is a view into the received chunk where it fits in
- * one. Frames of the `streamed` type (body bytes) are handed on in pieces as their bytes arrive,
- * each a view into its chunk: a body frame larger than a read is never copied into one buffer.
- * Other frames split across reads are gathered, copied once when complete.
+ * one. Frames of the `streamed` type (body bytes) are handed on in pieces as their bytes arrive:
+ * a body frame larger than a read is never gathered into one buffer. Other frames split across
+ * reads are gathered, copied once when complete. With `reused` (the chunks are one buffer read
+ * into again and again), payloads of other types are valid only during onFrame, and streamed
+ * pieces and kept bytes are copied out of the chunk.
  */
 export class FrameReader {
   /** The start of an incomplete frame (or header), as received. */
@@ -80,21 +82,26 @@ export class FrameReader {
   constructor(
     private onFrame: OnFrame,
     private streamed = -1,
+    private reused = false,
   ) {}
+
+  private piece(b: Buffer): Buffer {
+    return this.reused ? Buffer.from(b) : b;
+  }
 
   push(chunk: Buffer): void {
     let off = 0;
     if (this.left > 0) {
       const n = Math.min(this.left, chunk.length);
       this.left -= n;
-      this.onFrame(this.leftType, this.leftStream, chunk.subarray(0, n), this.left > 0);
+      this.onFrame(this.leftType, this.leftStream, this.piece(chunk.subarray(0, n)), this.left > 0);
       if (n === chunk.length) return;
       off = n;
     }
     let buf = chunk;
     if (this.partsLen > 0) {
       // Gather until the incomplete frame is whole (a streamed one: until its header is), then copy once.
-      this.parts.push(off ? chunk.subarray(off) : chunk);
+      this.parts.push(this.piece(off ? chunk.subarray(off) : chunk));
       this.partsLen += chunk.length - off;
       if (this.partsLen < HEADER) return;
       const h = this.parts[0]!.length >= HEADER ? this.parts[0]! : Buffer.concat(this.parts, HEADER);
@@ -117,16 +124,18 @@ export class FrameReader {
         this.left = len - (end - p);
         this.leftType = type;
         this.leftStream = stream;
-        if (end > p) this.onFrame(type, stream, buf.subarray(p, end), true);
+        if (end > p) this.onFrame(type, stream, this.piece(buf.subarray(p, end)), true);
         return;
       }
-      this.onFrame(type, stream, len === 0 ? EMPTY : buf.subarray(p, p + len), false);
+      const payload = len === 0 ? EMPTY : buf.subarray(p, p + len);
+      this.onFrame(type, stream, type === this.streamed ? this.piece(payload) : payload, false);
       off = p + len;
     }
     if (off < end) this.keep(buf.subarray(off));
   }
 
   private keep(b: Buffer): void {
+    b = this.piece(b);
     this.parts = [b];
     this.partsLen = b.length;
   }

@@ -34,6 +34,12 @@ export interface UpstreamInfo {
 export const PING_MS = 100;
 const QUIET_MS = 250;
 const PING = frame(Frame.Ping, 0);
+/**
+ * Every worker connection of this front reads into this one buffer (a read is handled before the
+ * next starts): a 100 KB response is one read, and nothing is allocated for what is read only to
+ * be parsed; the FrameReader copies out what outlives the read.
+ */
+const READ_BUFFER = Buffer.allocUnsafeSlow(256 * 1024);
 
 /** A cancelled stream: it waits for the worker's END or ERROR, and still says what request it was. */
 class Cancelled implements StreamHandler {
@@ -95,18 +101,19 @@ export class Upstream {
     this.id = info.id;
     this.capacity = info.capacity;
     this.pid = info.pid;
-    this.sock = net.connect(info.socket);
-    this.sock.setNoDelay?.(true);
     // Response bodies are handed on as they are read, without gathering a frame into one buffer.
-    const reader = new FrameReader((type, stream, payload, more) => this.onFrame(type, stream, payload, more), Frame.ResponseData);
-    this.sock.on('data', (chunk: Buffer) => {
+    const reader = new FrameReader((type, stream, payload, more) => this.onFrame(type, stream, payload, more), Frame.ResponseData, true);
+    const onRead = (n: number): boolean => {
       this.heardAt = performance.now();
-      reader.push(chunk);
+      reader.push(READ_BUFFER.subarray(0, n));
       const touched = this.touched;
-      if (touched.length === 0) return;
-      this.touched = [];
-      for (const h of touched) h.flush();
-    });
+      if (touched.length > 0) {
+        this.touched = [];
+        for (const h of touched) h.flush();
+      }
+      return true;
+    };
+    this.sock = net.connect({ path: info.socket, onread: { buffer: READ_BUFFER, callback: onRead } });
     this.sock.on('error', () => {});
     this.sock.on('close', () => this.lost());
   }

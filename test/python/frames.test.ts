@@ -32,6 +32,23 @@ test('frames: a streamed type comes in pieces as read, views into the chunks; ot
   assert.equal(got[4]![3], false);
 });
 
+test('frames: read into one reused buffer, streamed pieces and split frames outlive the read', () => {
+  const got: Array<[number, Buffer, number]> = [];
+  const reader = new FrameReader((type, stream, payload) => got.push([type, type === Frame.ResponseData ? payload : Buffer.from(payload), stream]), Frame.ResponseData, true);
+  const bytes = Buffer.concat([frame(Frame.ResponseData, 1, 'x'.repeat(40)), frame(Frame.Response, 2, '[200,"OK",["A","b"]]'), frame(Frame.ResponseData, 2, 'yz')]);
+  const shared = Buffer.alloc(16);
+  for (let i = 0; i < bytes.length; i += 16) {
+    const n = bytes.copy(shared, 0, i, i + 16);
+    reader.push(shared.subarray(0, n));
+    shared.fill(0); // the next read overwrites it
+  }
+  const body = (stream: number) => Buffer.concat(got.filter(([t, , s]) => t === Frame.ResponseData && s === stream).map(([, p]) => p)).toString();
+  assert.equal(body(1), 'x'.repeat(40));
+  assert.equal(got.find(([t]) => t === Frame.Response)![1].toString(), '[200,"OK",["A","b"]]');
+  assert.equal(body(2), 'yz');
+  assert.ok(got.filter(([t, , s]) => t === Frame.ResponseData && s === 1).length > 1);
+});
+
 test('dispatcher: the bounded queue refuses when full and when a request waited too long', async () => {
   const d = new Dispatcher({ queueLimit: 1, queueTimeoutMs: 50 });
   const outcomes: string[] = [];
