@@ -3,7 +3,7 @@
 // build, --base), rows alternating within each round as the bench does: req/s, the paired ratio of
 // each round and its median, and server CPU per request split by role (master, fronts, Python).
 // A quick way to judge one change on the scenarios it is meant for, without the whole table.
-//   node bench/python-pair.mjs [--scenarios big,upload] [--rounds 5] [--seconds 4] [--workers 5] [--base path/to/cli.js]
+//   node bench/python-pair.mjs [--scenarios big,upload] [--rounds 5] [--seconds 4] [--workers 5] [--base path/to/cli.js] [--args="--fronts 1"]
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,6 +19,7 @@ const { values: opt } = parseArgs({ options: {
   scenarios: { type: 'string', default: 'big,upload' }, rounds: { type: 'string', default: '5' },
   seconds: { type: 'string', default: '4' }, workers: { type: 'string', default: String(availableParallelism() * 2 + 1) },
   base: { type: 'string' }, app: { type: 'string', default: 'wsgi' },
+  args: { type: 'string', default: '' }, // more tunicorn arguments for the first row, e.g. "--fronts 1"
 } });
 const bench = dirname(fileURLToPath(import.meta.url));
 const ctx = { root: dirname(bench), bench, apps: join(bench, 'apps'), work: join(bench, '.work'), cli: join(dirname(bench), 'dist', 'cli.js'), node: process.execPath };
@@ -26,7 +27,7 @@ installCleanup();
 ensureWrk();
 
 const rows = [
-  { name: 'tunicorn', c: tunicorn('t', opt.app, { maxRequests: 0 }), ctx },
+  { name: 'tunicorn', c: tunicorn('t', opt.app, { maxRequests: 0, args: opt.args.split(' ').filter(Boolean) }), ctx },
   { name: 'gunicorn', c: gunicorn('g', opt.app, { args: ['--max-requests', '0'] }), ctx },
 ];
 // The base build's root holds its own python/ package: the cli finds it next to its dist/.
