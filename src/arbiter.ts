@@ -56,6 +56,8 @@ export interface ArbiterOptions {
  */
 const BOOT_SETTLE_MS = 5000;
 
+/** Seconds a worker may take to load the app before it counts as blocked, when `timeout` is shorter. */
+const BOOT_TIMEOUT_S = 30;
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGTTIN', 'SIGTTOU', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
 
 export class Arbiter {
@@ -526,8 +528,11 @@ export class Arbiter {
         continue;
       }
       if (this.config.timeout <= 0 || w.timedOut || w.state === 'stopping') continue;
+      // A booting worker is loading the app, not holding a request: it gets BOOT_TIMEOUT_S at least
+      // (Gunicorn kills it at `timeout`, so a slow import on a busy machine needed a longer request timeout).
+      const limit = w.state === 'booting' ? Math.max(this.config.timeout, BOOT_TIMEOUT_S) : this.config.timeout;
       // A Python worker gets a second more, so the front's 504 reaches the client before the kill.
-      if (now - w.lastBeat > this.config.timeout * 1000 + (w.kind === 'python' ? 1000 : 0)) void this.killBlocked(w);
+      if (now - w.lastBeat > limit * 1000 + (w.kind === 'python' ? 1000 : 0)) void this.killBlocked(w);
     }
   }
 
