@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { BootFailures } from './arbiter/boot-failures.js';
 import { exitMessage } from './arbiter/exit-reason.js';
 import { capacityOf, PythonProcess, PythonWorker, socketPaths, type PythonBoot } from './arbiter/python-worker.js';
@@ -21,6 +21,8 @@ import type { Supervised, WorkerKind } from './arbiter/supervised.js';
 import { WorkerProcess } from './arbiter/worker-process.js';
 import { askFronts } from './arbiter/running-requests.js';
 import { ConfigError } from './config/errors.js';
+import { ControlServer } from './control/server.js';
+import { ControlCounts } from './control/source.js';
 import type { Config, ServerInfo, WorkerInfo } from './config/types.js';
 import { runHook } from './config/run-hook.js';
 import { ErrorLog } from './logging/error-log.js';
@@ -89,6 +91,9 @@ export class Arbiter {
   private settleTimer: NodeJS.Timeout | null = null;
   /** status_bind: /metrics, /healthz, /readyz. */
   private status: StatusService | null = null;
+  /** control_socket (Gunicorn's control interface) and the totals its `show stats` reports. */
+  private control: ControlServer | null = null;
+  private counts = new ControlCounts();
   private done!: (code: number) => void;
   /** USR2: the new master this one started, while it runs. */
   private newMaster: ChildProcess | null = null;
@@ -180,7 +185,31 @@ export class Arbiter {
     this.tick = setInterval(() => this.murderBlocked(), 500);
     if (config.reload) await this.watchForChanges();
     this.manageWorkers();
+    if (!config.control_socket_disable) this.control = this.startControl();
     return finished;
+  }
+
+  /** The control socket: its commands take the paths of the signals they stand for. */
+  private startControl(): ControlServer | null {
+    return ControlServer.start(resolve(this.config.chdir, this.config.control_socket), this.config.control_socket_mode, {
+      counts: this.counts,
+      python: !!this.opts.python,
+      workers: () => [...this.workers.values()],
+      numWorkers: () => this.numWorkers,
+      config: () => this.config,
+      listeners: () => (this.shuttingDown ? [] : this.listeners),
+      signal: (sig) => this.onSignal(sig),
+      setWorkers: (n) => this.setWorkers(n),
+      replace: (w) => this.replaceWorker(w),
+    }, this.log);
+  }
+
+  /** `worker kill PID`: retire the worker as a recycle does, its replacement serving before it stops. */
+  private replaceWorker(w: Supervised): void {
+    if (w.state !== 'ready' && w.state !== 'booting') return;
+    w.state = 'retiring';
+    this.log.info(`Worker (pid:${w.pid}) to be replaced (control socket: worker kill)`);
+    this.manageWorkers();
   }
 
   /** The status endpoint, reading the master's workers and sockets. */
@@ -260,6 +289,7 @@ export class Arbiter {
       return;
     }
     this.workers.set(worker.pid, worker);
+    if (kind !== 'front') this.counts.spawned++;
     this.log.info(kind === 'front' ? `Booting front with pid: ${worker.pid}` : `Booting worker with pid: ${worker.pid}`);
     worker.on('message', (msg: WorkerMessage) => this.onMessage(worker, msg));
     worker.on('exit', (code: number | null, signal: NodeJS.Signals | null) => this.onExit(worker, code, signal));
@@ -413,6 +443,7 @@ export class Arbiter {
 
   private onExit(w: Supervised, code: number | null, signal: NodeJS.Signals | null): void {
     this.workers.delete(w.pid);
+    if (w.expectedExit && w.kind !== 'front') this.counts.killed++;
     if (this.oldForkers.length) this.stopIdleForkers();
     if (w.kind === 'python') this.announceUpstreams();
     const wasBooting = w.state === 'booting';
@@ -606,6 +637,7 @@ export class Arbiter {
   /** HUP: re-read the configuration, start a new generation of workers, retire the old as each new one is ready. */
   private async reload(): Promise<void> {
     if (this.shuttingDown) return;
+    this.counts.reloads++;
     this.notify.reloading();
     this.readyOwed = true;
     let next: { config: Config; appSpec: string };
@@ -748,6 +780,7 @@ export class Arbiter {
   private async finish(): Promise<void> {
     if (this.tick) clearInterval(this.tick);
     this.status?.close();
+    this.control?.close();
     this.log.info('Shutting down: Master');
     await this.hook('on_exit', () => this.config.on_exit?.(this.server));
     this.pyHooks?.close();

@@ -17,6 +17,8 @@ export abstract class Supervised extends EventEmitter {
   abstract readonly kind: WorkerKind;
   state: WorkerState = 'booting';
   lastBeat = Date.now();
+  /** When the master started it (the control socket's uptime). */
+  readonly startedAt = Date.now();
   requests = 0;
   connections = 0;
   /** Set once the master has decided this worker must go (stop, kill): its exit is expected. */
