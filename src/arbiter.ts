@@ -260,6 +260,11 @@ export class Arbiter {
         const excess = active.sort((a, b) => a.age - b.age).slice(0, -missing);
         for (const w of excess) this.stopWorker(w);
       }
+      // A retiring worker waits for a replacement; those with none on its way (a HUP or a control
+      // command that lowered the target) stop now, else they would serve on as a stale generation.
+      const coming = active.filter((w) => w.state === 'booting').length + (this.spawning.get(kind) ?? 0);
+      const retiring = [...this.workers.values()].filter((w) => w.kind === kind && w.state === 'retiring').sort((a, b) => a.age - b.age);
+      for (const w of retiring.slice(0, Math.max(0, retiring.length - coming))) this.stopWorker(w);
     }
   }
 

@@ -43,7 +43,7 @@ export async function runCtl(argv: string[]): Promise<number> {
       strict: true,
     });
   } catch (err) {
-    return fail(`${(err as Error).message.split('\n')[0]}; run "tunicorn ctl --help".`);
+    return fail(`${(err as Error).message.split('\n')[0]!.replace(/\. To specify .*$/, '')}; run "tunicorn ctl --help".`);
   }
   if (parsed.values.help) {
     process.stdout.write(`${USAGE}\n`);
