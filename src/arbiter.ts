@@ -654,13 +654,15 @@ export class Arbiter {
     }
     void this.hook('on_reload', () => next.config.on_reload?.(this.server));
     if (next.config.bind.join() !== this.config.bind.join()) this.log.warning('bind changed; new addresses take effect after a restart.');
+    // Compared before this.config is replaced (the status_bind check came after it, and never fired).
+    if (next.config.status_bind !== this.config.status_bind) this.log.warning('status_bind changed; the new address takes effect after a restart.');
+    if (next.config.control_socket !== this.config.control_socket || next.config.control_socket_disable !== this.config.control_socket_disable) this.log.warning('control_socket changed; it takes effect after a restart.');
     const old = this.numWorkers;
     this.config = next.config;
     this.appSpec = next.appSpec;
     this.numWorkers = next.config.workers;
     this.winched = false;
     if (old !== this.numWorkers) void this.hook('nworkers_changed', () => this.config.nworkers_changed?.(this.server, this.numWorkers, old), [this.numWorkers, old]);
-    if (next.config.status_bind !== this.config.status_bind) this.log.warning('status_bind changed; the new address takes effect after a restart.');
     for (const w of this.workers.values()) {
       if (w.state !== 'ready' && w.state !== 'booting') continue;
       w.state = 'retiring';

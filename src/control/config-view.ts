@@ -31,7 +31,8 @@ export function configView(config: Config): Record<string, unknown> {
   const values = config as unknown as Record<string, unknown>;
   for (const s of SETTINGS) {
     if (s.cliOnly || !(s.name in values)) continue;
-    const value = values[s.name];
+    // worker_class as given (gevent, gthread), as Gunicorn shows it; the resolved one is async or sync.
+    const value = s.name === 'worker_class' && values.worker_class_str ? values.worker_class_str : values[s.name];
     if (s.secret === 'env-values') out[s.name] = maskEnv(value);
     else if (s.secret === 'value' || SECRET_NAME.test(s.name)) out[s.name] = value === null || value === undefined || value === '' ? null : MASK;
     else out[s.name] = plain(value);

@@ -3,16 +3,33 @@
  * command and its effect, the socket's mode, --no-control-socket, secrets masked, clear errors.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import { CLI, NODE, ROOT, startServer } from '../helpers/cli.js';
-import { ctl, ctlJson, readyWorkers, until, type WorkerRow } from '../helpers/ctl.js';
+import { ctl, ctlJson, readyWorkers, until } from '../helpers/ctl.js';
+import { encode, FrameReader } from '../../src/control/framing.js';
 
 mkdirSync(join(ROOT, 'test/.tmp'), { recursive: true });
 const tmp = (name: string) => mkdtempSync(join(ROOT, `test/.tmp/${name}-`));
+
+/** Write `bytes` on one connection; the replies until the server closes it or `n` have come. */
+function exchange(sock: string, bytes: Buffer, n: number): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect(sock, () => c.write(bytes));
+    const reader = new FrameReader();
+    const got: unknown[] = [];
+    c.on('data', (chunk) => {
+      got.push(...reader.push(chunk));
+      if (got.length >= n) c.end();
+    });
+    c.on('close', () => resolve(got));
+    c.on('error', reject);
+  });
+}
 
 function get(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -118,6 +135,16 @@ test('every command, through tunicorn ctl, with its effect on the running server
     assert.match(r.stderr, message);
   }
 
+  // The wire itself: requests pipelined on one connection are answered in order with their ids;
+  // a frame that is not JSON gets an error reply, then the connection is closed.
+  const replies = await exchange(sock, Buffer.concat([encode({ id: 7, command: 'show stats', args: [] }), encode({ id: 8, command: 'worker', args: ['kill', '1'] })]), 2);
+  assert.deepEqual(replies.map((r) => (r as { id: number; status: string }).id), [7, 8]);
+  assert.deepEqual(replies[1], { id: 8, status: 'ok', data: { success: false, error: 'Worker 1 not found' } });
+  const junk = Buffer.concat([Buffer.from([0, 0, 0, 5]), Buffer.from('nope!')]);
+  const [bad] = await exchange(sock, junk, 99);
+  assert.equal((bad as { status: string }).status, 'error');
+  assert.match((bad as { error: string }).error, /^Invalid JSON/);
+
   // shutdown (graceful, TERM's path): the reply arrives, then the master exits 0 and removes the socket.
   const bye = await ctl(sock, 'shutdown');
   assert.equal(bye.code, 0, bye.stderr);
@@ -127,13 +154,19 @@ test('every command, through tunicorn ctl, with its effect on the running server
   assert.ok(!existsSync(sock), 'the socket is removed at exit');
 });
 
-test('--control-socket-mode; permission denied for another user; shutdown quick', async () => {
+test('from a config file: control_socket_mode; permission denied for another user; a changed path on reload; shutdown quick', async () => {
   const dir = tmp('ctl-mode');
   chmodSync(dir, 0o755);
   const sock = join(dir, 'tunicorn.ctl');
-  const { t } = await startServer(['--control-socket', sock, '--control-socket-mode', '0640', 'app.mjs'], { workers: 1 });
+  const conf = join(dir, 'tunicorn.config.json');
+  writeFileSync(conf, JSON.stringify({ controlSocket: sock, controlSocketMode: '0640' }));
+  const { t } = await startServer(['-c', conf, 'app.mjs'], { workers: 1 });
   await t.waitFor(/Control socket listening at /);
   assert.equal(statSync(sock).mode & 0o777, 0o640);
+  // A reload cannot move the socket: it says so, and the socket stays where it is.
+  writeFileSync(conf, JSON.stringify({ controlSocket: join(dir, 'elsewhere.ctl'), controlSocketMode: '0640' }));
+  assert.equal((await ctl(sock, 'reload')).code, 0);
+  await t.waitFor(/\[WARNING\] control_socket changed; it takes effect after a restart\./);
   if (process.getuid?.() === 0) {
     // nobody is not in root's group: the socket's mode keeps it out.
     const r = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', NODE, CLI, 'ctl', '-s', sock, 'show', 'workers'], { encoding: 'utf8' });
@@ -166,4 +199,3 @@ test('tunicorn ctl without a command, or with an unknown option: one line, exit 
   assert.match(bad.stderr, /^Error: Unknown option '--bogus'; run "tunicorn ctl --help"\.\n$/);
 });
 
-export type { WorkerRow };
