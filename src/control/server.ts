@@ -3,9 +3,9 @@
  * event loop, so it answers while every worker is busy. One connection may send many requests;
  * each gets one reply, in order.
  */
-import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ErrorLog } from '../logging/error-log.js';
 import { CommandError, runCommand } from './commands.js';
 import { encode, FrameError, FrameReader, type Reply } from './framing.js';
@@ -30,8 +30,8 @@ export class ControlServer {
 
   /**
    * Listen at `path` (its directory is created, mode 0700, as Gunicorn does). A socket already
-   * there is replaced (a crashed master's, or the old master's after USR2); anything else is left
-   * alone. A failure is a warning: the server runs on without a control socket, as in Gunicorn.
+   * there is replaced; anything else is left alone. A failure is a warning: the server runs on
+   * without a control socket, as in Gunicorn.
    */
   static start(path: string, mode: number, source: ControlSource, log: ErrorLog): ControlServer | null {
     const problem = prepare(path);
@@ -45,18 +45,23 @@ export class ControlServer {
       log.warning(`Control socket not started: cannot listen at ${path} (${err.code ?? err.message}); set --control-socket to another path, or --no-control-socket.`);
       ctl.close();
     });
-    // The socket is created with the mode already right (the bind is synchronous), so there is no
-    // moment when it is more open than control_socket_mode; chmod again in case umask was stricter.
+    // Bound at a temporary name, given its mode, then renamed over the path: the path never shows
+    // a socket more open than control_socket_mode, never goes missing while another master's socket
+    // is replaced (USR2), and libuv's unlink at close hits the temporary name, not whoever owns the path now.
+    const temp = join(dirname(path), `.ctl${process.pid}`);
+    rmSync(temp, { force: true });
     const umask = process.umask(0o777 & ~mode);
     try {
-      server.listen(path, () => {
+      server.listen(temp, () => {
         try {
-          chmodSync(path, mode);
+          chmodSync(temp, mode);
+          renameSync(temp, path);
           const st = lstatSync(path);
           ctl.ours = { dev: st.dev, ino: st.ino };
           log.info(`Control socket listening at ${path}`);
         } catch (err) {
-          log.warning(`Control socket at ${path}: ${(err as Error).message}`);
+          log.warning(`Control socket not started: ${(err as Error).message}; set --control-socket to another path, or --no-control-socket.`);
+          ctl.close();
         }
       });
     } finally {
@@ -122,24 +127,31 @@ export class ControlServer {
   }
 }
 
+/**
+ * mkdir -p, mode 0700, one level at a time: Node 20's recursive mkdirSync loops forever where
+ * mkdir fails with ENOENT under a parent that exists (/proc/x/y), and that would hang the master.
+ */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d); d = dirname(d)) missing.unshift(d);
+  for (const d of missing) mkdirSync(d, { mode: 0o700 });
+}
+
 /** Why `path` cannot be listened at, or null once its directory exists and no non-socket is in the way. */
 function prepare(path: string): string | null {
+  // sun_path holds 108 bytes with the terminating NUL: a longer path could be created (by rename) but never connected to.
+  const bytes = Buffer.byteLength(path);
+  if (bytes > 107) return `${path} is ${bytes} bytes long, and a unix socket's path may have 107 at most`;
   try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    makeDirs(dirname(path));
   } catch (err) {
     return `cannot create the directory ${dirname(path)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
   }
-  let st;
   try {
-    st = lstatSync(path);
+    // A socket already there (a crashed master's, or the old master's after USR2) is replaced.
+    if (!lstatSync(path).isSocket()) return `${path} exists and is not a socket`;
   } catch {
-    return null;
-  }
-  if (!st.isSocket()) return `${path} exists and is not a socket`;
-  try {
-    unlinkSync(path);
-  } catch (err) {
-    return `cannot replace the socket ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+    /* nothing there */
   }
   return null;
 }
