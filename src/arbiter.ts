@@ -194,6 +194,7 @@ export class Arbiter {
     return ControlServer.start(resolve(this.config.chdir, this.config.control_socket), this.config.control_socket_mode, {
       counts: this.counts,
       python: !!this.opts.python,
+      shuttingDown: () => this.shuttingDown,
       workers: () => [...this.workers.values()],
       numWorkers: () => this.numWorkers,
       config: () => this.config,

@@ -113,9 +113,15 @@ function count(args: string[], what: string): number {
   return Number(raw);
 }
 
+/** The socket serves until the master exits (show workers during a graceful stop), but changes nothing then. */
+function notStopping(src: ControlSource): void {
+  if (src.shuttingDown()) throw new CommandError('The server is shutting down');
+}
+
 function workerCommand(src: ControlSource, args: string[]): Outcome {
   const [action, ...rest] = args;
   if (!action) throw new CommandError('Missing worker action (add|remove|kill)');
+  notStopping(src);
   switch (action.toLowerCase()) {
     case 'add': {
       const n = count(rest, 'worker add');
@@ -180,6 +186,7 @@ export function runCommand(src: ControlSource, command: string, args: unknown[])
     case 'worker':
       return workerCommand(src, rest);
     case 'reload':
+      notStopping(src);
       src.signal('SIGHUP');
       return { data: { status: 'reloading' } };
     case 'reopen':

@@ -21,6 +21,8 @@ export interface ControlSource {
   readonly counts: ControlCounts;
   /** A Python app: `workers` are the Python processes, and fronts serve HTTP for them. */
   readonly python: boolean;
+  /** TERM, INT or QUIT has arrived: workers are stopping and will not be replaced. */
+  shuttingDown(): boolean;
   /** Every worker process alive now, of every kind. */
   workers(): Supervised[];
   /** The number of workers wanted now (TTIN, TTOU and `worker add` move it). */

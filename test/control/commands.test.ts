@@ -12,7 +12,9 @@ function master(n = 2) {
     { pid: 102, age: 2, kind: 'node', state: 'booting', lastBeat: Date.now(), startedAt: Date.now(), requests: 0, connections: 0, timedOut: false },
   ] as unknown as Supervised[];
   let num = n;
-  const src: ControlSource = {
+  const src: ControlSource & { stopping: boolean } = {
+    stopping: false,
+    shuttingDown: () => src.stopping,
     counts: new ControlCounts(),
     python: false,
     workers: () => workers,
@@ -68,4 +70,14 @@ test('worker kill, show workers, and shutdown acting only after its reply is wri
   runCommand(src, 'reload', []);
   runCommand(src, 'reopen', []);
   assert.deepEqual(pulled.slice(2), ['SIGHUP', 'SIGUSR1']);
+});
+
+test('while shutting down: show still answers, changes are refused', () => {
+  const { src, pulled } = master();
+  src.stopping = true;
+  assert.equal((runCommand(src, 'show workers', []).data.workers as unknown[]).length, 2);
+  for (const cmd of ['worker add', 'worker remove', 'worker kill 101', 'reload']) {
+    assert.throws(() => runCommand(src, cmd, []), /: The server is shutting down$/, cmd);
+  }
+  assert.deepEqual(pulled, []);
 });
