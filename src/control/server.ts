@@ -49,9 +49,10 @@ export class ControlServer {
     // a socket more open than control_socket_mode, never goes missing while another master's socket
     // is replaced (USR2), and libuv's unlink at close hits the temporary name, not whoever owns the path now.
     const temp = join(dirname(path), `.ctl${process.pid}`);
-    rmSync(temp, { force: true });
-    const umask = process.umask(0o777 & ~mode);
+    let umask: number | null = null;
     try {
+      rmSync(temp, { force: true });
+      umask = process.umask(0o777 & ~mode);
       server.listen(temp, () => {
         try {
           chmodSync(temp, mode);
@@ -64,15 +65,18 @@ export class ControlServer {
           ctl.close();
         }
       });
+    } catch (err) {
+      log.warning(`Control socket not started: ${(err as Error).message}; set --control-socket to another path, or --no-control-socket.`);
+      return null;
     } finally {
-      process.umask(umask);
+      if (umask !== null) process.umask(umask);
     }
     return ctl;
   }
 
   /** Stop serving and remove the socket file, unless another master has taken the path over since. */
   close(): void {
-    this.server.close();
+    if (this.server.listening) this.server.close();
     for (const s of this.sockets) s.destroy();
     if (!this.ours) return;
     try {
