@@ -107,6 +107,8 @@ function loadTls(config: Config, log: ErrorLog): TlsMaterial | null {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // `tunicorn ctl ...`: the control socket's client, not a server (loaded only then).
+  if (argv[0] === 'ctl') return (await import('./control/ctl.js')).runCtl(argv.slice(1));
   const input = { argv, env: process.env, cwd: process.cwd() };
   const resolved = await resolveConfig(input);
   if (resolved.help) {
