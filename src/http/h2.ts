@@ -25,6 +25,8 @@ export interface H2Options {
 }
 
 type Counted = Socket & { [OPEN_STREAMS]?: number };
+const RAW = Symbol('tunicorn.h2Socket');
+type Raw = ServerHttp2Session & { [RAW]?: Counted };
 
 /** An idle session (no open stream) is closed after keepalive seconds; 0 (close after each request in HTTP/1.1) means this. */
 const IDLE_WHEN_KEEPALIVE_OFF_MS = 2000;
@@ -33,6 +35,8 @@ export class H2Front {
   readonly server: http2.Http2Server;
   private readonly sessions = new Set<ServerHttp2Session>();
   private draining = false;
+  /** The connection being handed to node:http2 (its 'session' event comes before emit returns). */
+  private incoming: Counted | null = null;
 
   constructor(private readonly opts: H2Options) {
     const c = opts.config;
@@ -49,10 +53,10 @@ export class H2Front {
       maxHeaderListPairs: opts.maxFields + 4,
     });
     const idleMs = c.keepalive > 0 ? c.keepalive * 1000 : IDLE_WHEN_KEEPALIVE_OFF_MS;
-    this.server.on('session', (session: ServerHttp2Session) => this.track(session, idleMs));
+    this.server.on('session', (session: Raw) => this.track(session, idleMs));
     this.server.on('stream', (stream) => {
-      const session = stream.session;
-      const socket = session?.socket as Counted | undefined;
+      const session = stream.session as Raw | undefined;
+      const socket = session?.[RAW];
       if (!session || !socket) return;
       socket[OPEN_STREAMS] = (socket[OPEN_STREAMS] ?? 0) + 1;
       stream.once('close', () => {
@@ -62,16 +66,18 @@ export class H2Front {
       if (this.draining && !session.closed) session.close();
     });
     this.server.on('request', opts.onRequest);
-    // A session torn down by a protocol error or a flood: a client's fault, a debug line.
-    this.server.on('sessionError', (err: NodeJS.ErrnoException) => opts.log.debug(`HTTP/2 session error: ${err.code ?? ''} ${err.message}`));
   }
 
-  private track(session: ServerHttp2Session, idleMs: number): void {
+  private track(session: Raw, idleMs: number): void {
     this.sessions.add(session);
-    const socket = session.socket as Counted;
+    // session.socket is a proxy that throws once the session lets go of it: keep the socket itself.
+    const socket = (session[RAW] = this.incoming ?? (session.socket as Counted));
+    this.incoming = null;
     socket[OPEN_STREAMS] = 0;
+    const remote = socket.remoteAddress ?? '-';
     session.once('close', () => this.sessions.delete(session));
-    session.on('error', (err: NodeJS.ErrnoException) => this.opts.log.debug(`HTTP/2 session error: ${err.code ?? ''} ${err.message}`));
+    // A session torn down by a protocol error or a flood: a client's fault, a debug line (once: the server's sessionError repeats it).
+    session.on('error', (err: NodeJS.ErrnoException) => this.opts.log.debug(`HTTP/2 session error from ip=${remote}: ${err.code ?? ''} ${err.message}`));
     // A listener here keeps Node from destroying a session with streams open when it is quiet for
     // a while (a slow app): only a session with no open stream is closed, with a GOAWAY.
     session.setTimeout(idleMs, () => {
@@ -81,7 +87,10 @@ export class H2Front {
 
   /** Take a connection that speaks HTTP/2 (ALPN h2, or the h2c preface). */
   accept(socket: Socket): void {
+    // node:http2 makes the session synchronously, inside this emit (see track).
+    this.incoming = socket;
     this.server.emit('connection', socket);
+    this.incoming = null;
   }
 
   /** Graceful stop: GOAWAY on every session; open streams finish, then each connection closes. */
