@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import http2, { type ClientHttp2Session, type OutgoingHttpHeaders } from 'node:http2';
 import https from 'node:https';
 import { after, before, describe, test } from 'node:test';
-import { runCli, sleep, startServer, type Tunicorn } from '../helpers/cli.js';
+import { runCli, sleep, startServer, Tunicorn } from '../helpers/cli.js';
 import { makeCerts, type Certs } from '../helpers/certs.js';
 import { PY_FIXTURES, PYTHON, pythonHas } from '../helpers/python.js';
 
@@ -113,6 +113,23 @@ describe('HTTP/2 over TLS (ALPN), a Node listener', { timeout: 60_000 }, () => {
     assert.equal(ok.status, 200);
     session.close();
     assert.match(server.t.output, /Invalid request from ip=\S+: header field x-big is too large/);
+  });
+});
+
+describe('http_protocols h2 alone', { timeout: 30_000 }, () => {
+  test('an HTTP/1.1 client over TLS is refused (ALPN without a match), h2 is served', async () => {
+    // startServer's probe speaks HTTP/1.1, which this server refuses: the port comes from the output.
+    const t = new Tunicorn(['--bind', '127.0.0.1:0', '--workers', '1', ...tlsArgs, '--http-protocols', 'h2', 'node-app.mjs']);
+    const port = Number((await t.waitFor(/Listening at: https:\/\/127\.0\.0\.1:(\d+)/))[1]);
+    try {
+      const url = `https://127.0.0.1:${port}`;
+      let h2: Got | null = null;
+      for (let i = 0; i < 50 && !h2; i++) h2 = await once(url, '/').catch(async () => (await sleep(100), null));
+      assert.equal(h2?.status, 200);
+      await assert.rejects(httpsGet(`${url}/`));
+    } finally {
+      assert.equal((await t.stop()).code, 0, t.output);
+    }
   });
 });
 
