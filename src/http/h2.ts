@@ -49,8 +49,9 @@ export class H2Front {
         maxHeaderListSize: c.http2_max_header_list_size || 0xffffffff,
         enablePush: false,
       },
-      // The fields plus the four pseudo-headers: nghttp2 resets a stream with more before the app sees it.
-      maxHeaderListPairs: opts.maxFields + 4,
+      // The fields, the four pseudo-headers and one more, so that a request over limit_request_fields
+      // reaches the limits and is answered 400 as in HTTP/1.1; Node resets a stream with more.
+      maxHeaderListPairs: opts.maxFields + 5,
     });
     const idleMs = c.keepalive > 0 ? c.keepalive * 1000 : IDLE_WHEN_KEEPALIVE_OFF_MS;
     this.server.on('session', (session: Raw) => this.track(session, idleMs));

@@ -76,7 +76,7 @@ function httpsGet(url: string): Promise<{ status: number; body: string; version:
 describe('HTTP/2 over TLS (ALPN), a Node listener', { timeout: 60_000 }, () => {
   let server: { t: Tunicorn; port: number; url: string };
   before(async () => {
-    server = await startServer([...tlsArgs, '--http-protocols', 'h2,h1', '--access-logfile', '-', '--limit-request-field_size', '1000', '--http2-max-header-list-size', '4096', 'node-app.mjs'], { workers: 1, tls: { ca } });
+    server = await startServer([...tlsArgs, '--http-protocols', 'h2,h1', '--access-logfile', '-', '--limit-request-field_size', '1000', '--http2-max-header-list-size', '6000', 'node-app.mjs'], { workers: 1, tls: { ca } });
   });
   after(async () => {
     if (server) assert.equal((await server.t.stop()).code, 0, server.t.output);
@@ -108,7 +108,13 @@ describe('HTTP/2 over TLS (ALPN), a Node listener', { timeout: 60_000 }, () => {
     assert.equal(big.status, 400);
     assert.match(big.body, /header field x-big is too large/);
     // Over http2_max_header_list_size: nghttp2 resets the stream before the app sees it.
-    await assert.rejects(request(session, '/', { 'x-a': 'a'.repeat(900), 'x-b': 'b'.repeat(900), 'x-c': 'c'.repeat(900), 'x-d': 'd'.repeat(900), 'x-e': 'e'.repeat(900) }), /NGHTTP2_ENHANCE_YOUR_CALM|NGHTTP2_REFUSED|Stream closed with error code/);
+    await assert.rejects(request(session, '/', Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`x-${i}`, 'v'.repeat(900)]))), /NGHTTP2_ENHANCE_YOUR_CALM|NGHTTP2_REFUSED|Stream closed with error code/);
+    // limit_request_fields (100) counts fields, not the pseudo-headers.
+    const fields = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`h${i}`, 'v']));
+    assert.equal((await request(session, '/', fields(100))).status, 200);
+    const many = await request(session, '/', fields(101));
+    assert.equal(many.status, 400);
+    assert.match(many.body, /too many header fields \(more than 100\)/);
     const ok = await request(session, '/');
     assert.equal(ok.status, 200);
     session.close();
