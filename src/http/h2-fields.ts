@@ -19,3 +19,13 @@ export function h1Fields(raw: string[]): string[] {
   if (!host && authority !== undefined) out.unshift('Host', authority);
   return out;
 }
+
+/** Connection-specific fields, which HTTP/2 forbids (RFC 9113 section 8.2.2) and Node refuses to send. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+
+/** A response's raw fields (name, value, ...) without the connection-specific ones, for an HTTP/2 stream. */
+export function h2ResponseFields(raw: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) if (!HOP_BY_HOP.has(raw[i]!.toLowerCase())) out.push(raw[i]!, raw[i + 1]!);
+  return out;
+}

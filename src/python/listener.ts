@@ -15,7 +15,7 @@ import { creditFrame, Frame, frame, frameHeader, WINDOW } from './frames.js';
 import type { StreamHandler, Upstream } from './upstream.js';
 import { runningRequest, type RunningRequest } from '../workers/running.js';
 import { cutOff } from '../http/cut-off.js';
-import { h1Fields } from '../http/h2-fields.js';
+import { h1Fields, h2ResponseFields } from '../http/h2-fields.js';
 
 type Head = [status: number, reason: string, headers: string[]];
 
@@ -290,8 +290,9 @@ class Exchange implements StreamHandler {
     if (!head) return true;
     this.head = null;
     try {
-      // HTTP/2 has no reason phrase (Node warns when given one).
-      if (this.req.httpVersionMajor === 2) this.res.writeHead(head[0], head[2]);
+      // HTTP/2 has no reason phrase (Node warns when given one) nor connection-specific fields (a WSGI
+      // app should not send them, PEP 3333; some do, and Node would refuse the whole head).
+      if (this.req.httpVersionMajor === 2) this.res.writeHead(head[0], h2ResponseFields(head[2]));
       else this.res.writeHead(head[0], head[1], head[2]);
       return true;
     } catch (err) {

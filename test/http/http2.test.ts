@@ -217,7 +217,7 @@ describe('HTTP/2: a Flask app over TLS', { timeout: 60_000, skip: pythonHas('fla
 });
 
 describe('HTTP/2: a WSGI environ', { timeout: 60_000 }, () => {
-  test('SERVER_PROTOCOL HTTP/2.0, Host from :authority, no pseudo-headers, https', async () => {
+  test('SERVER_PROTOCOL HTTP/2.0, Host from :authority, no pseudo-headers, https; hop-by-hop fields dropped', async () => {
     const server = await startServer(['--python', PYTHON, ...tlsArgs, '--http-protocols', 'h2,h1', 'h2_environ:app'], { cwd: PY_FIXTURES, workers: 1, tls: { ca } });
     try {
       const env = JSON.parse((await once(server.url, '/env')).body);
@@ -226,6 +226,11 @@ describe('HTTP/2: a WSGI environ', { timeout: 60_000 }, () => {
       assert.match(env.host, new RegExp(`^(localhost|127\\.0\\.0\\.1):${server.port}$`));
       assert.equal(env.scheme, 'https');
       assert.ok(!env.keys.some((k: string) => k.includes(':')), env.keys.join(','));
+      // Connection-specific fields from the app are dropped on HTTP/2 (Node would refuse the head).
+      const hop = await once(server.url, '/hop');
+      assert.equal(hop.status, 200);
+      assert.equal(hop.body, 'hop');
+      assert.equal(hop.headers.connection, undefined);
     } finally {
       assert.equal((await server.t.stop()).code, 0, server.t.output);
     }
