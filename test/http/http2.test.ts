@@ -197,6 +197,28 @@ describe('HTTP/2 cleartext with prior knowledge, a fetch app', { timeout: 60_000
   });
 });
 
+describe('HTTP/2 at worker_connections', { timeout: 30_000 }, () => {
+  test('idle HTTP/2 connections are shed; one with a stream in progress is kept and its response arrives', async () => {
+    const { t, url } = await startServer(['--http-protocols', 'h2,h1', '--http2-cleartext', 'prior-knowledge', '--worker-connections', '4', '--keep-alive', '60', 'fetch-features.mjs'], { workers: 1, path: '/request' });
+    try {
+      const busy = await connect(url);
+      const slow = request(busy, '/late?ms=3000');
+      const idle = await Promise.all([connect(url), connect(url), connect(url)]);
+      const closed = idle.map((s) => new Promise<void>((resolve) => s.once('close', () => resolve())));
+      await t.waitFor(/worker_connections \(4\) reached: closed \d+ connection\(s\)/);
+      // Shedding frees slots until the worker is under the cap again: at least one idle connection goes.
+      await Promise.race(closed);
+      const late = await slow;
+      assert.equal(late.status, 200);
+      assert.equal(late.body, 'too late');
+      busy.close();
+      for (const s of idle) s.destroy();
+    } finally {
+      assert.equal((await t.stop()).code, 0, t.output);
+    }
+  });
+});
+
 describe('HTTP/2: a Flask app over TLS', { timeout: 60_000, skip: pythonHas('flask') ?? false }, () => {
   let server: { t: Tunicorn; port: number; url: string };
   before(async () => {
