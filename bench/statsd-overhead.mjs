@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // What statsd costs: one-worker tunicorns side by side on loopback, statsd off and on (sending to
-// a UDP agent this script binds and drains), optionally a build from before statsd (--base-cli).
+// a UDP agent this script binds and drains), statsd with the status bind on too, optionally a
+// build from before statsd (--base-cli).
 // Rounds alternate; each round sends a fixed number of keep-alive requests with autocannon and
 // reads req/s, the worker's CPU per request and the master's (utime+stime from /proc/PID/stat).
 //
@@ -41,6 +42,8 @@ const variants = [
   ...(opts['base-cli'] ? [{ name: 'before statsd (base build)', cli: opts['base-cli'], args: [] }] : []),
   { name: 'statsd off', cli: `${root}dist/cli.js`, args: [] },
   { name: 'statsd on', cli: `${root}dist/cli.js`, args: ['--statsd-host', agentAddr] },
+  // Issue 15's "both on": statsd and the status bind (Prometheus /metrics, health; nobody scraping).
+  { name: 'statsd and status bind on', cli: `${root}dist/cli.js`, args: ['--statsd-host', agentAddr, '--status-bind', '127.0.0.1:0'] },
 ];
 const servers = [];
 try {

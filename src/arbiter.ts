@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { BootFailures } from './arbiter/boot-failures.js';
 import { exitMessage } from './arbiter/exit-reason.js';
 import { capacityOf, PythonProcess, PythonWorker, socketPaths, type PythonBoot } from './arbiter/python-worker.js';
@@ -23,6 +23,8 @@ import { askFronts } from './arbiter/running-requests.js';
 import { TlsSupply } from './arbiter/tls-supply.js';
 import type { TlsMaterial } from './http/tls-material.js';
 import { ConfigError } from './config/errors.js';
+import { ControlServer } from './control/server.js';
+import { ControlCounts } from './control/source.js';
 import type { Config, ServerInfo, WorkerInfo } from './config/types.js';
 import { runHook } from './config/run-hook.js';
 import { ErrorLog } from './logging/error-log.js';
@@ -56,6 +58,8 @@ export interface ArbiterOptions {
  */
 const BOOT_SETTLE_MS = 5000;
 
+/** Seconds a worker may take to load the app before it counts as blocked, when `timeout` is shorter. */
+const BOOT_TIMEOUT_S = 30;
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGTTIN', 'SIGTTOU', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
 
 export class Arbiter {
@@ -99,6 +103,9 @@ export class Arbiter {
   private status: StatusService | null = null;
   /** statsd_host: the master sends the statsd lines. */
   private statsd: Statsd | null = null;
+  /** control_socket (Gunicorn's control interface) and the totals its `show stats` reports. */
+  private control: ControlServer | null = null;
+  private counts = new ControlCounts();
   private done!: (code: number) => void;
   /** USR2: the new master this one started, while it runs. */
   private newMaster: ChildProcess | null = null;
@@ -197,6 +204,7 @@ export class Arbiter {
     if (config.reload) await this.watchForChanges();
     this.tls?.watch(() => this.config);
     this.manageWorkers();
+    if (!config.control_socket_disable) this.control = this.startControl();
     return finished;
   }
 
@@ -215,10 +223,33 @@ export class Arbiter {
     }
   }
 
-  /** The listening sockets' descriptors (null for unix sockets); none once closed at shutdown, when the numbers may be reused. */
   /** The listening sockets; none once closed at shutdown (their descriptor numbers may then belong to something else). */
   private listenerFds(): Array<{ name: string; url: string; fd: number | null }> {
     return this.shuttingDown ? [] : this.listeners.map((l) => ({ name: l.spec.text, url: l.url, fd: l.spec.kind === 'unix' ? null : ((l.handle as { fd?: number }).fd ?? null) }));
+  }
+
+  /** The control socket: its commands take the paths of the signals they stand for. */
+  private startControl(): ControlServer | null {
+    return ControlServer.start(resolve(this.config.chdir, this.config.control_socket), this.config.control_socket_mode, {
+      counts: this.counts,
+      python: !!this.opts.python,
+      shuttingDown: () => this.shuttingDown,
+      workers: () => [...this.workers.values()],
+      numWorkers: () => this.numWorkers,
+      config: () => this.config,
+      listeners: () => (this.shuttingDown ? [] : this.listeners),
+      signal: (sig) => this.onSignal(sig),
+      setWorkers: (n) => this.setWorkers(n),
+      replace: (w) => this.replaceWorker(w),
+    }, this.log);
+  }
+
+  /** `worker kill PID`: retire the worker as a recycle does, its replacement serving before it stops. */
+  private replaceWorker(w: Supervised): void {
+    if (w.state !== 'ready' && w.state !== 'booting') return;
+    w.state = 'retiring';
+    this.log.info(`Worker (pid:${w.pid}) to be replaced (control socket: worker kill)`);
+    this.manageWorkers();
   }
 
   /** The status endpoint, reading the master's workers and sockets. */
@@ -271,6 +302,11 @@ export class Arbiter {
         const excess = active.sort((a, b) => a.age - b.age).slice(0, -missing);
         for (const w of excess) this.stopWorker(w);
       }
+      // A retiring worker waits for a replacement; those with none on its way (a HUP or a control
+      // command that lowered the target) stop now, else they would serve on as a stale generation.
+      const coming = active.filter((w) => w.state === 'booting').length + (this.spawning.get(kind) ?? 0);
+      const retiring = [...this.workers.values()].filter((w) => w.kind === kind && w.state === 'retiring').sort((a, b) => a.age - b.age);
+      for (const w of retiring.slice(0, Math.max(0, retiring.length - coming))) this.stopWorker(w);
     }
   }
 
@@ -300,6 +336,7 @@ export class Arbiter {
       return;
     }
     this.workers.set(worker.pid, worker);
+    if (kind !== 'front') this.counts.spawned++;
     this.log.info(kind === 'front' ? `Booting front with pid: ${worker.pid}` : `Booting worker with pid: ${worker.pid}`);
     worker.on('message', (msg: WorkerMessage) => this.onMessage(worker, msg));
     worker.on('exit', (code: number | null, signal: NodeJS.Signals | null) => this.onExit(worker, code, signal));
@@ -456,6 +493,7 @@ export class Arbiter {
 
   private onExit(w: Supervised, code: number | null, signal: NodeJS.Signals | null): void {
     this.workers.delete(w.pid);
+    if (w.expectedExit && w.kind !== 'front') this.counts.killed++;
     if (this.oldForkers.length) this.stopIdleForkers();
     if (w.kind === 'python') this.announceUpstreams();
     const wasBooting = w.state === 'booting';
@@ -526,8 +564,11 @@ export class Arbiter {
         continue;
       }
       if (this.config.timeout <= 0 || w.timedOut || w.state === 'stopping') continue;
+      // A booting worker is loading the app, not holding a request: it gets BOOT_TIMEOUT_S at least
+      // (Gunicorn kills it at `timeout`, so a slow import on a busy machine needed a longer request timeout).
+      const limit = w.state === 'booting' ? Math.max(this.config.timeout, BOOT_TIMEOUT_S) : this.config.timeout;
       // A Python worker gets a second more, so the front's 504 reaches the client before the kill.
-      if (now - w.lastBeat > this.config.timeout * 1000 + (w.kind === 'python' ? 1000 : 0)) void this.killBlocked(w);
+      if (now - w.lastBeat > limit * 1000 + (w.kind === 'python' ? 1000 : 0)) void this.killBlocked(w);
     }
   }
 
@@ -650,6 +691,7 @@ export class Arbiter {
   /** HUP: re-read the configuration, start a new generation of workers, retire the old as each new one is ready. */
   private async reload(): Promise<void> {
     if (this.shuttingDown) return;
+    this.counts.reloads++;
     this.notify.reloading();
     this.readyOwed = true;
     let next: { config: Config; appSpec: string };
@@ -669,13 +711,15 @@ export class Arbiter {
     }
     // The master's statsd socket, prefix and tags stay as started (the workers only count).
     if ((['statsd_host', 'statsd_prefix', 'dogstatsd_tags', 'enable_backlog_metric'] as const).some((k) => next.config[k] !== this.config[k])) this.log.warning('statsd settings changed; they take effect after a restart.');
+    // Compared before this.config is replaced (the status_bind check came after it, and never fired).
+    if (next.config.status_bind !== this.config.status_bind) this.log.warning('status_bind changed; the new address takes effect after a restart.');
+    if (next.config.control_socket !== this.config.control_socket || next.config.control_socket_disable !== this.config.control_socket_disable) this.log.warning('control_socket changed; it takes effect after a restart.');
     const old = this.numWorkers;
     this.config = next.config;
     this.appSpec = next.appSpec;
     this.numWorkers = next.config.workers;
     this.winched = false;
     if (old !== this.numWorkers) void this.hook('nworkers_changed', () => this.config.nworkers_changed?.(this.server, this.numWorkers, old), [this.numWorkers, old]);
-    if (next.config.status_bind !== this.config.status_bind) this.log.warning('status_bind changed; the new address takes effect after a restart.');
     for (const w of this.workers.values()) {
       if (w.state !== 'ready' && w.state !== 'booting') continue;
       w.state = 'retiring';
@@ -802,6 +846,7 @@ export class Arbiter {
   private async finish(): Promise<void> {
     if (this.tick) clearInterval(this.tick);
     this.status?.close();
+    this.control?.close();
     this.log.info('Shutting down: Master');
     await this.hook('on_exit', () => this.config.on_exit?.(this.server));
     this.pyHooks?.close();

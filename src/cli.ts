@@ -117,6 +117,8 @@ function http2Line(config: Config): { level: 'info' | 'warning'; line: string } 
 }
 
 async function main(argv: string[]): Promise<number> {
+  // `tunicorn ctl ...`: the control socket's client, not a server (loaded only then).
+  if (argv[0] === 'ctl') return (await import('./control/ctl.js')).runCtl(argv.slice(1));
   const input = { argv, env: process.env, cwd: process.cwd() };
   const resolved = await resolveConfig(input);
   if (resolved.help) {

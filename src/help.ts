@@ -3,7 +3,13 @@ import { SETTINGS, type Section } from './config/settings.js';
 import type { Config } from './config/types.js';
 
 export function helpText(): string {
-  const lines = ['usage: tunicorn [OPTIONS] [APP]', '', 'APP is a module path with an optional export: app.ts, app.js:handler, app:createApp().', ''];
+  const lines = [
+    'usage: tunicorn [OPTIONS] [APP]',
+    '       tunicorn ctl [-s PATH] [--json] COMMAND...   (drive a running master through its control socket; tunicorn ctl --help)',
+    '',
+    'APP is a module path with an optional export: app.ts, app.js:handler, app:createApp().',
+    '',
+  ];
   const sections = new Map<Section, string[]>();
   for (const s of SETTINGS) {
     if (!s.flags) continue;

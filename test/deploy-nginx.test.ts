@@ -90,7 +90,7 @@ test('two instances behind nginx with deploy/nginx-site.conf: a restart, a USR2 
 
   console.log(`behind nginx: ${total.requests} requests through a restart, a USR2 upgrade and two HUP reloads; ${total.errors} errors, ${total.timeouts} timeouts, ${total.non2xx} non-2xx`);
   assert.ok(total.requests > 1000, `load ran (${total.requests} requests)`);
-  assert.deepEqual({ errors: total.errors, timeouts: total.timeouts, non2xx: total.non2xx }, { errors: 0, timeouts: 0, non2xx: 0 });
+  assert.deepEqual({ errors: total.errors, timeouts: total.timeouts, non2xx: total.non2xx }, { errors: 0, timeouts: 0, non2xx: 0 }, `nginx said:\n${nginx.proc.output}`);
   assert.equal(await echo(`ws://127.0.0.1:${nginx.port}/`), 'through nginx');
 
   assert.equal((await a2.stop()).code, 0);

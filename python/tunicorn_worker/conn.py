@@ -1,15 +1,19 @@
 """A front's connection to the worker: frames in, dispatched to streams; frames out."""
 
 import json
+import socket
 import threading
 
 from .frames import (CANCEL, CREDIT, DATA, END, FILE_ACK, PING, PONG_FRAME, REQUEST, RDATA, U32,
                      FrameReader, pack_header)
+from .sendv import send_parts
 from .stream import ClientDisconnected, Stream
 
 # the front sends compact UTF-8 JSON: skip json.loads' encoding detection
 _decode = json.JSONDecoder().decode
 _unpack_u32 = U32.unpack
+# the kernel doubles it (and caps it at net.core.wmem_max); flow control bounds what is queued
+SNDBUF = 512 * 1024
 
 
 def _pack_data(sid, n):
@@ -24,6 +28,11 @@ class Conn(object):
     def __init__(self, worker, sock):
         self.worker = worker
         self.sock = sock
+        try:
+            # room for a few large responses at once: fewer full-buffer waits and wake-ups
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SNDBUF)
+        except OSError:
+            pass
         self.reader = FrameReader(sock)
         self.streams = {}
         self.closed = False
@@ -117,13 +126,17 @@ class Conn(object):
 
 
 class SyncConn(Conn):
-    """sync worker: sends directly; waiting means reading this connection."""
+    """sync worker: sends directly; waiting means reading this connection. `data` is bytes, or a
+    list of them (frames with a large body, sent without joining)."""
 
     def send(self, s, data):
         if s is not None and s.cancelled:
             raise ClientDisconnected("request cancelled")
         try:
-            self.sock.sendall(data)
+            if type(data) is list:
+                send_parts(self.sock, data)
+            else:
+                self.sock.sendall(data)
         except OSError:
             self.worker.close_conn(self)
             raise ClientDisconnected("front connection lost")
@@ -167,7 +180,10 @@ class ThreadConn(Conn):
                 raise ClientDisconnected("request cancelled")
             if self.closed:
                 raise ClientDisconnected("front connection lost")
-            self.out.append(data)
+            if type(data) is list:
+                self.out.extend(data)
+            else:
+                self.out.append(data)
             if self.flushing:
                 return
             self.flushing = True
@@ -179,7 +195,7 @@ class ThreadConn(Conn):
                     return
                 self.out = []
             try:
-                self.sock.sendall(out[0] if len(out) == 1 else b"".join(out))
+                send_parts(self.sock, out)
             except OSError:
                 with lock:
                     self.flushing = False
@@ -224,14 +240,17 @@ class GeventConn(Conn):
             raise ClientDisconnected("request cancelled")
         if self.closed:
             raise ClientDisconnected("front connection lost")
-        self.out.append(data)
+        if type(data) is list:
+            self.out.extend(data)
+        else:
+            self.out.append(data)
         if not self.wake_set:
             self.wake_set = True
             self.wake.set()
 
     def run_writer(self):
         wake = self.wake
-        sendall = self.sock.sendall
+        sock = self.sock
         try:
             while True:
                 out = self.out
@@ -243,7 +262,7 @@ class GeventConn(Conn):
                     self.wake_set = False
                     continue
                 self.out = []
-                sendall(out[0] if len(out) == 1 else b"".join(out))
+                send_parts(sock, out)
         except OSError:
             self.closed = True
         finally:

@@ -3,6 +3,7 @@
 import json
 
 from .frames import ERROR, RDATA, REND, WINDOW, pack_header, end_frame
+from .sendv import JOIN_MAX
 from .stream import ClientDisconnected
 from .wsgi import FileWrapper, Response, file_frame
 
@@ -76,10 +77,17 @@ def handle(worker, s):
                 blen = len(body)
                 if blen == 0:
                     conn.send(s, resp.head_frame() + end_frame(s.sid))
-                elif blen <= WINDOW:
+                elif blen <= JOIN_MAX:
                     s.sent = blen
                     conn.send(s, resp.head_frame() + pack_header(RDATA, s.sid, blen) + body
                               + pack_header(REND, s.sid, 0))
+                elif blen <= WINDOW:
+                    # sent as parts: the body is not copied into the frame
+                    s.sent = blen
+                    if type(body) is not bytes:
+                        body = bytes(body)
+                    conn.send(s, [resp.head_frame() + pack_header(RDATA, s.sid, blen), body,
+                                  pack_header(REND, s.sid, 0)])
                 else:
                     resp.write(body)
                     resp.finish()

@@ -3,6 +3,7 @@
 from collections import deque
 
 from .frames import WINDOW, CREDIT_BATCH, credit_frame
+from .sendv import JOIN_MAX
 
 
 class ClientDisconnected(OSError):
@@ -105,31 +106,38 @@ class Stream(object):
 
     def send_body(self, data, prefix=None):
         """Send response body bytes as DATA frames within the window, waiting for CREDIT;
-        `prefix` (the RESPONSE frame) goes out with the first of them."""
+        `prefix` (the RESPONSE frame) goes out with the first of them. A large body is sent as
+        parts (sendv), not copied into the frame."""
         conn = self.conn
         sid = self.sid
         pack = conn.pack_data
         armed = False
+        if len(data) > JOIN_MAX and type(data) is not bytes:
+            data = bytes(data)      # the app may reuse its buffer before the frame is sent
         while data:
             if self.cancelled:
                 raise ClientDisconnected("request cancelled")
             avail = WINDOW + self.credited - self.sent
             n = len(data)
-            if avail >= n:
-                self.sent += n
-                out = pack(sid, n) + data
-                if prefix is not None:
-                    out = prefix + out
-                conn.send(self, out)
-                return
             if avail > 0:
-                piece = bytes(data[:avail])
-                data = memoryview(data)[avail:]
-                self.sent += avail
-                out = pack(sid, avail) + piece
-                if prefix is not None:
-                    out = prefix + out
-                    prefix = None
+                piece = data
+                if avail < n:
+                    view = memoryview(data)
+                    piece = view[:avail]
+                    data = view[avail:]
+                    n = avail
+                else:
+                    data = None
+                self.sent += n
+                if n > JOIN_MAX:
+                    out = [pack(sid, n), piece]
+                    if prefix is not None:
+                        out.insert(0, prefix)
+                else:
+                    out = pack(sid, n) + piece
+                    if prefix is not None:
+                        out = prefix + out
+                prefix = None
                 conn.send(self, out)
                 armed = False
                 continue

@@ -58,12 +58,21 @@ export function pythonSettings(age: number, boot: PythonBoot, config: Config, co
   };
 }
 
+/**
+ * glibc's defaults give freed heap back to the kernel once 128 KiB lie free at its top and map each
+ * block of 128 KiB or more on its own, so a worker reading large request bodies faults its memory
+ * in again for every request (docs/python-workers.md). Set unless the environment sets either.
+ */
+const MALLOC_ENV: NodeJS.ProcessEnv = { MALLOC_TRIM_THRESHOLD_: String(32 << 20), MALLOC_MMAP_THRESHOLD_: String(4 << 20) };
+const mallocEnv = (): NodeJS.ProcessEnv =>
+  process.env.MALLOC_TRIM_THRESHOLD_ === undefined && process.env.MALLOC_MMAP_THRESHOLD_ === undefined ? MALLOC_ENV : {};
+
 /** Spawn `python -m MODULE` from the shipped package with settings in TUNICORN_PY_WORKER and a control channel on fd 3. */
 export function spawnPython(module: string, settings: Record<string, unknown>, config: Config, output: number | 'inherit'): ChildProcess {
   const pythonPath = [PYTHON_DIR, ...(process.env.PYTHONPATH ? [process.env.PYTHONPATH] : [])].join(delimiter);
   return spawn(config.python, ['-m', module], {
     cwd: config.chdir,
-    env: workerEnv(config, { PYTHONPATH: pythonPath, TUNICORN_PY_WORKER: JSON.stringify(settings), PYTHONUNBUFFERED: '1' }),
+    env: workerEnv(config, { ...mallocEnv(), PYTHONPATH: pythonPath, TUNICORN_PY_WORKER: JSON.stringify(settings), PYTHONUNBUFFERED: '1' }),
     stdio: ['ignore', output, output, 'pipe'],
   });
 }

@@ -17,7 +17,7 @@ export abstract class Supervised extends EventEmitter {
   abstract readonly kind: WorkerKind;
   state: WorkerState = 'booting';
   lastBeat = Date.now();
-  /** When the master started it (the status page shows its age). */
+  /** When the master started it (the status page's age, the control socket's uptime). */
   readonly startedAt = Date.now();
   requests = 0;
   connections = 0;

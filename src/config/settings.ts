@@ -4,10 +4,12 @@
  * Names, flags and defaults follow Gunicorn's config.py except where the seed (bind :8080, async
  * workers, 1000 connections, 30000 max requests, 15 s timeout) or Node (workers = CPUs) says otherwise.
  */
-import { availableParallelism } from 'node:os';
+import { existsSync, statSync } from 'node:fs';
+import { availableParallelism, homedir } from 'node:os';
+import { join } from 'node:path';
 import * as v from './validators.js';
 
-export type Section = 'Config' | 'Server socket' | 'Worker processes' | 'Security' | 'SSL' | 'HTTP/2' | 'Server mechanics' | 'Logging' | 'Process naming' | 'Application' | 'Server hooks';
+export type Section = 'Config' | 'Server socket' | 'Worker processes' | 'Security' | 'SSL' | 'HTTP/2' | 'Server mechanics' | 'Control' | 'Logging' | 'Process naming' | 'Application' | 'Server hooks';
 
 export interface Setting<T = unknown> {
   /** Gunicorn's snake_case name; config files in JS/TS use the camelCase form. */
@@ -38,6 +40,15 @@ export interface Setting<T = unknown> {
   tunicornOnly?: boolean;
   /** A longer explanation for docs/settings.md (Markdown), where one line is not enough. */
   note?: string;
+  /** Never shown by the control socket's `show config`: the whole value, or the values of KEY=VALUE entries. */
+  secret?: 'value' | 'env-values';
+}
+
+/** Gunicorn's default control socket: $XDG_RUNTIME_DIR/gunicorn.ctl when that directory exists, else ~/.gunicorn/gunicorn.ctl. */
+export function defaultControlSocket(env: NodeJS.ProcessEnv): string {
+  const xdg = env.XDG_RUNTIME_DIR;
+  if (xdg && existsSync(xdg) && statSync(xdg).isDirectory()) return join(xdg, 'gunicorn.ctl');
+  return join(env.HOME || homedir(), '.gunicorn', 'gunicorn.ctl');
 }
 
 const cpus = () => availableParallelism();
@@ -127,7 +138,7 @@ export const SETTINGS: Setting<any>[] = [
     note: 'In Gunicorn, preloading shares the app\'s memory between workers by copy-on-write after fork(). Node has no fork(), so each worker still imports its own copy; what preloading gives here is a fail-fast start: an app that cannot be imported stops the server before any socket is bound or any worker started.' },
   { name: 'reload', section: 'Server mechanics', flags: ['--reload'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'Restart the workers when a file under chdir (the working directory) changes, node_modules and .git excepted. For development.' },
   { name: 'chdir', section: 'Server mechanics', flags: ['--chdir'], meta: 'PATH', default: () => process.cwd(), defaultText: 'the current directory', validate: v.str, doc: 'Change to this directory before loading the app.' },
-  { name: 'raw_env', section: 'Server mechanics', flags: ['-e', '--env'], meta: 'ENV', repeatable: true, default: () => [], defaultText: '[]', validate: v.envList, doc: 'Set an environment variable for the app (KEY=VALUE). Repeat for several.' },
+  { name: 'raw_env', section: 'Server mechanics', flags: ['-e', '--env'], meta: 'ENV', repeatable: true, default: () => [], defaultText: '[]', validate: v.envList, doc: 'Set an environment variable for the app (KEY=VALUE). Repeat for several.', secret: 'env-values' },
   { name: 'status_bind', section: 'Server mechanics', flags: ['--status-bind'], meta: 'ADDRESS', default: () => null, defaultText: 'none (off)', validate: v.optionalStr, doc: 'Serve GET /metrics (Prometheus), /healthz (liveness) and /readyz (readiness) from the master on this address: HOST:PORT or unix:/PATH. Also a live status page at GET / (see status_token). Keep it on loopback or a private network: it is not the app\'s port. The master answers it even when every worker is busy.', tunicornOnly: true },
   { name: 'health_check_path', section: 'Server mechanics', flags: ['--health-check-path'], meta: 'PATH', default: () => null, defaultText: 'none', validate: v.optionalUrlPath, doc: 'With status_bind: /readyz also asks the app, with a GET of this path (as /health) through the first bind, and is 503 unless the app answers 2xx or 3xx within min(timeout, 5) seconds. For an app that knows when it cannot serve (its database is down).', tunicornOnly: true },
   { name: 'status_token', section: 'Server mechanics', flags: ['--status-token'], meta: 'TOKEN', default: () => null, defaultText: 'none', validate: v.optionalToken, doc: 'With status_bind: the token the status page (GET / and /events) asks for, as ?token=TOKEN once (then a cookie) or Authorization: Bearer TOKEN. Required when status_bind is not loopback; /metrics, /healthz and /readyz never ask for it. Prefer status_token_file: a command line shows in ps.', tunicornOnly: true },
@@ -141,6 +152,12 @@ export const SETTINGS: Setting<any>[] = [
   { name: 'python', section: 'Application', flags: ['--python'], meta: 'PATH', default: (env) => (env.VIRTUAL_ENV ? `${env.VIRTUAL_ENV}/bin/python` : 'python3'), defaultText: '$VIRTUAL_ENV/bin/python when a virtualenv is active, else python3 on PATH', validate: v.str, doc: 'Python apps: the interpreter that runs the Python workers (a virtualenv\'s bin/python to use its packages).', tunicornOnly: true },
   { name: 'pythonpath', section: 'Application', flags: ['--pythonpath'], meta: 'STRING', default: () => [], defaultText: '[]', validate: v.strList, doc: 'Python apps: comma-separated directories added to the Python path before the app is imported, as in Gunicorn.' },
   { name: 'override_globals', section: 'Application', flags: ['--override-globals'], meta: 'BOOL', default: () => true, defaultText: 'true', validate: v.bool, doc: 'For fetch apps, replace the global Request/Response with @hono/node-server\'s lighter ones (about twice as fast); set false if a library relies on instanceof with the built-in classes.', tunicornOnly: true },
+
+  // Control
+  { name: 'control_socket', section: 'Control', flags: ['--control-socket'], meta: 'PATH', default: defaultControlSocket, defaultText: '$XDG_RUNTIME_DIR/gunicorn.ctl or $HOME/.gunicorn/gunicorn.ctl', validate: v.str, doc: 'The unix socket the master serves control commands on (Gunicorn\'s control interface: `tunicorn ctl` or Gunicorn\'s gunicornc drive it). A relative path is relative to chdir; its directory is created (mode 0700) if missing. --no-control-socket turns it off.',
+    note: 'The commands are Gunicorn 25\'s: `show all|workers|config|stats|listeners`, `worker add [N]`, `worker remove [N]`, `worker kill PID`, `reload`, `reopen`, `shutdown [graceful|quick]`, with its framing (a 4-byte big-endian length, then JSON) and its reply fields, so Gunicorn\'s own `gunicornc` works against tunicorn. Each command takes the path its signal does (TTIN, TTOU, HUP, USR1, TERM, INT). `show config` masks secrets (raw_env values). The default path is shared by every server of the same user, as in Gunicorn: a second server takes it over, so give each its own path. See the README\'s "Control socket" section.' },
+  { name: 'control_socket_mode', section: 'Control', flags: ['--control-socket-mode'], meta: 'INT', default: () => 0o600, defaultText: '0o600', validate: v.fileMode, doc: 'The control socket\'s permissions (octal, like 0600 or 0o660): 0600 lets only the server\'s user connect; 0660 its group too.' },
+  { name: 'control_socket_disable', section: 'Control', flags: ['--no-control-socket'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'Serve no control socket.' },
 
   // Logging
   { name: 'accesslog', section: 'Logging', flags: ['--access-logfile'], meta: 'FILE', default: () => null, defaultText: 'none (off)', validate: v.optionalStr, doc: 'The access log file; "-" is stdout. Off by default.' },
@@ -237,7 +254,4 @@ export const GUNICORN_WITHOUT_MEANING: Record<string, string> = {
   dirty_post_fork: 'Gunicorn\'s dirty arbiters are not supported',
   dirty_worker_init: 'Gunicorn\'s dirty arbiters are not supported',
   dirty_worker_exit: 'Gunicorn\'s dirty arbiters are not supported',
-  control_socket: 'not supported yet; use signals',
-  control_socket_mode: 'not supported yet; use signals',
-  control_socket_disable: 'not supported yet; use signals',
 };

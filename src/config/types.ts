@@ -59,6 +59,10 @@ export interface Config extends Hooks {
   /** --no-status-page: status_bind serves /metrics, /healthz and /readyz only. */
   status_page_disable: boolean;
   backlog: number;
+  /** The control socket's path (Gunicorn's control_socket). */
+  control_socket: string;
+  control_socket_mode: number;
+  control_socket_disable: boolean;
   workers: number;
   worker_class: 'async' | 'sync';
   /** worker_class as given (gevent, gthread...), which Python apps need; set by resolveConfig. */
@@ -130,7 +134,7 @@ export interface Config extends Hooks {
 type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
 
 /** Settings a config file may spell more loosely than the resolved Config holds them. */
-type Loose = 'worker_class_str' | 'wsgi_app' | 'workers' | 'worker_class' | 'loglevel' | 'bind' | 'raw_env' | 'forwarded_allow_ips' | 'umask' | 'proxy_protocol' | 'proxy_allow_ips' | 'ssl_version' | 'cert_reqs';
+type Loose = 'worker_class_str' | 'wsgi_app' | 'workers' | 'worker_class' | 'loglevel' | 'bind' | 'raw_env' | 'forwarded_allow_ips' | 'umask' | 'proxy_protocol' | 'proxy_allow_ips' | 'ssl_version' | 'cert_reqs' | 'control_socket_mode';
 
 /** The shape of a tunicorn.config.ts: camelCase keys, all optional; `app` names the app spec. */
 export type UserConfig = { [K in Exclude<keyof Config, Loose> as CamelCase<K>]?: Config[K] } & {
@@ -157,4 +161,6 @@ export type UserConfig = { [K in Exclude<keyof Config, Loose> as CamelCase<K>]?:
   certReqs?: 0 | 1 | 2 | 'none' | 'optional' | 'required';
   /** A number (0o22) or an octal string ("022"). */
   umask?: number | string;
+  /** A number (0o600) or an octal string ("0600"). */
+  controlSocketMode?: number | string;
 };

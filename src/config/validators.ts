@@ -115,6 +115,15 @@ export const umask: Validator<number> = (raw, name) => {
   throw invalid(name, raw, 'a file mode mask such as 0o22 or "022"');
 };
 
+/** A file mode (control_socket_mode): a number, or octal as Gunicorn reads it ("0600", "0o660"). */
+export const fileMode: Validator<number> = (raw, name) => {
+  try {
+    return umask(raw, name);
+  } catch {
+    throw invalid(name, raw, 'a file mode such as 0600 or 0o660');
+  }
+};
+
 /** max_worker_memory: whole MB (0 is off), or a percentage of the memory limit ("80%"). */
 export const memoryLimit: Validator<number | string> = (raw, name) => {
   if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0) return raw;

@@ -56,26 +56,87 @@ export function creditFrame(type: Frame.Credit | Frame.BodyCredit, stream: numbe
 
 const EMPTY = Buffer.alloc(0);
 
-export type OnFrame = (type: number, stream: number, payload: Buffer) => void;
+/**
+ * `more` is true when the payload is a piece of a longer frame whose rest comes with later reads
+ * (only for the streamed type, see FrameReader).
+ */
+export type OnFrame = (type: number, stream: number, payload: Buffer, more: boolean) => void;
 
-/** Splits a byte stream into frames; a payload is a view into the received chunk where it fits in one. */
+/**
+ * Splits a byte stream into frames; a payload is a view into the received chunk where it fits in
+ * one. Frames of the `streamed` type (body bytes) are handed on in pieces as their bytes arrive:
+ * a body frame larger than a read is never gathered into one buffer. Other frames split across
+ * reads are gathered, copied once when complete. With `reused` (the chunks are one buffer read
+ * into again and again), payloads of other types are valid only during onFrame, and streamed
+ * pieces and kept bytes are copied out of the chunk.
+ */
 export class FrameReader {
-  private pending: Buffer | null = null;
+  /** The start of an incomplete frame (or header), as received. */
+  private parts: Buffer[] = [];
+  private partsLen = 0;
+  /** Bytes still to come of the streamed frame being handed on, its type and stream. */
+  private left = 0;
+  private leftType = 0;
+  private leftStream = 0;
 
-  constructor(private onFrame: OnFrame) {}
+  constructor(
+    private onFrame: OnFrame,
+    private streamed = -1,
+    private reused = false,
+  ) {}
+
+  private piece(b: Buffer): Buffer {
+    return this.reused ? Buffer.from(b) : b;
+  }
 
   push(chunk: Buffer): void {
-    const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
-    this.pending = null;
     let off = 0;
-    while (buf.length - off >= HEADER) {
+    if (this.left > 0) {
+      const n = Math.min(this.left, chunk.length);
+      this.left -= n;
+      this.onFrame(this.leftType, this.leftStream, this.piece(chunk.subarray(0, n)), this.left > 0);
+      if (n === chunk.length) return;
+      off = n;
+    }
+    let buf = chunk;
+    if (this.partsLen > 0) {
+      // Gather until the incomplete frame is whole (a streamed one: until its header is), then copy once.
+      this.parts.push(this.piece(off ? chunk.subarray(off) : chunk));
+      this.partsLen += chunk.length - off;
+      if (this.partsLen < HEADER) return;
+      const h = this.parts[0]!.length >= HEADER ? this.parts[0]! : Buffer.concat(this.parts, HEADER);
+      const need = h[0] === this.streamed ? HEADER : HEADER + h.readUInt32BE(5);
+      if (this.partsLen < need) return;
+      const first = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.partsLen);
+      this.parts = [];
+      this.partsLen = 0;
+      buf = first;
+      off = 0;
+    }
+    const end = buf.length;
+    while (end - off >= HEADER) {
       const len = buf.readUInt32BE(off + 5);
-      if (buf.length - off < HEADER + len) break;
       const type = buf[off]!;
       const stream = buf.readUInt32BE(off + 1);
-      this.onFrame(type, stream, len === 0 ? EMPTY : buf.subarray(off + HEADER, off + HEADER + len));
-      off += HEADER + len;
+      const p = off + HEADER;
+      if (end - p < len) {
+        if (type !== this.streamed) break;
+        this.left = len - (end - p);
+        this.leftType = type;
+        this.leftStream = stream;
+        if (end > p) this.onFrame(type, stream, this.piece(buf.subarray(p, end)), true);
+        return;
+      }
+      const payload = len === 0 ? EMPTY : buf.subarray(p, p + len);
+      this.onFrame(type, stream, type === this.streamed ? this.piece(payload) : payload, false);
+      off = p + len;
     }
-    if (off < buf.length) this.pending = buf.subarray(off);
+    if (off < end) this.keep(buf.subarray(off));
+  }
+
+  private keep(b: Buffer): void {
+    b = this.piece(b);
+    this.parts = [b];
+    this.partsLen = b.length;
   }
 }

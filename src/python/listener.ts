@@ -11,7 +11,7 @@ import { isForwardedHttps } from '../http/forwarded.js';
 import type { ErrorLog } from '../logging/error-log.js';
 import type { Dispatcher } from './dispatch.js';
 import { FileSender, openWorkerFile, parseFileSpec } from './file-response.js';
-import { creditFrame, Frame, frame, frameHeader, WINDOW } from './frames.js';
+import { creditFrame, Frame, frame, WINDOW } from './frames.js';
 import type { StreamHandler, Upstream } from './upstream.js';
 import { runningRequest, type RunningRequest } from '../workers/running.js';
 import { cutOff } from '../http/cut-off.js';
@@ -99,8 +99,13 @@ class Exchange implements StreamHandler {
   private paused = false;
   /** Response bytes written to the client and not yet credited to the worker. */
   private owed = 0;
-  /** The last response chunk, held for a turn so a response that arrived whole ends with res.end(chunk). */
-  private held: Buffer | null = null;
+  /**
+   * The last DATA frame's bytes (pieces of it as read), held for a turn so a response that arrived
+   * whole ends with res.end and a Content-Length; held while the frame is incomplete (`partial`).
+   */
+  private held: Buffer[] = [];
+  private heldLen = 0;
+  private partial = false;
   private flushQueued = false;
   /** The response's status, reason and headers, until they are written. */
   private head: Head | null = null;
@@ -175,8 +180,7 @@ class Exchange implements StreamHandler {
   private onBody(chunk: Buffer): void {
     if (!this.open) return;
     const up = this.up!;
-    up.write(frameHeader(Frame.Data, this.stream, chunk.length));
-    up.write(chunk);
+    up.writeData(this.stream, chunk);
     this.unacked += chunk.length;
     if (this.unacked >= WINDOW && !this.paused) {
       this.paused = true;
@@ -184,18 +188,22 @@ class Exchange implements StreamHandler {
     }
   }
 
-  onFrame(type: number, payload: Buffer): void {
+  onFrame(type: number, payload: Buffer, more: boolean): void {
     switch (type) {
       case Frame.Response:
         this.head = JSON.parse(payload.toString('latin1')) as Head;
         return this.flushSoon();
       case Frame.ResponseData:
-        if (this.held) {
+        if (this.heldLen > 0 && !this.partial) {
+          // Another frame: the response is streaming.
           this.sendHead();
-          this.write(this.held);
+          this.writeHeld();
         }
-        this.held = payload;
-        return this.flushSoon();
+        this.held.push(payload);
+        this.heldLen += payload.length;
+        this.partial = more;
+        if (!more) this.flushSoon();
+        return;
       case Frame.ResponseEnd:
         return this.end();
       case Frame.ResponseFile:
@@ -225,13 +233,21 @@ class Exchange implements StreamHandler {
 
   flush(): void {
     this.flushQueued = false;
-    if (!this.open || this.fileOpening) return;
+    if (!this.open || this.fileOpening || this.partial) return;
     this.sendHead();
-    if (this.held) {
-      const chunk = this.held;
-      this.held = null;
-      this.write(chunk);
-    }
+    this.writeHeld();
+  }
+
+  /** Write the held pieces, in one writev when there are several. */
+  private writeHeld(): void {
+    const held = this.held;
+    if (held.length === 0) return;
+    this.held = [];
+    this.heldLen = 0;
+    if (held.length === 1) return this.write(held[0]!);
+    this.res.cork();
+    for (const b of held) this.write(b);
+    this.res.uncork();
   }
 
   /** The worker handed the body over as a file: answer whether the front sends it, then send it. */
@@ -273,15 +289,23 @@ class Exchange implements StreamHandler {
 
   private end(): void {
     const last = this.held;
-    this.held = null;
+    const len = this.heldLen;
+    this.held = [];
+    this.heldLen = 0;
+    this.partial = false;
     this.finish();
     if (this.head) {
       const headers = this.head[2];
-      if (!hasLength(headers) && this.req.method !== 'HEAD' && this.head[0] !== 204 && this.head[0] !== 304) headers.push('Content-Length', String(last?.length ?? 0));
+      if (!hasLength(headers) && this.req.method !== 'HEAD' && this.head[0] !== 204 && this.head[0] !== 304) headers.push('Content-Length', String(len));
       if (!this.sendHead()) return;
     }
-    if (last) this.res.end(last);
-    else this.res.end();
+    const res = this.res;
+    if (last.length <= 1) return void res.end(last[0]);
+    // Pieces of one frame: head and body leave in one writev.
+    res.cork();
+    for (let i = 0; i < last.length - 1; i++) res.write(last[i]);
+    res.end(last[last.length - 1]);
+    res.uncork();
   }
 
   /** Write the held head; false when Node refused it (the client got a 500). */
@@ -299,7 +323,8 @@ class Exchange implements StreamHandler {
       // A header Node refuses to send (a control character, say): the app's fault, answered 500.
       this.log.error(`Invalid response from the app for ${this.req.method} ${this.req.url}: ${(err as Error).message}`);
       this.cancel();
-      this.held = null;
+      this.held = [];
+      this.heldLen = 0;
       this.serverError(500, 'Internal Server Error\n');
       return false;
     }
@@ -320,9 +345,11 @@ class Exchange implements StreamHandler {
     // The worker logged the traceback with the request line. Body the app produced before it
     // failed means the response had started (as in Gunicorn): the client gets it, then a close.
     const held = this.held;
-    this.held = null;
+    this.held = [];
+    this.heldLen = 0;
+    this.partial = false;
     this.finish();
-    if (held && this.sendHead()) this.res.write(held);
+    if (held.length && this.sendHead()) for (const b of held) this.res.write(b);
     this.head = null;
     if (!this.res.headersSent) this.serverError(500, 'Internal Server Error\n');
     else cutOff(this.res);
@@ -361,7 +388,8 @@ class Exchange implements StreamHandler {
   }
 
   clientClosed(): void {
-    this.held = null;
+    this.held = [];
+    this.heldLen = 0;
     this.file?.abort();
     this.cancel();
   }

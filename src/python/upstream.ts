@@ -5,12 +5,13 @@
  * nextTick would flush after each socket's callback (a write, and a worker wake-up, per request).
  */
 import net from 'node:net';
-import { Frame, FrameReader, frame } from './frames.js';
+import { Frame, FrameReader, frame, frameHeader, WINDOW } from './frames.js';
 import type { RunningRequest } from '../workers/running.js';
 
 /** What a stream's owner (the request being served) is told. */
 export interface StreamHandler {
-  onFrame(type: number, payload: Buffer): void;
+  /** `more`: the payload is a piece of a DATA frame whose rest comes with later reads. */
+  onFrame(type: number, payload: Buffer, more: boolean): void;
   /** Called once the chunk read from the worker has been handled, if flushAfterRead asked for it. */
   flush(): void;
   /** The connection to the worker broke before the stream ended. */
@@ -33,6 +34,12 @@ export interface UpstreamInfo {
 export const PING_MS = 100;
 const QUIET_MS = 250;
 const PING = frame(Frame.Ping, 0);
+/**
+ * Every worker connection of this front reads into this one buffer (a read is handled before the
+ * next starts): a 100 KB response is one read, and nothing is allocated for what is read only to
+ * be parsed; the FrameReader copies out what outlives the read.
+ */
+const READ_BUFFER = Buffer.allocUnsafeSlow(256 * 1024);
 
 /** A cancelled stream: it waits for the worker's END or ERROR, and still says what request it was. */
 class Cancelled implements StreamHandler {
@@ -63,9 +70,13 @@ export class Upstream {
   private touched: StreamHandler[] = [];
   private out: Buffer[] = [];
   private outBytes = 0;
+  /** The DATA frame last queued in `out` (its header is patched when more of its body follows), and its stream. */
+  private lastData: Buffer | null = null;
+  private lastDataStream = 0;
   private flushQueued = false;
   private readonly flush = (): void => {
     this.flushQueued = false;
+    this.lastData = null;
     const out = this.out;
     if (out.length === 0 || this.dead) return;
     this.out = [];
@@ -90,17 +101,19 @@ export class Upstream {
     this.id = info.id;
     this.capacity = info.capacity;
     this.pid = info.pid;
-    this.sock = net.connect(info.socket);
-    this.sock.setNoDelay?.(true);
-    const reader = new FrameReader((type, stream, payload) => this.onFrame(type, stream, payload));
-    this.sock.on('data', (chunk: Buffer) => {
+    // Response bodies are handed on as they are read, without gathering a frame into one buffer.
+    const reader = new FrameReader((type, stream, payload, more) => this.onFrame(type, stream, payload, more), Frame.ResponseData, true);
+    const onRead = (n: number): boolean => {
       this.heardAt = performance.now();
-      reader.push(chunk);
+      reader.push(READ_BUFFER.subarray(0, n));
       const touched = this.touched;
-      if (touched.length === 0) return;
-      this.touched = [];
-      for (const h of touched) h.flush();
-    });
+      if (touched.length > 0) {
+        this.touched = [];
+        for (const h of touched) h.flush();
+      }
+      return true;
+    };
+    this.sock = net.connect({ path: info.socket, onread: { buffer: READ_BUFFER, callback: onRead } });
     this.sock.on('error', () => {});
     this.sock.on('close', () => this.lost());
   }
@@ -165,7 +178,7 @@ export class Upstream {
     return out;
   }
 
-  private onFrame(type: number, stream: number, payload: Buffer): void {
+  private onFrame(type: number, stream: number, payload: Buffer, more: boolean): void {
     if (type === Frame.Pong) {
       this.pingedAt = 0;
       return;
@@ -176,11 +189,35 @@ export class Upstream {
         this.close(stream);
         this.onFree();
       }
-    } else h?.onFrame(type, payload);
+    } else h?.onFrame(type, payload, more);
+  }
+
+  /**
+   * Request body bytes of `stream`: added to the DATA frame queued for it in this turn when it is
+   * the last one queued, so the worker reads one frame (and credits once) for several client reads.
+   */
+  writeData(stream: number, chunk: Buffer): void {
+    if (this.dead) return;
+    const last = this.lastData;
+    if (last && this.lastDataStream === stream) {
+      const len = last.readUInt32BE(5) + chunk.length;
+      if (len <= WINDOW / 2) {
+        last.writeUInt32BE(len, 5);
+        this.out.push(chunk);
+        this.outBytes += chunk.length;
+        return;
+      }
+    }
+    const header = frameHeader(Frame.Data, stream, chunk.length);
+    this.write(header);
+    this.write(chunk);
+    this.lastData = header;
+    this.lastDataStream = stream;
   }
 
   write(buf: Buffer): void {
     if (this.dead) return;
+    this.lastData = null;
     this.out.push(buf);
     this.outBytes += buf.length;
     if (!this.flushQueued) {

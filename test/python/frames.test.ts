@@ -15,6 +15,40 @@ test('frames: a 9-byte big-endian header, split anywhere across reads, in order'
   assert.equal(got[3]![2], 'body');
 });
 
+test('frames: a streamed type comes in pieces as read, views into the chunks; other frames whole', () => {
+  const got: Array<[number, number, string, boolean]> = [];
+  const reader = new FrameReader((type, stream, payload, more) => got.push([type, stream, payload.toString(), more]), Frame.ResponseData);
+  const bytes = Buffer.concat([frame(Frame.Response, 3, '[200,"OK",[]]'), frame(Frame.ResponseData, 3, 'abcdefghij'), frame(Frame.ResponseEnd, 3)]);
+  const cuts = [4, 20, 27, 30, 33, 37, bytes.length]; // the DATA header ends at 31
+  let at = 0;
+  for (const cut of cuts) {
+    reader.push(bytes.subarray(at, cut));
+    at = cut;
+  }
+  assert.deepEqual(got.map(([t, s]) => [t, s]), [[11, 3], [12, 3], [12, 3], [12, 3], [13, 3]]);
+  assert.equal(got[0]![2], '[200,"OK",[]]');
+  assert.equal(got.filter(([t]) => t === 12).map(([, , p]) => p).join(''), 'abcdefghij');
+  assert.deepEqual(got.filter(([t]) => t === 12).map(([, , , more]) => more), [true, true, false]);
+  assert.equal(got[4]![3], false);
+});
+
+test('frames: read into one reused buffer, streamed pieces and split frames outlive the read', () => {
+  const got: Array<[number, Buffer, number]> = [];
+  const reader = new FrameReader((type, stream, payload) => got.push([type, type === Frame.ResponseData ? payload : Buffer.from(payload), stream]), Frame.ResponseData, true);
+  const bytes = Buffer.concat([frame(Frame.ResponseData, 1, 'x'.repeat(40)), frame(Frame.Response, 2, '[200,"OK",["A","b"]]'), frame(Frame.ResponseData, 2, 'yz')]);
+  const shared = Buffer.alloc(16);
+  for (let i = 0; i < bytes.length; i += 16) {
+    const n = bytes.copy(shared, 0, i, i + 16);
+    reader.push(shared.subarray(0, n));
+    shared.fill(0); // the next read overwrites it
+  }
+  const body = (stream: number) => Buffer.concat(got.filter(([t, , s]) => t === Frame.ResponseData && s === stream).map(([, p]) => p)).toString();
+  assert.equal(body(1), 'x'.repeat(40));
+  assert.equal(got.find(([t]) => t === Frame.Response)![1].toString(), '[200,"OK",["A","b"]]');
+  assert.equal(body(2), 'yz');
+  assert.ok(got.filter(([t, , s]) => t === Frame.ResponseData && s === 1).length > 1);
+});
+
 test('dispatcher: the bounded queue refuses when full and when a request waited too long', async () => {
   const d = new Dispatcher({ queueLimit: 1, queueTimeoutMs: 50 });
   const outcomes: string[] = [];
