@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DOC_PATH = `${ROOT}docs/settings.md`;
 
-const SECTION_ORDER = ['Config', 'Server socket', 'Worker processes', 'Security', 'SSL', 'Server mechanics', 'Control', 'Application', 'Logging', 'Process naming', 'Server hooks'];
+const SECTION_ORDER = ['Config', 'Server socket', 'Worker processes', 'Security', 'SSL', 'HTTP/2', 'Server mechanics', 'Control', 'Application', 'Logging', 'Process naming', 'Server hooks'];
 const HOOKS = 'Server hooks';
 const NO_EFFECT = 'Gunicorn settings with no effect';
 

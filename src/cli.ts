@@ -106,6 +106,16 @@ function loadTls(config: Config, log: ErrorLog): TlsMaterial | null {
   return material;
 }
 
+/** What http_protocols gives on these binds: an info line, or a warning where h2 cannot be served. */
+function http2Line(config: Config): { level: 'info' | 'warning'; line: string } | null {
+  const p = config.http_protocols;
+  if (!p.includes('h2')) return null;
+  const h1 = p.includes('h1') ? ', HTTP/1.1 fallback' : ', no HTTP/1.1';
+  if (tlsEnabled(config)) return { level: 'info', line: `HTTP/2: offered by ALPN (${p.join(',')})${h1}` };
+  if (config.http2_cleartext === 'prior-knowledge') return { level: 'info', line: `HTTP/2: cleartext with prior knowledge for peers in forwarded_allow_ips (${config.forwarded_allow_ips.join(',')}); HTTP/1.1 for others` };
+  return { level: 'warning', line: 'http_protocols has h2, but there is no TLS (certfile) and http2_cleartext is off: serving HTTP/1.1 only.' };
+}
+
 async function main(argv: string[]): Promise<number> {
   // `tunicorn ctl ...`: the control socket's client, not a server (loaded only then).
   if (argv[0] === 'ctl') return (await import('./control/ctl.js')).runCtl(argv.slice(1));
@@ -157,6 +167,8 @@ async function main(argv: string[]): Promise<number> {
   const pid1 = initAsPid1();
   if (pid1) log.warning(pid1);
   const tls = loadTls(config, log);
+  const http2 = http2Line(config);
+  if (http2) log[http2.level](http2.line);
   const python = resolved.pythonApp ? pythonRuntime(config) : null;
   if (config.preload_app) {
     // A Python app is preloaded by the master, in the interpreter its workers are forked from.

@@ -9,7 +9,7 @@ import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
 import * as v from './validators.js';
 
-export type Section = 'Config' | 'Server socket' | 'Worker processes' | 'Security' | 'SSL' | 'Server mechanics' | 'Control' | 'Logging' | 'Process naming' | 'Application' | 'Server hooks';
+export type Section = 'Config' | 'Server socket' | 'Worker processes' | 'Security' | 'SSL' | 'HTTP/2' | 'Server mechanics' | 'Control' | 'Logging' | 'Process naming' | 'Application' | 'Server hooks';
 
 export interface Setting<T = unknown> {
   /** Gunicorn's snake_case name; config files in JS/TS use the camelCase form. */
@@ -121,6 +121,15 @@ export const SETTINGS: Setting<any>[] = [
   { name: 'ciphers', section: 'SSL', flags: ['--ciphers'], meta: 'STRING', default: () => null, defaultText: "none (Node's default list)", validate: v.optionalStr, doc: 'The TLS 1.2 cipher list, in OpenSSL\'s format (as ECDHE+AESGCM:!aNULL); TLS 1.3 suites may be listed too. Checked at start-up: a list OpenSSL matches nothing in is refused.' },
   { name: 'do_handshake_on_connect', section: 'SSL', flags: ['--do-handshake-on-connect'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'Accepted for Gunicorn\'s command lines; both values behave alike: a worker always starts the TLS handshake as it accepts a connection, in its event loop, without holding up other connections, and the app sees the connection once the handshake is done.' },
 
+  // HTTP/2 (Gunicorn 25's names and defaults; http2_cleartext is Gunicorn 26.2's)
+  { name: 'http_protocols', section: 'HTTP/2', flags: ['--http-protocols'], meta: 'STRING', default: () => ['h1'], defaultText: 'h1', validate: v.httpProtocols, doc: 'The HTTP versions served, comma-separated: h1 (HTTP/1.1), h2 (HTTP/2), in order of preference, as "h2,h1". With TLS, h2 is offered by ALPN and h1 stays the fallback on the same port; without TLS, h2 needs http2_cleartext.',
+    note: 'HTTP/2 is served by Node\'s http2 module, through its compatibility API: Node listeners, fetch apps and Python apps run unchanged, with one stream per request. Every stream goes through the same limits, request guard, `timeout` (504), hooks and access log (which says `HTTP/2.0`) as an HTTP/1.1 request, and counts toward max_requests. On a graceful stop, recycling or reload, each HTTP/2 connection gets a GOAWAY: streams already open finish (within graceful_timeout), the client opens new ones on another connection. At worker_connections, an HTTP/2 connection with a stream open is kept (as an HTTP/1.1 request the app is working on; `timeout` bounds it) and one without is shed like an idle keep-alive connection. HTTP/1.1 connections on the same port are served by the same code as without h2, at the same speed. "h2" alone refuses HTTP/1.1 clients on a TLS port (ALPN without a match fails the handshake).' },
+  { name: 'http2_cleartext', section: 'HTTP/2', flags: ['--http2-cleartext'], meta: 'STRING', default: () => 'off', defaultText: 'off', validate: v.http2Cleartext, doc: 'HTTP/2 without TLS (h2c) for trusted peers (forwarded_allow_ips), such as a proxy that speaks h2c upstream: off, or prior-knowledge (the peer opens with the HTTP/2 preface, RFC 9113 section 3.4). A trusted peer that sends anything else is answered 400, as in Gunicorn; other peers are served HTTP/1.1. Needs h2 in http_protocols; ignored on TLS, where ALPN decides. Gunicorn\'s upgrade and both (Upgrade: h2c) are not supported.' },
+  { name: 'http2_max_concurrent_streams', section: 'HTTP/2', flags: ['--http2-max-concurrent-streams'], meta: 'INT', default: () => 100, defaultText: '100', validate: v.int(1, 2 ** 31 - 1), doc: 'The most streams (requests) one HTTP/2 connection may have open at once; a client that opens more gets them refused (RST_STREAM REFUSED_STREAM).' },
+  { name: 'http2_initial_window_size', section: 'HTTP/2', flags: ['--http2-initial-window-size'], meta: 'INT', default: () => 65535, defaultText: '65535', validate: v.int(0, 2 ** 31 - 1), doc: 'The HTTP/2 flow-control window each stream starts with, in bytes: how much of a request body a client may send before the server asks for more (RFC 9113 default 65535; at most 2147483647).' },
+  { name: 'http2_max_frame_size', section: 'HTTP/2', flags: ['--http2-max-frame-size'], meta: 'INT', default: () => 16384, defaultText: '16384', validate: v.int(16384, 16777215), doc: 'The largest HTTP/2 frame payload the server accepts, in bytes: 16384 to 16777215.' },
+  { name: 'http2_max_header_list_size', section: 'HTTP/2', flags: ['--http2-max-header-list-size'], meta: 'INT', default: () => 65536, defaultText: '65536', validate: v.int(0, 2 ** 32 - 1), doc: 'The largest header list of an HTTP/2 request after HPACK decompression, in bytes (each field counts its name, value and 32): a stream over it is reset (ENHANCE_YOUR_CALM) before it reaches the app. 0 means no limit beyond the request limits (not recommended).' },
+
   // Server mechanics
   { name: 'proxy_protocol', section: 'Server mechanics', flags: ['--proxy-protocol'], meta: 'MODE', bareValue: 'auto', optionalValues: Object.keys(v.PROXY_PROTOCOL_WORDS), default: () => 'off', defaultText: 'off', validate: v.proxyProtocol, doc: 'Expect a PROXY protocol header (HAProxy send-proxy, nginx proxy_protocol on) at the start of every connection: off, v1 (text), v2 (binary) or auto (either). --proxy-protocol alone means auto; true and false (Gunicorn\'s older boolean) mean auto and off. The client address it carries is the peer the app, the access log and forwarded_allow_ips see. A connection without a valid header, or from a peer not in proxy_allow_ips, is closed with a warning.',
     note: 'Unlike Gunicorn, which serves a connection that does not begin with a header as plain HTTP, tunicorn closes it: the PROXY protocol specification says a receiver must not guess whether the header is there, since a trusted proxy that forwarded a connection without one (a missed send-proxy) would let its client write a header of its own and pass for any address. So a proxy\'s health checks must send the header too (HAProxy: `check check-send-proxy` on the server line; a v2 LOCAL header keeps the proxy\'s own address as the peer), and the setting covers every bind. A header that does not arrive within the HTTP headers timeout (60 s) is closed, and at worker_connections the connection counts as a slow header and is shed first.' },
@@ -231,12 +240,6 @@ export const GUNICORN_WITHOUT_MEANING: Record<string, string> = {
   permit_obsolete_folding: 'Node\'s parser rejects obsolete line folding',
   protocol: 'tunicorn speaks HTTP only (no uwsgi protocol)',
   uwsgi_allow_ips: 'tunicorn speaks HTTP only (no uwsgi protocol)',
-  http_protocols: 'HTTP/2 is not supported yet; terminate it at a proxy',
-  http2_cleartext: 'HTTP/2 is not supported yet',
-  http2_max_concurrent_streams: 'HTTP/2 is not supported yet',
-  http2_initial_window_size: 'HTTP/2 is not supported yet',
-  http2_max_frame_size: 'HTTP/2 is not supported yet',
-  http2_max_header_list_size: 'HTTP/2 is not supported yet',
   asgi_loop: 'Python ASGI setting',
   asgi_lifespan: 'Python ASGI setting',
   asgi_disconnect_grace_period: 'Python ASGI setting',

@@ -94,6 +94,13 @@ export interface Config extends Hooks {
   ca_certs: string | null;
   ciphers: string | null;
   do_handshake_on_connect: boolean;
+  /** HTTP versions served, in order of preference (ALPN). */
+  http_protocols: Array<'h1' | 'h2'>;
+  http2_cleartext: 'off' | 'prior-knowledge';
+  http2_max_concurrent_streams: number;
+  http2_initial_window_size: number;
+  http2_max_frame_size: number;
+  http2_max_header_list_size: number;
   proxy_protocol: 'off' | 'v1' | 'v2' | 'auto';
   proxy_allow_ips: string[];
   preload_app: boolean;

@@ -150,6 +150,33 @@ export const proxyProtocol: Validator<'off' | 'v1' | 'v2' | 'auto'> = (raw, name
   throw invalid(name, raw, 'off, v1, v2 or auto (true means auto, false off)');
 };
 
+/** http_protocols: Gunicorn's comma-separated list (h1, h2), order = preference; empty means h1. */
+export const httpProtocols: Validator<Array<'h1' | 'h2'>> = (raw, name) => {
+  const list = Array.isArray(raw) ? raw.map(String) : typeof raw === 'string' ? raw.split(',') : null;
+  if (list === null) throw invalid(name, raw, 'a comma-separated list of h1 and h2, as "h2,h1"');
+  const out: Array<'h1' | 'h2'> = [];
+  for (const item of list) {
+    const p = item.trim().toLowerCase();
+    if (p === '') continue;
+    if (p === 'h3') throw new ConfigError(`Invalid value for ${name}: h3 (HTTP/3) is not implemented; use h1 and h2.`);
+    if (p !== 'h1' && p !== 'h2') throw invalid(name, raw, 'a comma-separated list of h1 and h2, as "h2,h1"');
+    if (out.includes(p)) throw new ConfigError(`Invalid value for ${name}: ${p} is listed twice.`);
+    out.push(p);
+  }
+  return out.length ? out : ['h1'];
+};
+
+/** http2_cleartext: off or prior-knowledge (true means prior-knowledge, as in Gunicorn); upgrade is not implemented. */
+export const http2Cleartext: Validator<'off' | 'prior-knowledge'> = (raw, name) => {
+  if (raw === null || raw === undefined || raw === false) return 'off';
+  if (raw === true) return 'prior-knowledge';
+  const s = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
+  if (s === 'off' || s === 'false') return 'off';
+  if (s === 'prior-knowledge' || s === 'true') return 'prior-knowledge';
+  if (s === 'upgrade' || s === 'both') throw new ConfigError(`Invalid value for ${name}: ${JSON.stringify(raw)}; HTTP/1.1 Upgrade to h2c is not supported, use prior-knowledge.`);
+  throw invalid(name, raw, 'off or prior-knowledge');
+};
+
 /** cert_reqs: Gunicorn's numbers (ssl.CERT_NONE 0, CERT_OPTIONAL 1, CERT_REQUIRED 2) or their names. */
 export const CERT_REQS_WORDS: Record<string, 0 | 1 | 2> = { '0': 0, none: 0, cert_none: 0, '1': 1, optional: 1, cert_optional: 1, '2': 2, required: 2, cert_required: 2 };
 

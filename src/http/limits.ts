@@ -24,14 +24,22 @@ export function limitViolation(req: IncomingMessage, l: Limits): string | null {
   // rawHeaders, not req.headers: node:http builds the headers object lazily, and an app that never
   // reads it should not pay for it.
   const raw = req.rawHeaders;
-  if (raw.length / 2 > l.fields) return `too many header fields (more than ${l.fields})`;
+  // An HTTP/2 request's pseudo-headers (:method, :path...) are its request line, not fields.
+  const pseudo = req.httpVersionMajor === 2 ? pseudoHeaders(raw) : 0;
+  if (raw.length / 2 - pseudo > l.fields) return `too many header fields (more than ${l.fields})`;
   let host = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const size = name.length + 2 + raw[i + 1]!.length;
-    if (size > l.fieldSize) return `header field ${name} is too large (${size} > ${l.fieldSize})`;
+    if (size > l.fieldSize && !(pseudo && name.charCodeAt(0) === 58)) return `header field ${name} is too large (${size} > ${l.fieldSize})`;
     if (!host && name.length === 4 && name.toLowerCase() === 'host') host = true;
   }
   if (!host && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) return 'missing Host header (required in HTTP/1.1)';
   return null;
+}
+
+function pseudoHeaders(raw: string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.charCodeAt(0) === 58 /* : */) n++;
+  return n;
 }

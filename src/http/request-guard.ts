@@ -98,7 +98,9 @@ function normalAuthority(authority: string, scheme: string): string {
 export function requestRefusal(req: IncomingMessage): Refusal | null {
   const major = req.httpVersionMajor;
   const minor = req.httpVersionMinor;
-  if (major !== 1 || (minor !== 0 && minor !== 1)) return { status: 400, reason: `unsupported HTTP version ${major}.${minor}` };
+  // HTTP/2 streams (from node:http2, never from llhttp) come as 2.0; nghttp2 has refused their connection-specific fields.
+  const h2 = major === 2 && minor === 0 && req.socket !== undefined && (req as { stream?: unknown }).stream !== undefined;
+  if (!h2 && (major !== 1 || (minor !== 0 && minor !== 1))) return { status: 400, reason: `unsupported HTTP version ${major}.${minor}` };
   const method = req.method ?? '';
   if (RTSP_ONLY.has(method)) return { status: 400, reason: `${method} is an RTSP method, not HTTP` };
 
@@ -131,7 +133,7 @@ export function requestRefusal(req: IncomingMessage): Refusal | null {
   }
 
   if (te) {
-    if (minor === 0) return { status: 400, reason: 'Transfer-Encoding in an HTTP/1.0 request' };
+    if (minor === 0 && !h2) return { status: 400, reason: 'Transfer-Encoding in an HTTP/1.0 request' };
     // llhttp has checked that chunked is the final coding; anything before it is a coding tunicorn
     // does not decode (the app would get the coded bytes as if they were the body).
     const codings: string[] = [];
@@ -171,7 +173,7 @@ export function requestRefusal(req: IncomingMessage): Refusal | null {
   // llhttp also takes "RTSP/1.0" and "ICE/1.0" where HTTP-version belongs, and reports them as 1.0.
   // Only the bytes say which it was: look at the request line when it is in the chunk being parsed
   // (HTTP/1.0 is rare enough for the lookup to cost nothing that matters).
-  if (minor === 0) {
+  if (minor === 0 && !h2) {
     const parser = (req.socket as Socket & { parser?: { getCurrentBuffer?: () => Buffer } | null }).parser;
     const chunk = parser?.getCurrentBuffer?.();
     if (chunk) {
@@ -193,7 +195,8 @@ export function requestRefusal(req: IncomingMessage): Refusal | null {
  */
 export function refuse(req: IncomingMessage, res: ServerResponse, refusal: Refusal, log: ErrorLog | null): void {
   const socket = req.socket as MarkedSocket;
-  socket[REFUSED] = true;
+  // An HTTP/2 stream is refused alone: later streams on its connection are their own requests.
+  if (req.httpVersionMajor !== 2) socket[REFUSED] = true;
   if (log) log.warning(`Invalid request from ip=${socket.remoteAddress ?? 'unix socket'}: ${refusal.reason}`);
   const body = `${refusal.status === 501 ? 'Not Implemented' : 'Bad Request'}: ${refusal.reason}\n`;
   res.shouldKeepAlive = false;

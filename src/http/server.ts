@@ -22,6 +22,8 @@ import { Upgrades } from './upgrade.js';
 import type { RequestStats } from '../workers/request-stats.js';
 import type { StatsdTally } from '../workers/statsd-tally.js';
 import { cutOff } from './cut-off.js';
+import { countBodyBytes, h2BodyBytes, h2Remote } from './h2-bytes.js';
+import type { H2Front } from './h2.js';
 
 export interface FrontOptions {
   config: Config;
@@ -37,6 +39,8 @@ export interface FrontOptions {
   stats?: RequestStats | null;
   /** statsd counts (statsd_host set), or null. */
   statsd?: StatsdTally | null;
+  /** src/http/h2.ts's H2Front, loaded by the worker only when http_protocols has h2. */
+  H2Front?: typeof H2Front | null;
 }
 
 /** How long a stopping front waits before closing idle connections (see drain). */
@@ -58,6 +62,8 @@ export class HttpFront {
   private readonly deadlines: Deadlines<ServerResponse>;
   private stopping = false;
   private readonly upgrades: Upgrades | null = null;
+  /** HTTP/2 sessions (http_protocols has h2), or null. */
+  private readonly h2: H2Front | null = null;
   /** The response whose app handler is running synchronously now: the one a blocked loop is stuck in. */
   private executing: ServerResponse | null = null;
 
@@ -114,7 +120,8 @@ export class HttpFront {
       if (!res.headersSent) {
         res.shouldKeepAlive = false;
         res.writeHead(504, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': '16' });
-        res.end('Gateway Timeout\n', () => req.destroy(err));
+        // An HTTP/2 stream closes with its response (destroying it would reset what was just sent).
+        res.end('Gateway Timeout\n', () => req.httpVersionMajor !== 2 && req.destroy(err));
       } else {
         req.destroy(err);
         res.destroy(err);
@@ -145,12 +152,16 @@ export class HttpFront {
       });
     }
 
-    this.server.on('request', (req: IncomingMessage, res: TrackedResponse) => {
+    const onRequest = (req: IncomingMessage, res: TrackedResponse) => {
       const started = access ? process.hrtime.bigint() : 0n;
       const startedMs = access ? Date.now() : 0;
       const socket = req.socket as TrackedSocket;
       checkForwarded(req, socket);
-      if (access) res[WRITTEN_AT_START] = socket.bytesWritten;
+      if (access) {
+        // An HTTP/2 connection carries many streams at once: its bytes are counted per response.
+        if (req.httpVersionMajor === 2) countBodyBytes(res, socket.remoteAddress);
+        else res[WRITTEN_AT_START] = socket.bytesWritten;
+      }
       if (timed) res[T0] = performance.now();
 
       if (refusedEarlier(req, res)) return void (timed && res.once('close', recordRefused));
@@ -162,7 +173,13 @@ export class HttpFront {
       if (closeEach || this.stopping) res.shouldKeepAlive = false;
       guardTrailers(req, res, log);
       serve(req, res, socket, started, startedMs, jsonLogs ? requestIdFor(req, res) : undefined);
-    });
+    };
+    this.server.on('request', onRequest);
+    if (opts.H2Front) {
+      // Streams are handed to the same handler through Node's compatibility API, which mirrors node:http's request and response.
+      const h2Request = onRequest as unknown as (req: import('node:http2').Http2ServerRequest, res: import('node:http2').Http2ServerResponse) => void;
+      this.h2 = new opts.H2Front({ config, log, maxFields: limits.fields, onRequest: h2Request });
+    }
 
     /**
      * A pipelined request queued behind a slower one has no socket yet, and node:http never closes
@@ -195,8 +212,9 @@ export class HttpFront {
       if (access) {
         const socket = res[SOCKET]!;
         const headerBytes = (res as unknown as { _header?: string })._header?.length ?? 0;
-        const bytes = Math.max(0, socket.bytesWritten - (res[WRITTEN_AT_START] ?? 0) - headerBytes);
-        access.write({ req, res, remote: socket.remoteAddress ?? '-', durationNs: process.hrtime.bigint() - res[STARTED]!, bytes, startedMs: res[STARTED_MS]! }, requestId);
+        const h2Bytes = h2BodyBytes(res);
+        const bytes = h2Bytes ?? Math.max(0, socket.bytesWritten - (res[WRITTEN_AT_START] ?? 0) - headerBytes);
+        access.write({ req, res, remote: (h2Bytes === undefined ? socket.remoteAddress : h2Remote(res)) ?? '-', durationNs: process.hrtime.bigint() - res[STARTED]!, bytes, startedMs: res[STARTED_MS]! }, requestId);
       }
       if (postRequest) withRequestId(requestId, () => runHook(log, 'post_request', () => postRequest(worker, req, res)));
       if (timed) record(res);
@@ -253,6 +271,12 @@ export class HttpFront {
     this.server.emit('connection', socket);
   }
 
+  /** Take a connection that speaks HTTP/2 (ALPN h2, or the h2c preface); only with h2 in http_protocols. */
+  acceptH2(socket: Socket): void {
+    if (this.h2) this.h2.accept(socket);
+    else socket.destroy();
+  }
+
   /**
    * Stop keeping connections alive: in-flight and later responses carry Connection: close. On
    * shutdown idle connections close at once (after SHUTDOWN_READ_GRACE_MS); when a worker is replaced (recycling, reload) they are
@@ -266,6 +290,7 @@ export class HttpFront {
     // close idle ones a moment later, after a poll of the sockets has read what is pending.
     if (closeIdleNow) setTimeout(() => setImmediate(() => this.server.closeIdleConnections()), SHUTDOWN_READ_GRACE_MS).unref();
     this.upgrades?.goingAway();
+    this.h2?.drain();
   }
 
   /** Upgraded connections (WebSockets) still open. */

@@ -22,6 +22,15 @@ export interface TlsTerminatorOptions {
   onSecure: (secure: tls.TLSSocket, raw: Socket) => void;
 }
 
+/**
+ * ALPN names for http_protocols, in its order of preference; none for HTTP/1.1 alone, so that path
+ * stays as it was. A client that offers none of them fails the handshake (no_application_protocol).
+ */
+function alpn(protocols: Array<'h1' | 'h2'>): { ALPNProtocols?: string[] } {
+  if (!protocols.includes('h2')) return {};
+  return { ALPNProtocols: protocols.map((p) => (p === 'h2' ? 'h2' : 'http/1.1')) };
+}
+
 /** TLSSocket keeps the socket it wraps as _parent (Node 20 to 24); that is how the raw socket is found again. */
 type Wrapped = tls.TLSSocket & { _parent?: Socket | null };
 
@@ -31,7 +40,7 @@ export class TlsTerminator {
   private readonly handshaking = new Set<Socket>();
 
   constructor(private readonly opts: TlsTerminatorOptions) {
-    this.server = tls.createServer({ ...secureOptions(opts.material, opts.config), handshakeTimeout: opts.handshakeTimeoutMs });
+    this.server = tls.createServer({ ...secureOptions(opts.material, opts.config), handshakeTimeout: opts.handshakeTimeoutMs, ...alpn(opts.config.http_protocols) });
     this.server.on('secureConnection', (secure: Wrapped) => {
       const raw = secure._parent;
       if (raw) this.handshaking.delete(raw);

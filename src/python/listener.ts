@@ -15,6 +15,7 @@ import { creditFrame, Frame, frame, WINDOW } from './frames.js';
 import type { StreamHandler, Upstream } from './upstream.js';
 import { runningRequest, type RunningRequest } from '../workers/running.js';
 import { cutOff } from '../http/cut-off.js';
+import { h1Fields, h2ResponseFields } from '../http/h2-fields.js';
 
 type Head = [status: number, reason: string, headers: string[]];
 
@@ -140,7 +141,7 @@ class Exchange implements StreamHandler {
     const socket = req.socket;
     const hasBody = hasRequestBody(req);
     const scheme = isForwardedHttps(req) || (socket as TLSSocket).encrypted ? 'https' : 'http';
-    const head = JSON.stringify([req.method, req.url, req.httpVersion, req.rawHeaders, socket.remoteAddress ?? '', socket.remotePort ?? 0, scheme, socket.localAddress ?? '', String(socket.localPort ?? ''), hasBody ? 1 : 0]);
+    const head = JSON.stringify([req.method, req.url, req.httpVersion, req.httpVersionMajor === 2 ? h1Fields(req.rawHeaders) : req.rawHeaders, socket.remoteAddress ?? '', socket.remotePort ?? 0, scheme, socket.localAddress ?? '', String(socket.localPort ?? ''), hasBody ? 1 : 0]);
     up.write(frame(Frame.Request, this.stream, head));
     (res as ExchangeResponse)[EXCHANGE] = this;
     res.on('close', onResponseClose);
@@ -313,7 +314,10 @@ class Exchange implements StreamHandler {
     if (!head) return true;
     this.head = null;
     try {
-      this.res.writeHead(head[0], head[1], head[2]);
+      // HTTP/2 has no reason phrase (Node warns when given one) nor connection-specific fields (a WSGI
+      // app should not send them, PEP 3333; some do, and Node would refuse the whole head).
+      if (this.req.httpVersionMajor === 2) this.res.writeHead(head[0], h2ResponseFields(head[2]));
+      else this.res.writeHead(head[0], head[1], head[2]);
       return true;
     } catch (err) {
       // A header Node refuses to send (a control character, say): the app's fault, answered 500.

@@ -45,6 +45,9 @@ interface State {
   handshaking: boolean;
 }
 
+/** On an HTTP/2 connection's socket: its open streams (set by src/http/h2.ts); one with any is never shed. */
+export const OPEN_STREAMS = Symbol('tunicorn.openStreams');
+
 /** A connection the cap tracks, as `add` returns it (for `secured`). */
 export type CapEntry = object;
 
@@ -58,7 +61,7 @@ interface HttpParts {
     req?: { complete?: boolean; readableLength?: number; readableHighWaterMark?: number };
   } | null;
 }
-type Tracked = Socket & HttpParts;
+type Tracked = Socket & HttpParts & { [OPEN_STREAMS]?: number };
 
 export type ShedKind = 'headers' | 'body' | 'read' | 'idle';
 export type ShedCounts = Record<ShedKind, number>;
@@ -214,6 +217,9 @@ export class ConnectionCap {
     if (now - st.connectedAt < this.minAgeMs) return null;
     if (st.handshaking) return 'headers';
     if (!res) {
+      // HTTP/2: a stream in progress is the app's (timeout deals with it); with none, idle when quiet.
+      const streams = s[OPEN_STREAMS];
+      if (streams !== undefined) return streams === 0 && now - st.movedAt >= this.minAgeMs ? 'idle' : null;
       // Upgraded or otherwise taken over: node:http has let go of it and the app owns it.
       if ('parser' in s && !s.parser) return null;
       if (!s.bytesWritten) return 'headers';

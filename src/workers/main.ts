@@ -224,7 +224,9 @@ async function main(): Promise<void> {
     if (config.post_worker_init) await config.post_worker_init(self);
 
     const maxRequests = config.max_requests > 0 ? config.max_requests + randomInt(0, config.max_requests_jitter + 1) : Infinity;
+    const h2 = config.http_protocols.includes('h2') ? (await import('../http/h2.js')).H2Front : null;
     front = new HttpFront({
+      H2Front: h2,
       config,
       listener,
       log,
@@ -247,6 +249,7 @@ async function main(): Promise<void> {
       gate = new ProxyGate({ mode: config.proxy_protocol, allow: config.proxy_allow_ips, log, timeoutMs: front.server.headersTimeout, tls: tlsEnabled(config) });
     }
     const theGate = gate;
+    const h1 = config.http_protocols.includes('h1');
     if (tlsEnabled(config)) {
       const { TlsTerminator } = await import('../http/tls.js');
       const { carryPeer } = await import('../http/proxy-protocol.js');
@@ -260,12 +263,19 @@ async function main(): Promise<void> {
           const entry = raw[CAP_ENTRY];
           if (entry) cap!.secured(entry, secure);
           if (theGate) carryPeer(raw, secure);
-          theFront.accept(secure);
+          if (secure.alpnProtocol === 'h2') theFront.acceptH2(secure);
+          else if (h1) theFront.accept(secure);
+          // http_protocols is h2 alone: a client without ALPN is not served HTTP/1.1.
+          else secure.destroy();
         },
       });
     }
     const theTls = terminator;
-    const handOver = theTls ? (socket: Socket) => theTls.admit(socket) : (socket: Socket) => theFront.accept(socket);
+    let handOver = theTls ? (socket: Socket) => theTls.admit(socket) : (socket: Socket) => theFront.accept(socket);
+    if (!theTls && config.http2_cleartext === 'prior-knowledge' && config.http_protocols.includes('h2')) {
+      const [{ priorKnowledge }, { trustCheck }] = await Promise.all([import('../http/h2c.js'), import('../http/forwarded.js')]);
+      handOver = priorKnowledge({ trusted: trustCheck(config.forwarded_allow_ips), log, h1: (socket) => theFront.accept(socket), h2: (socket) => theFront.acceptH2(socket) });
+    }
     let lastShedLog = 0;
     cap = new ConnectionCap({
       cap: config.worker_class === 'sync' ? 1 : config.worker_connections,
