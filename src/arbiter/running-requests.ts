@@ -1,12 +1,13 @@
 /**
  * The requests a timed-out Python worker was running: the fronts hold them (the worker itself may
- * be stuck in C), so the master asks each front and waits briefly for the answers.
+ * be stuck in C), so the master asks each front and waits for the answers (2 s at most: a front
+ * busy with other clients on a loaded machine answered after the 500 ms once allowed).
  */
 import type { WorkerMessage } from '../workers/protocol.js';
 import type { RunningRequest } from '../workers/running.js';
 import type { Supervised } from './supervised.js';
 
-export function askFronts(fronts: Supervised[], worker: number, ms = 500): Promise<RunningRequest[] | null> {
+export function askFronts(fronts: Supervised[], worker: number, ms = 2000): Promise<RunningRequest[] | null> {
   const asked = fronts.filter((f) => f.connected);
   if (asked.length === 0) return Promise.resolve(null);
   return new Promise((resolve) => {
@@ -16,7 +17,8 @@ export function askFronts(fronts: Supervised[], worker: number, ms = 500): Promi
     const finish = () => {
       clearTimeout(timer);
       for (const [f, l] of listeners) f.off('message', l);
-      resolve(waiting === asked.length ? null : found.sort((a, b) => b.ms - a.ms));
+      // A front that did not answer in time may hold the request: then "none in flight" is not known.
+      resolve(waiting === asked.length || (waiting > 0 && found.length === 0) ? null : found.sort((a, b) => b.ms - a.ms));
     };
     const timer = setTimeout(finish, ms);
     for (const f of asked) {

@@ -169,7 +169,11 @@ test('from a config file: control_socket_mode; permission denied for another use
   await t.waitFor(/\[WARNING\] control_socket changed; it takes effect after a restart\./);
   if (process.getuid?.() === 0) {
     // nobody is not in root's group: the socket's mode keeps it out.
-    const r = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', NODE, CLI, 'ctl', '-s', sock, 'show', 'workers'], { encoding: 'utf8' });
+    // Node passes NODE_V8_COVERAGE on to every child: nobody writes its coverage where it may.
+    const coverage = tmp('ctl-nobody-coverage');
+    chmodSync(coverage, 0o777);
+    const env = { ...process.env, NODE_V8_COVERAGE: coverage };
+    const r = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', NODE, CLI, 'ctl', '-s', sock, 'show', 'workers'], { encoding: 'utf8', env });
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /^Error: permission denied on .*tunicorn\.ctl: run as the server's user, or give its group access with --control-socket-mode 0660\n$/);
   }

@@ -204,11 +204,15 @@ export async function startServer(args: string[], opts: RunOptions & { path?: st
 /** The port of the master's 127.0.0.1 bind, from its "Listening at" line or from /proc. */
 async function boundPort(t: Running, ms = 15_000): Promise<number> {
   const deadline = Date.now() + ms;
+  let seen = 0;
   for (;;) {
     const line = listeningLines(t.output).find((b) => /^https?:\/\/127\.0\.0\.1:/.test(b.url));
     if (line) return line.port;
+    // The master also listens for a moment on a port it picks for a worker's inspector: a port
+    // counts once two looks 50 ms apart both show it.
     const [fromProc] = tcpPorts(t.pid);
-    if (fromProc) return fromProc;
+    if (fromProc && fromProc === seen) return fromProc;
+    seen = fromProc ?? 0;
     if (!t.running) throw new Error(`${t.command} exited before binding; output:\n${t.output}`);
     if (Date.now() > deadline) throw new Error(`${t.command} bound no 127.0.0.1 port within ${ms} ms; output:\n${t.output}`);
     await sleep(50);
