@@ -259,7 +259,22 @@ describe('HTTP/2: a WSGI environ', { timeout: 60_000 }, () => {
   });
 });
 
-describe('HTTP/2 settings', () => {
+describe('HTTP/2 settings', { timeout: 30_000 }, () => {
+  test('http2_max_concurrent_streams, initial_window_size, max_frame_size and max_header_list_size are what the server announces in its SETTINGS', async () => {
+    const { t, port } = await startServer(['--http-protocols', 'h2,h1', '--http2-cleartext', 'prior-knowledge', '--http2-max-concurrent-streams', '7', '--http2-initial-window-size', '131072', '--http2-max-frame-size', '32768', '--http2-max-header-list-size', '12000', 'fetch-features.mjs'], { workers: 1, path: '/request' });
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    const settings = await new Promise<http2.Settings>((resolve, reject) => {
+      session.once('remoteSettings', resolve);
+      session.once('error', reject);
+    });
+    session.close();
+    assert.deepEqual(
+      { streams: settings.maxConcurrentStreams, window: settings.initialWindowSize, frame: settings.maxFrameSize, headers: settings.maxHeaderListSize },
+      { streams: 7, window: 131072, frame: 32768, headers: 12000 },
+    );
+    assert.equal((await t.stop()).code, 0);
+  });
+
   test('a bad value is one clear line', async () => {
     for (const [args, re] of [
       [['--http-protocols', 'h3'], /Invalid value for http_protocols[^:]*: h3 \(HTTP\/3\) is not implemented/],
