@@ -10,7 +10,7 @@
  * acknowledgements (maxOutstandingPings, maxOutstandingSettings), header lists over
  * maxHeaderListSize by resetting the stream (ENHANCE_YOUR_CALM). Each ends one session, never others.
  */
-import http2, { type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
+import http2, { type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Config } from '../config/types.js';
 import type { ErrorLog } from '../logging/error-log.js';
@@ -24,7 +24,7 @@ export interface H2Options {
   onRequest: (req: Http2ServerRequest, res: Http2ServerResponse) => void;
 }
 
-type Counted = Socket & { [OPEN_STREAMS]?: number };
+type Counted = Socket & { [OPEN_STREAMS]?: Set<ServerHttp2Stream> };
 const RAW = Symbol('tunicorn.h2Socket');
 type Raw = ServerHttp2Session & { [RAW]?: Counted };
 
@@ -59,10 +59,9 @@ export class H2Front {
       const session = stream.session as Raw | undefined;
       const socket = session?.[RAW];
       if (!session || !socket) return;
-      socket[OPEN_STREAMS] = (socket[OPEN_STREAMS] ?? 0) + 1;
-      stream.once('close', () => {
-        socket[OPEN_STREAMS] = (socket[OPEN_STREAMS] ?? 1) - 1;
-      });
+      const open = (socket[OPEN_STREAMS] ??= new Set());
+      open.add(stream);
+      stream.once('close', () => open.delete(stream));
       // A session that began while the worker stops: its first streams are served, then GOAWAY.
       if (this.draining && !session.closed) session.close();
     });
@@ -74,7 +73,7 @@ export class H2Front {
     // session.socket is a proxy that throws once the session lets go of it: keep the socket itself.
     const socket = (session[RAW] = this.incoming ?? (session.socket as Counted));
     this.incoming = null;
-    socket[OPEN_STREAMS] = 0;
+    socket[OPEN_STREAMS] = new Set();
     const remote = socket.remoteAddress ?? '-';
     session.once('close', () => this.sessions.delete(session));
     // A session torn down by a protocol error or a flood: a client's fault, a debug line (once: the server's sessionError repeats it).
@@ -82,7 +81,7 @@ export class H2Front {
     // A listener here keeps Node from destroying a session with streams open when it is quiet for
     // a while (a slow app): only a session with no open stream is closed, with a GOAWAY.
     session.setTimeout(idleMs, () => {
-      if ((socket[OPEN_STREAMS] ?? 0) === 0 && !session.closed) session.close();
+      if ((socket[OPEN_STREAMS]?.size ?? 0) === 0 && !session.closed) session.close();
     });
   }
 

@@ -45,8 +45,21 @@ interface State {
   handshaking: boolean;
 }
 
-/** On an HTTP/2 connection's socket: its open streams (set by src/http/h2.ts); one with any is never shed. */
+/**
+ * On an HTTP/2 connection's socket: its open streams (set by src/http/h2.ts). A connection whose
+ * every stream waits on the client (a body still to come, or a response still in the stream's
+ * writable buffer) is judged as an HTTP/1.1 one waiting on its client; one the app works on is kept.
+ * A response that nghttp2 holds back for the client's flow-control window has left that buffer:
+ * such a slow reader is not told apart yet (timeout bounds it).
+ */
 export const OPEN_STREAMS = Symbol('tunicorn.openStreams');
+
+/** What the cap reads of an HTTP/2 stream: Node's readable state tells a body still owed by the client. */
+interface H2Stream {
+  headersSent: boolean;
+  writableLength: number;
+  _readableState?: { ended?: boolean; length?: number; highWaterMark?: number };
+}
 
 /** A connection the cap tracks, as `add` returns it (for `secured`). */
 export type CapEntry = object;
@@ -61,7 +74,7 @@ interface HttpParts {
     req?: { complete?: boolean; readableLength?: number; readableHighWaterMark?: number };
   } | null;
 }
-type Tracked = Socket & HttpParts & { [OPEN_STREAMS]?: number };
+type Tracked = Socket & HttpParts & { [OPEN_STREAMS]?: Set<H2Stream> };
 
 export type ShedKind = 'headers' | 'body' | 'read' | 'idle';
 export type ShedCounts = Record<ShedKind, number>;
@@ -219,7 +232,7 @@ export class ConnectionCap {
     if (!res) {
       // HTTP/2: a stream in progress is the app's (timeout deals with it); with none, idle when quiet.
       const streams = s[OPEN_STREAMS];
-      if (streams !== undefined) return streams === 0 && now - st.movedAt >= this.minAgeMs ? 'idle' : null;
+      if (streams !== undefined) return streams.size === 0 ? (now - st.movedAt >= this.minAgeMs ? 'idle' : null) : this.h2Waiting(streams, st, bytes, now, readSpan);
       // Upgraded or otherwise taken over: node:http has let go of it and the app owns it.
       if ('parser' in s && !s.parser) return null;
       if (!s.bytesWritten) return 'headers';
@@ -232,6 +245,18 @@ export class ConnectionCap {
     // Written but not all taken by the kernel: the client is not reading as fast as it is sent.
     if (s.writableLength > 0 && this.rateOver(st, bytes, now, readSpan) < this.minRate) return 'read';
     return null;
+  }
+
+  /** An HTTP/2 connection with streams open: 'body' or 'read' when every stream waits on the client and the connection barely moves. */
+  private h2Waiting(streams: Set<H2Stream>, st: State, bytes: number, now: number, readSpan: number): ShedKind | null {
+    let owedBody = false;
+    for (const stream of streams) {
+      const rs = stream._readableState;
+      if (!stream.headersSent && rs && !rs.ended && (rs.length ?? 0) < (rs.highWaterMark ?? 16384)) owedBody = true;
+      else if (!(stream.headersSent && stream.writableLength > 0)) return null; // the app's, not the client's
+    }
+    if (owedBody) return this.rateOver(st, bytes, now, this.minAgeMs) < this.minRate ? 'body' : null;
+    return this.rateOver(st, bytes, now, readSpan) < this.minRate ? 'read' : null;
   }
 
   /** Bytes a second since the newest mark at least `span` old (Infinity while there is none). */

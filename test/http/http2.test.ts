@@ -219,6 +219,40 @@ describe('HTTP/2 at worker_connections', { timeout: 30_000 }, () => {
   });
 });
 
+describe('HTTP/2 slow clients at worker_connections', { timeout: 30_000 }, () => {
+  test('connections whose every stream waits on a body that trickles are shed as slow bodies (those whose responses wait on the client\'s window are kept, for now); a new client is served', async () => {
+    const { t, url } = await startServer(['--http-protocols', 'h2,h1', '--http2-cleartext', 'prior-knowledge', '--worker-connections', '4', '--keep-alive', '60', 'fetch-features.mjs'], { workers: 1, path: '/request' });
+    try {
+      // Two connections each with a POST that announces 1 MB and sends 10 bytes.
+      const trickling = await Promise.all([connect(url), connect(url)]);
+      for (const session of trickling) {
+        const stream = session.request({ ':method': 'POST', ':path': '/count', 'content-length': String(1 << 20) }, { endStream: false });
+        stream.on('error', () => {});
+        stream.write(Buffer.alloc(10, 97));
+      }
+      // Two connections that ask for a 1 MB echo and never read it (the stream stays paused: no WINDOW_UPDATE).
+      const notReading = await Promise.all([connect(url), connect(url)]);
+      for (const session of notReading) {
+        const stream = session.request({ ':method': 'POST', ':path': '/echo' });
+        stream.on('error', () => {});
+        stream.pause();
+        stream.end(Buffer.alloc(1 << 20, 98));
+      }
+      const gone = [...trickling, ...notReading].map((s) => new Promise<void>((resolve) => s.once('close', () => resolve())));
+      await t.waitFor(/worker_connections \(4\) reached: closed \d+ connection\(s\).*slow bod/, 15_000);
+      await Promise.all(gone.slice(0, 2));
+      const fresh = await once(url, '/request');
+      assert.equal(fresh.status, 200, 'a new client is served once the slow ones are shed');
+      for (const s of [...trickling, ...notReading]) s.destroy();
+      const m = /\((\d+) so far: (\d+) slow headers, (\d+) slow bodies, (\d+) slow reads/.exec(t.output.split('\n').filter((l) => /worker_connections \(4\) reached/.test(l)).pop() ?? '');
+      console.log(`HTTP/2 slow clients at the cap: ${m?.[0] ?? t.output}`);
+      assert.ok(Number(m?.[3]) >= 2, 'the trickling bodies were shed as slow bodies');
+    } finally {
+      assert.equal((await t.stop()).code, 0, t.output);
+    }
+  });
+});
+
 describe('HTTP/2: a Flask app over TLS', { timeout: 60_000, skip: pythonHas('flask') ?? false }, () => {
   let server: { t: Tunicorn; port: number; url: string };
   before(async () => {
