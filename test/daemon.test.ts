@@ -9,15 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { listeningLines, runCli, sleep } from './helpers/cli.js';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { alive, exited } from './helpers/proc.js';
 
 /** Fields of /proc/PID/stat after the command name: state, ppid, pgrp, session, ... */
 const stat = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -42,8 +34,7 @@ test('-D: the command exits 0 once the workers serve; the daemon has its own ses
   } finally {
     process.kill(pid, 'SIGTERM');
   }
-  for (const deadline = Date.now() + 15_000; Date.now() < deadline && alive(pid); ) await sleep(50);
-  assert.ok(!alive(pid), 'the daemon stopped on TERM');
+  assert.ok(await exited(pid), 'the daemon stopped on TERM');
   assert.ok(!existsSync(pidfile), 'and removed its pidfile');
   assert.match(readFileSync(errorlog, 'utf8'), /Shutting down: Master/);
 });

@@ -12,6 +12,7 @@ import WebSocket from 'ws';
 import { fileTimeout, ROOT, sleep, startServer, Tunicorn, waitServing } from './helpers/cli.js';
 import { load, type LoadResult } from './helpers/load.js';
 import { startNginxHttp } from './helpers/proxies.js';
+import { exited } from './helpers/proc.js';
 
 fileTimeout(120);
 
@@ -24,15 +25,6 @@ function site(listen: number, a: number, b: number): string {
   assert.equal(lines.filter((l) => /^\s+listen 80;$/.test(l)).length, 1);
   assert.deepEqual(lines.filter((l) => /^\s+server 127\.0\.0\.1:\d+;$/.test(l)).map((l) => l.trim()), ['server 127.0.0.1:8080;', 'server 127.0.0.1:8081;']);
   return SITE.replace(/listen 80;/, `listen 127.0.0.1:${listen};`).replace('127.0.0.1:8080;', `127.0.0.1:${a};`).replace('127.0.0.1:8081;', `127.0.0.1:${b};`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function echo(url: string): Promise<string> {
@@ -95,7 +87,6 @@ test('two instances behind nginx with deploy/nginx-site.conf: a restart, a USR2 
 
   assert.equal((await a2.stop()).code, 0);
   process.kill(next, 'SIGTERM');
-  for (const deadline = Date.now() + 15_000; Date.now() < deadline && alive(next); ) await sleep(50);
-  assert.ok(!alive(next), 'the upgraded instance stops on TERM');
+  assert.ok(await exited(next), 'the upgraded instance stops on TERM');
   await nginx.proc.stop();
 });

@@ -163,8 +163,10 @@ export class Dispatcher {
 
   /** The requests this front has on Python worker `id`, longest running first. */
   running(id: number): RunningRequest[] {
-    const u = this.upstreams.get(id) ?? this.draining.get(id);
-    return u ? u.running().sort((a, b) => b.ms - a.ms) : [];
+    // Both: a worker taken out of turn while its loop stalled and put back when a late heartbeat
+    // came has a new connection here, and its stuck request on the draining one.
+    const found = [...(this.upstreams.get(id)?.running() ?? []), ...(this.draining.get(id)?.running() ?? [])];
+    return found.sort((a, b) => b.ms - a.ms);
   }
 
   /** Close every connection once its streams end (the front is stopping). */

@@ -11,21 +11,13 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { sleep, startServer, type Tunicorn } from '../helpers/cli.js';
 import { load } from '../helpers/load.js';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { exited } from '../helpers/proc.js';
 
 async function until(ok: () => boolean, ms = 15_000): Promise<boolean> {
   for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(50)) if (ok()) return true;
   return false;
 }
-const gone = (pid: number) => until(() => !alive(pid));
+const gone = (pid: number) => exited(pid);
 
 const getPid = (url: string) =>
   new Promise<number>((resolve, reject) => {

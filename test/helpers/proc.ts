@@ -62,3 +62,19 @@ export function acceptQueue(port: number): number | null {
   }
   return null;
 }
+
+/** Whether process `pid` exists (signal 0 reaches it). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True once process `pid` has exited (a process the test did not start itself, so no 'exit' event); false after `ms`. */
+export async function exited(pid: number, ms = 15_000): Promise<boolean> {
+  for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) if (!alive(pid)) return true;
+  return !alive(pid);
+}

@@ -7,18 +7,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
 import { sleep, startServer } from '../helpers/cli.js';
-import { acceptQueue, childPids } from '../helpers/proc.js';
+import { acceptQueue, alive, childPids } from '../helpers/proc.js';
 import { PY_FIXTURES, PYTHON, pythonHas } from '../helpers/python.js';
 import { SEED_CONF } from './python-lib.js';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const cases = [
   { name: 'Node app', args: ['app.mjs'], opts: { workers: 2 }, path: (ms: number) => `/slow?ms=${ms}`, body: null, missing: null },
