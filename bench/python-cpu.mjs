@@ -4,7 +4,6 @@
 // against Gunicorn+gevent, rows alternating. A tunicorn Node listener on one worker gives the HTTP
 // cost of a front without the hop, so front minus that is the hop's cost on the Node side.
 //   node bench/python-cpu.mjs [--app wsgi|flask] [--path /] [--requests 60000] [--rounds 3] [--workers 5]
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { CONTENDERS } from './lib/contenders.mjs';
 import { launch } from './lib/launch.mjs';
 import { gunicorn, tunicorn } from './lib/py-contenders.mjs';
-import { installCleanup, tree, TICK_US } from './lib/procs.mjs';
+import { cpuByRole, installCleanup, TICK_US } from './lib/procs.mjs';
 import { ensureWrk, runWrk } from './lib/wrk.mjs';
 
 const { values: opt } = parseArgs({ options: {
@@ -33,16 +32,6 @@ const rows = [
   { name: 'tunicorn Node listener, 1 worker (HTTP without the hop)', c: CONTENDERS.find((c) => c.id === 't-node'), node: true },
 ];
 
-const role = (pid, rootPid) => {
-  if (pid === rootPid) return 'master';
-  try { return /python/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8')) ? 'python' : 'front'; } catch { return 'gone'; }
-};
-const byRole = (rootPid) => {
-  const out = {};
-  for (const p of tree(rootPid)) { const r = role(p.pid, rootPid); out[r] = (out[r] ?? 0) + p.cpu; }
-  return out;
-};
-
 const n = Number(opt.requests);
 const results = rows.map(() => []);
 const running = [];
@@ -52,9 +41,9 @@ try {
   for (const r of running) await drive(r.port, 10_000); // warm-up
   for (let round = 0; round < Number(opt.rounds); round++) {
     for (const i of round % 2 ? [2, 1, 0] : [0, 1, 2]) {
-      const before = byRole(running[i].handle.pid);
+      const before = cpuByRole(running[i].handle.pid);
       const res = await drive(running[i].port, n);
-      const after = byRole(running[i].handle.pid);
+      const after = cpuByRole(running[i].handle.pid);
       const us = Object.fromEntries(Object.keys(after).map((k) => [k, ((after[k] - (before[k] ?? 0)) * TICK_US) / res.requests]));
       results[i].push({ rps: res.rps, us });
     }

@@ -4,14 +4,13 @@
 // each round and its median, and server CPU per request split by role (master, fronts, Python).
 // A quick way to judge one change on the scenarios it is meant for, without the whole table.
 //   node bench/python-pair.mjs [--scenarios big,upload] [--rounds 5] [--seconds 4] [--workers 5] [--base path/to/cli.js] [--args="--fronts 1"]
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { launch } from './lib/launch.mjs';
 import { gunicorn, tunicorn } from './lib/py-contenders.mjs';
-import { installCleanup, tree, TICK_US } from './lib/procs.mjs';
+import { cpuByRole, installCleanup, TICK_US } from './lib/procs.mjs';
 import { byId } from './lib/scenarios.mjs';
 import { ensureWrk, runWrk } from './lib/wrk.mjs';
 
@@ -33,15 +32,6 @@ const rows = [
 // The base build's root holds its own python/ package: the cli finds it next to its dist/.
 if (opt.base) rows.push({ name: 'base', c: tunicorn('b', opt.app, { maxRequests: 0 }), ctx: { ...ctx, cli: opt.base, root: dirname(dirname(opt.base)) } });
 
-const role = (pid, rootPid) => {
-  if (pid === rootPid) return 'master';
-  try { return /python/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8')) ? 'python' : 'front'; } catch { return 'gone'; }
-};
-const byRole = (rootPid) => {
-  const out = {};
-  for (const p of tree(rootPid)) { const r = role(p.pid, rootPid); out[r] = (out[r] ?? 0) + p.cpu; }
-  return out;
-};
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const scenarios = opt.scenarios.split(',').map((id) => byId(id.trim()) ?? (() => { throw new Error(`no scenario ${id}`); })());
@@ -57,9 +47,9 @@ try {
       const order = rows.map((_, i) => i);
       if (round % 2) order.reverse();
       for (const i of order) {
-        const before = byRole(running[i].handle.pid);
+        const before = cpuByRole(running[i].handle.pid);
         const w = await drive(running[i].port, Number(opt.seconds));
-        const after = byRole(running[i].handle.pid);
+        const after = cpuByRole(running[i].handle.pid);
         const us = Object.fromEntries(Object.keys(after).map((k) => [k, ((after[k] - (before[k] ?? 0)) * TICK_US) / w.requests]));
         res[i].push({ rps: w.rps, errors: w.errors, us });
       }

@@ -72,6 +72,19 @@ function smapsMb(pid, keys) {
 export const treeCpuTicks = (rootPid) => tree(rootPid).reduce((sum, p) => sum + p.cpu, 0);
 export const TICK_US = 10_000;
 
+/** A Python server's CPU ticks by role: its master (the root), Python processes, and the rest (Node fronts). */
+export function cpuByRole(rootPid) {
+  const out = {};
+  for (const p of tree(rootPid)) {
+    let role = 'master';
+    if (p.pid !== rootPid) {
+      try { role = /python/.test(readFileSync(`/proc/${p.pid}/cmdline`, 'utf8')) ? 'python' : 'front'; } catch { role = 'gone'; }
+    }
+    out[role] = (out[role] ?? 0) + p.cpu;
+  }
+  return out;
+}
+
 const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 
 /** RSS of a process tree: master (root), each worker (descendants), total, in MB; and private memory. */
