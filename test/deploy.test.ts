@@ -22,10 +22,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { StdioOptions } from 'node:child_process';
-import { FIXTURES, fileTimeout, ROOT, Running, sleep, startServer, waitServing } from './helpers/cli.js';
+import { fileTimeout, ROOT, Running, sleep, startServer, waitServing } from './helpers/cli.js';
 import { freePort } from './helpers/net.js';
 import { childPids } from './helpers/proc.js';
-import { PYTHON } from './helpers/python.js';
+import { notifySocket } from './helpers/notify.js';
 
 fileTimeout(120);
 
@@ -129,14 +129,6 @@ async function superviseAndSignal(how: Launch): Promise<void> {
 async function eventually(ok: () => Promise<boolean>, ms = 10_000): Promise<boolean> {
   for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(200)) if (await ok()) return true;
   return false;
-}
-
-/** A stand-in for systemd's notification socket: each message it gets is a line of its output. */
-async function notifySocket(): Promise<{ path: string; socket: Running }> {
-  const path = join(mkdtempSync(join(TMP, 'notify-')), 'notify.sock');
-  const socket = new Running(PYTHON, [join(FIXTURES, 'systemd/notify_socket.py'), path]);
-  await socket.waitFor(/listening/);
-  return { path, socket };
 }
 
 /** The [Section] of a unit file: each key's values. */

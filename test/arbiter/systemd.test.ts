@@ -5,20 +5,9 @@
  * master, and no STOPPING=1 from the old master it replaces.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { FIXTURES, Running, sleep, startServer } from '../helpers/cli.js';
-import { PYTHON } from '../helpers/python.js';
-
-/** The manager's socket: each message it gets is a line of its output. */
-async function notifySocket(): Promise<{ path: string; socket: Running }> {
-  const path = join(mkdtempSync(join(tmpdir(), 'tunicorn-notify-')), 'notify.sock');
-  const socket = new Running(PYTHON, [join(FIXTURES, 'systemd/notify_socket.py'), path]);
-  await socket.waitFor(/listening/);
-  return { path, socket };
-}
+import { sleep, startServer } from '../helpers/cli.js';
+import { notifySocket } from '../helpers/notify.js';
 
 test('Type=notify: READY=1 when the workers serve, RELOADING=1 and READY=1 around HUP, STATUS= on TTIN, STOPPING=1 on TERM', async () => {
   const { path, socket } = await notifySocket();
