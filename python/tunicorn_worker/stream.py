@@ -82,18 +82,19 @@ class Stream(object):
             self.conn.send(self, credit_frame(self.sid, n))
 
     def next_chunk(self):
-        """The next piece of request body, b'' at its end; waits for it."""
+        """The next piece of request body, b'' at its end (or once the request is cancelled);
+        waits for it."""
         armed = False
         while True:
-            if self.cancelled:
-                raise ClientDisconnected("request cancelled")
             if self.chunks:
                 c = self.chunks.popleft()
                 self.owed += len(c)
                 if self.owed >= CREDIT_BATCH:
                     self.send_credit()
                 return c
-            if self.ended:
+            if self.ended or self.cancelled:
+                # a cancelled request's body ends short, as a closed socket's would under
+                # Gunicorn: the app is not handed an error to log; its response write fails quietly
                 return b""
             if not armed:
                 if self.owed:

@@ -1,10 +1,12 @@
 /** Logs for Python apps: the app's print() and logging reach the error log; the access log fills from the front. */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ROOT, sleep, startServer } from '../helpers/cli.js';
-import { PY_FIXTURES, PYTHON } from '../helpers/python.js';
+import { PY_FIXTURES, PYTHON, pythonHas } from '../helpers/python.js';
 
 mkdirSync(join(ROOT, 'test/.tmp'), { recursive: true });
 
@@ -35,3 +37,27 @@ test("the access log's atoms fill from the front for a Python app as for a Node 
     assert.equal((await t.stop()).code, 0);
   }
 });
+
+// Under Gunicorn a body whose client went away reads short and the app's response write fails
+// quietly; an app reading it here must not be handed an exception to log as its own error.
+for (const k of ['sync', 'gthread', 'gevent'] as const) {
+  test(`${k}: a client that leaves mid-body leaves no traceback in the log, and the worker serves on`, async (tt) => {
+    const missing = pythonHas('flask', ...(k === 'gevent' ? ['gevent'] : []));
+    if (missing) return void tt.skip(missing);
+    const { t, url } = await startServer(['--python', PYTHON, '-k', k, 'attack_flask:app'], { cwd: PY_FIXTURES, workers: 1 });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const sock = connect(Number(new URL(url).port), '127.0.0.1');
+        await once(sock, 'connect');
+        sock.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000000\r\n\r\n' + 'x'.repeat(300_000));
+        await sleep(300);
+        sock.destroy();
+      }
+      await sleep(500);
+      assert.equal((await fetch(`${url}/api/items/1`)).status, 200);
+      assert.doesNotMatch(t.output, /Traceback|\[ERROR\]|ERROR in app/);
+    } finally {
+      assert.equal((await t.stop()).code, 0);
+    }
+  });
+}
