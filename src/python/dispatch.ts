@@ -22,8 +22,11 @@ const BATCH = 64;
 
 export class Dispatcher {
   private upstreams = new Map<number, Upstream>();
-  /** Taken off the master's list but still finishing streams (a timed-out worker's among them). */
-  private draining = new Map<number, Upstream>();
+  /**
+   * Taken off the master's list but still finishing streams (a timed-out worker's among them). A
+   * set, not a map by worker: a worker taken out, put back and taken out again has two here.
+   */
+  private draining = new Set<Upstream>();
   /** The worker this iteration's requests go to, and how many it got. */
   private batchTo: Upstream | null = null;
   private batchN = 0;
@@ -50,7 +53,7 @@ export class Dispatcher {
     for (const u of this.upstreams.values()) {
       if (!keep.has(u.id)) {
         this.upstreams.delete(u.id);
-        this.draining.set(u.id, u);
+        this.draining.add(u);
         u.drain();
       }
     }
@@ -158,14 +161,15 @@ export class Dispatcher {
 
   private gone(u: Upstream): void {
     if (this.upstreams.get(u.id) === u) this.upstreams.delete(u.id);
-    if (this.draining.get(u.id) === u) this.draining.delete(u.id);
+    this.draining.delete(u);
   }
 
   /** The requests this front has on Python worker `id`, longest running first. */
   running(id: number): RunningRequest[] {
-    // Both: a worker taken out of turn while its loop stalled and put back when a late heartbeat
-    // came has a new connection here, and its stuck request on the draining one.
-    const found = [...(this.upstreams.get(id)?.running() ?? []), ...(this.draining.get(id)?.running() ?? [])];
+    // A worker taken out of turn while its loop stalled, put back when a late heartbeat came and
+    // taken out again (at its timeout) has its stuck request on an older, draining connection.
+    const found = [...(this.upstreams.get(id)?.running() ?? [])];
+    for (const u of this.draining) if (u.id === id) found.push(...u.running());
     return found.sort((a, b) => b.ms - a.ms);
   }
 

@@ -1,5 +1,10 @@
 /** The front's side of the frame format and the dispatcher's choices, as pure modules. */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { creditFrame, Frame, frame, FrameReader } from '../../src/python/frames.js';
 import { Dispatcher } from '../../src/python/dispatch.js';
@@ -58,4 +63,26 @@ test('dispatcher: the bounded queue refuses when full and when a request waited 
   await new Promise((r) => setTimeout(r, 80));
   assert.deepEqual(outcomes, ['refused:full', 'refused:timeout']);
   assert.deepEqual(d.refused, { full: 1, timeout: 1 });
+});
+
+test("dispatcher: a worker taken out, put back and taken out again still reports the request on its first connection", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tunicorn-dispatch-'));
+  const path = join(dir, 'w.sock');
+  const server = net.createServer((s) => s.on('error', () => {})).listen(path);
+  await once(server, 'listening');
+  try {
+    const d = new Dispatcher({ queueLimit: 1, queueTimeoutMs: 1000 });
+    const info = { id: 7, socket: path, capacity: 10 };
+    d.update([info]);
+    const first = d.take()!;
+    first.open({ onFrame() {}, flush() {}, onLost() {}, describe: (now) => ({ method: 'GET', path: '/block', ms: Math.round(now) }) });
+    d.update([]); // stalled: out of turn
+    d.update([info]); // a late heartbeat: back, on a new connection
+    assert.notEqual(d.take(), first);
+    d.update([]); // timed out
+    assert.deepEqual(d.running(7).map((r) => r.path), ['/block']);
+  } finally {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
