@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import { isAbsolute, resolve } from 'node:path';
-import { importFile, importSpecifier } from './import.js';
+import { importFile, importSpecifier } from '../loader/import.js';
 import { parseAppSpec } from './spec.js';
 import { capturedServer } from './capture-listen.js';
 

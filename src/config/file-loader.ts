@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { importFile } from '../app/import.js';
+import { importFile } from '../loader/import.js';
 import { ConfigError } from './errors.js';
 import { evaluatePythonConfig } from './python-loader.js';
 import { BY_KEY, BY_NAME, GUNICORN_WITHOUT_MEANING, SETTINGS } from './settings.js';
