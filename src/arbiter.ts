@@ -36,6 +36,7 @@ import { bindAll, closeListeners, parseBind, systemdBinds, type Listener } from 
 import { VERSION } from './version.js';
 import { APP_LOAD_ERROR, WORKER_BOOT_ERROR, type WorkerMessage } from './workers/protocol.js';
 import { describeRunning } from './workers/running.js';
+import { SOURCE_FILE } from './loader/import.js';
 
 export interface ArbiterOptions {
   config: Config;
@@ -776,7 +777,7 @@ export class Arbiter {
   private async watchForChanges(): Promise<void> {
     const { watch } = await import('chokidar');
     const skip = /(^|[/\\])(node_modules|\.git|__pycache__|\.venv)([/\\]|$)/;
-    const source = this.opts.python ? /\.py$/ : /\.(c|m)?(j|t)sx?$|\.json$/;
+    const source = this.opts.python ? /\.py$/ : new RegExp(`${SOURCE_FILE.source}|\\.json$`);
     const paths = [this.config.chdir, ...(this.opts.configFile ? [this.opts.configFile] : [])];
     let timer: NodeJS.Timeout | null = null;
     const watcher = watch(paths, { ignoreInitial: true, ignored: (path, stats) => skip.test(path) || (!!stats?.isFile() && !source.test(path) && path !== this.opts.configFile) });

@@ -1,19 +1,14 @@
 #!/usr/bin/env node
 /** The tunicorn command: resolve the configuration, then run the master. */
-import { existsSync, statSync } from 'node:fs';
 import { isIP, type AddressInfo } from 'node:net';
-import { dirname, resolve } from 'node:path';
-import { parseAppSpec } from './app/spec.js';
 import { Arbiter } from './arbiter.js';
 import { ConfigError } from './config/errors.js';
+import { checkPaths, crossCheck } from './config/cross-checks.js';
 import { daemonize, isDaemon } from './daemon.js';
 import { initAsPid1 } from './pid1.js';
-import { ownerOf } from './workers/privileges.js';
 import { advice, resolveConfig, type Resolved } from './config/resolve.js';
 import { helpText, printConfig } from './help.js';
-import { trustCheck } from './http/forwarded.js';
 import { loadTlsMaterial, tlsEnabled, type TlsMaterial } from './http/tls-material.js';
-import { unknownAtoms } from './logging/access-format.js';
 import { ErrorLog } from './logging/error-log.js';
 import { parseBind } from './sockets.js';
 import type { Config } from './config/types.js';
@@ -35,33 +30,6 @@ function plannedAddress(r: Resolved): AddressInfo | string | null {
   if (spec.kind === 'unix') return spec.path;
   if (spec.kind === 'tcp') return { address: spec.host, family: isIP(spec.host) === 6 ? 'IPv6' : 'IPv4', port: spec.port };
   return null;
-}
-
-/** Checks that need the whole configuration, done before anything binds. */
-function validate(r: Resolved): void {
-  r.config.bind.forEach(parseBind);
-  trustCheck(r.config.forwarded_allow_ips);
-  trustCheck(r.config.proxy_allow_ips, 'proxy_allow_ips');
-  ownerOf(r.config);
-  if (r.appSpec && !r.pythonApp) parseAppSpec(r.appSpec);
-  const bad = unknownAtoms(r.config.access_log_format);
-  if (bad.length) r.warnings.push(`access_log_format has unknown atoms ${bad.map((a) => `%(${a})s`).join(', ')}; they log as "-".`);
-}
-
-/** Files the server writes: their directory must exist (nothing is created behind the user's back). */
-function checkPaths(r: Resolved): void {
-  const files: Array<[string, string | null]> = [
-    ['pidfile', r.config.pidfile],
-    ['accesslog', r.config.accesslog === '-' ? null : r.config.accesslog],
-    ['errorlog', r.config.errorlog === '-' ? null : r.config.errorlog],
-  ];
-  for (const [name, file] of files) {
-    if (!file) continue;
-    const dir = dirname(resolve(r.config.chdir, file));
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-      throw new ConfigError(`Invalid value for ${name}: ${JSON.stringify(file)}; its directory ${dir} does not exist (create it or choose another path).`);
-    }
-  }
 }
 
 /**
@@ -129,14 +97,14 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`tunicorn ${VERSION}\n`);
     return 0;
   }
-  validate(resolved);
+  crossCheck(resolved);
   const { config } = resolved;
 
   if (resolved.printConfig) {
     process.stdout.write(`${printConfig(config, resolved.configFile)}\n`);
     return 0;
   }
-  checkPaths(resolved);
+  checkPaths(resolved.config);
   // As Gunicorn: relative paths (pidfile, log files) are relative to chdir, in the master too
   // (a daemon is started from the original directory, and resolves its configuration the same way).
   const startDir = process.cwd();
@@ -184,7 +152,8 @@ async function main(argv: string[]): Promise<number> {
     tls,
     reloadConfig: async () => {
       const next = await resolveConfig(input);
-      validate(next);
+      crossCheck(next);
+      checkPaths(next.config);
       for (const w of next.warnings) log.warning(w);
       if (!next.appSpec) throw new ConfigError('No app given in the reloaded configuration.');
       return { config: next.config, appSpec: next.appSpec };

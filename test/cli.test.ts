@@ -298,3 +298,20 @@ test('HUP reads an edited tunicorn.config.ts again', async () => {
   }
   assert.equal(t.workerPids().length, 3, t.output);
 });
+
+test("HUP with an edited config that fails the start-up checks (a log file's missing directory) keeps the running one, and says why", async () => {
+  const config = (extra: string) => `import { defineConfig } from '${DEFINE_TS}';\nexport default defineConfig({ workers: 1, bind: '127.0.0.1:0', app: ${JSON.stringify(APP)}${extra} });\n`;
+  const dir = project({ 'tunicorn.config.ts': config('') });
+  const t = new Tunicorn([], { cwd: dir, env: CLEAN_ENV });
+  try {
+    const { port } = (await t.listening())[0]!;
+    await waitServing(`http://127.0.0.1:${port}/`, t);
+    writeFileSync(join(dir, 'tunicorn.config.ts'), config(", accesslog: 'no-such-dir/access.log'"));
+    t.signal('SIGHUP');
+    await t.waitFor(/Reload failed, keeping the running configuration: Invalid value for accesslog: "no-such-dir\/access.log"; its directory .* does not exist/, 15_000);
+    assert.equal((await fetch(`http://127.0.0.1:${port}/`)).status, 200);
+  } finally {
+    assert.equal((await t.stop('SIGTERM')).code, 0, t.output);
+  }
+  assert.equal(t.workerPids().length, 1, t.output);
+});

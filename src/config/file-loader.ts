@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { importFile } from '../loader/import.js';
+import { importFile, isSourceFile } from '../loader/import.js';
 import { ConfigError } from './errors.js';
 import { evaluatePythonConfig } from './python-loader.js';
 import { BY_KEY, BY_NAME, GUNICORN_WITHOUT_MEANING, SETTINGS } from './settings.js';
@@ -40,7 +40,7 @@ export async function loadConfigFile(path: string): Promise<FileValues> {
     } catch (err) {
       throw new ConfigError(`${basename(path)} is not valid JSON: ${(err as Error).message}`);
     }
-  } else if (/\.(c|m)?(j|t)s$/.test(path)) {
+  } else if (isSourceFile(path)) {
     let mod: Record<string, unknown>;
     try {
       mod = await importConfigModule(path);

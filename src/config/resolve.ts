@@ -7,6 +7,7 @@ import { findConfigFile, loadConfigFile } from './file-loader.js';
 import { camel, SETTINGS } from './settings.js';
 import type { Config } from './types.js';
 import { isPythonApp } from '../python/detect.js';
+import { isAsyncAlias } from './worker-class.js';
 
 export interface Resolved {
   config: Config;
@@ -31,8 +32,6 @@ export interface ResolveInput {
   env: NodeJS.ProcessEnv;
   cwd: string;
 }
-
-const ASYNC_ALIASES = new Set(['gevent', 'eventlet', 'gthread', 'tornado']);
 
 export async function resolveConfig({ argv, env, cwd }: ResolveInput): Promise<Resolved> {
   const cli = parseCommandLine(argv);
@@ -92,7 +91,7 @@ export async function resolveConfig({ argv, env, cwd }: ResolveInput): Promise<R
     const where = file?.values.has('threads') && !cli.values.has('threads') && !envArgs?.values.has('threads') ? `${basename(configFile!)}: threads` : labels.get('threads');
     warnings.push(`${where} has no effect in tunicorn for a Node app (Node workers are single-threaded event loops; use workers and worker_connections); it is ignored.`);
   }
-  if (!pythonApp && ASYNC_ALIASES.has(resolved.worker_class_str)) {
+  if (!pythonApp && isAsyncAlias(resolved.worker_class_str)) {
     infos.push(`worker_class ${resolved.worker_class_str} is served by tunicorn's async worker (an event loop, like gevent's).`);
   }
   return {

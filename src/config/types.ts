@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TlsMinVersion } from './validators.js';
+import type { AsyncAlias } from './worker-class.js';
 
 /** What hooks receive as `server` (the master) — a small, stable view. */
 export interface ServerInfo {
@@ -143,7 +144,7 @@ export type UserConfig = { [K in Exclude<keyof Config, Loose> as CamelCase<K>]?:
   /** A number, "cpus" (one per CPU, the default) or "cpus*2+1" (Gunicorn's rule). */
   workers?: number | 'cpus' | 'cpus*2+1';
   /** "async" or "sync"; Gunicorn's gevent, eventlet, gthread and tornado are aliases of async. */
-  workerClass?: Config['worker_class'] | 'gevent' | 'eventlet' | 'gthread' | 'tornado';
+  workerClass?: Config['worker_class'] | AsyncAlias;
   loglevel?: Config['loglevel'] | 'warn';
   /** One address or several: "HOST:PORT", ":PORT", "[::1]:PORT", "unix:/PATH", "fd://N". */
   bind?: string | string[];

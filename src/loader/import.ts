@@ -8,6 +8,9 @@ import { pathToFileURL } from 'node:url';
 
 let tsRegistered = false;
 
+/** A JavaScript or TypeScript source file, by its extension. */
+export const SOURCE_FILE = /\.(c|m)?(j|t)sx?$/;
+export const isSourceFile = (file: string) => SOURCE_FILE.test(file);
 export const isTypeScript = (file: string) => /\.(c|m)?tsx?$/.test(file);
 
 async function registerTypeScript(): Promise<void> {

@@ -27,6 +27,7 @@ import { StatsdTally } from './statsd-tally.js';
 import { switchOwner } from './privileges.js';
 import { WORKER_BOOT_ERROR, type MasterMessage, type WorkerMessage } from './protocol.js';
 import { exposeRunning } from './running.js';
+import { isSourceFile } from '../loader/import.js';
 
 /** On a raw TLS connection: its entry in the connection cap, handed over to the TLS socket after the handshake. */
 const CAP_ENTRY = Symbol('tunicorn.capEntry');
@@ -187,7 +188,7 @@ async function main(): Promise<void> {
 
   try {
     // Loaded only when used, so a worker boots (and recycles) faster and smaller.
-    if (boot.configFile && /\.(c|m)?(j|t)s$/.test(boot.configFile)) {
+    if (boot.configFile && isSourceFile(boot.configFile)) {
       const { attachHooks } = await import('../config/hooks.js');
       config = await attachHooks(config, boot.configFile);
       self.config = config;
