@@ -17,13 +17,13 @@ export interface Setting<T = unknown> {
   name: string;
   section: Section;
   /** CLI flags; the first long one is the setting's own (suggested for --NAME, as --help lists it). */
-  flags?: string[];
+  flags?: readonly string[];
   meta?: string;
   /** A flag that takes no value (a switch). */
   isSwitch?: boolean;
   /** The flag's value when it is given alone (Gunicorn's nargs='?' const); a value is taken only if `optionalValues` has it. */
   bareValue?: string;
-  optionalValues?: string[];
+  optionalValues?: readonly string[];
   /** Repeatable on the command line (each use adds one). */
   repeatable?: boolean;
   default: (env: NodeJS.ProcessEnv) => T;
@@ -43,6 +43,8 @@ export interface Setting<T = unknown> {
   note?: string;
   /** Never shown by the control socket's `show config`: the whole value, or the values of KEY=VALUE entries. */
   secret?: 'value' | 'env-values';
+  /** A server hook (typed in Hooks, not by its validator). */
+  hook?: true;
 }
 
 /** Gunicorn's default control socket: $XDG_RUNTIME_DIR/gunicorn.ctl when that directory exists, else ~/.gunicorn/gunicorn.ctl. */
@@ -71,12 +73,11 @@ export const validateWorkers: v.Validator<number> = (raw, name) => {
 const range = (lo: number, hi: number, what: string) => (n: number) =>
   n < lo || n > hi ? `${what} ${n} is outside the recommended range ${lo}-${hi}` : undefined;
 
-function hookSetting(name: string, signature: string, doc: string): Setting {
-  return { name, section: 'Server hooks', default: () => null, defaultText: 'none', validate: v.hook, doc, signature };
+function hookSetting<N extends string>(name: N, signature: string, doc: string): Setting<unknown> & { name: N; hook: true } {
+  return { name, section: 'Server hooks', default: () => null, defaultText: 'none', validate: v.hook, doc, signature, hook: true };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry is typed by its own validator
-export const SETTINGS: Setting<any>[] = [
+const DECLARED = [
   // Config
   { name: 'config', section: 'Config', flags: ['-c', '--config'], meta: 'CONFIG', default: () => null, defaultText: './tunicorn.config.{ts,mts,js,mjs,json} or ./gunicorn.conf.py if present', validate: v.optionalStr, doc: 'The configuration file to load: tunicorn.config.ts/.mts/.js/.mjs/.json, or a gunicorn.conf.py (evaluated with python3).', cliOnly: true },
   { name: 'check_config', section: 'Config', flags: ['--check-config'], isSwitch: true, default: () => false, defaultText: 'false', validate: v.bool, doc: 'Check the configuration and the app, print warnings for values outside the recommended ranges, and exit (0 when valid).', cliOnly: true },
@@ -194,7 +195,17 @@ export const SETTINGS: Setting<any>[] = [
   hookSetting('nworkers_changed', 'nworkersChanged(server, newValue, oldValue)', 'Called in the master when the number of workers changes (TTIN, TTOU, HUP).'),
   hookSetting('on_exit', 'onExit(server)', 'Called in the master just before it exits.'),
   hookSetting('pre_exec', 'preExec(server)', 'Called in the master just before it starts a new master (USR2).'),
-];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry is typed by its own validator
+] as const satisfies readonly Setting<any>[];
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry is typed by its own validator
+export const SETTINGS: readonly Setting<any>[] = DECLARED;
+
+type Entry = (typeof DECLARED)[number];
+/** The resolved value of every stored setting, typed by its validator (hooks are typed in Hooks). */
+export type SettingValues = {
+  -readonly [S in Entry as S extends { cliOnly: true } | { hook: true } ? never : S['name']]: S['validate'] extends v.Validator<infer T> ? T : never;
+};
 
 export const BY_NAME = new Map(SETTINGS.map((s) => [s.name, s]));
 

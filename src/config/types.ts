@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TlsMinVersion } from './validators.js';
+import type { SettingValues } from './settings.js';
 import type { AsyncAlias } from './worker-class.js';
 
 /** What hooks receive as `server` (the master) — a small, stable view. */
@@ -46,90 +46,13 @@ export interface Hooks {
   pre_exec: ((server: ServerInfo) => unknown) | null;
 }
 
-export interface Config extends Hooks {
-  wsgi_app: string | null;
-  bind: string[];
-  /** The master's status endpoint (/metrics, /healthz, /readyz), or null. */
-  status_bind: string | null;
-  /** With status_bind: /readyz also GETs this app path. */
-  health_check_path: string | null;
-  /** The status page's token (required when status_bind is not loopback), or null. */
-  status_token: string | null;
-  /** A file holding that token, read at start. */
-  status_token_file: string | null;
-  /** --no-status-page: status_bind serves /metrics, /healthz and /readyz only. */
-  status_page_disable: boolean;
-  backlog: number;
-  /** The control socket's path (Gunicorn's control_socket). */
-  control_socket: string;
-  control_socket_mode: number;
-  control_socket_disable: boolean;
-  workers: number;
-  worker_class: 'async' | 'sync';
+/**
+ * The resolved configuration: every stored setting typed by its validator in the registry
+ * (src/config/settings.ts, where each is documented), and the hooks.
+ */
+export interface Config extends SettingValues, Hooks {
   /** worker_class as given (gevent, gthread...), which Python apps need; set by resolveConfig. */
   worker_class_str: string;
-  threads: number;
-  fronts: number;
-  request_queue: number;
-  request_queue_timeout: number;
-  worker_connections: number;
-  max_requests: number;
-  max_requests_jitter: number;
-  max_worker_memory: number | string;
-  max_worker_memory_grace: number;
-  timeout: number;
-  graceful_timeout: number;
-  shutdown_delay: number;
-  keepalive: number;
-  limit_request_line: number;
-  limit_request_fields: number;
-  limit_request_field_size: number;
-  forwarded_allow_ips: string[];
-  secure_scheme_headers: Record<string, string>;
-  /** TLS (Gunicorn's SSL section): on when certfile or keyfile is set. */
-  certfile: string | null;
-  keyfile: string | null;
-  ssl_version: TlsMinVersion;
-  /** Client certificates: 0 none, 1 optional, 2 required. */
-  cert_reqs: 0 | 1 | 2;
-  ca_certs: string | null;
-  ciphers: string | null;
-  do_handshake_on_connect: boolean;
-  /** HTTP versions served, in order of preference (ALPN). */
-  http_protocols: Array<'h1' | 'h2'>;
-  http2_cleartext: 'off' | 'prior-knowledge';
-  http2_max_concurrent_streams: number;
-  http2_initial_window_size: number;
-  http2_max_frame_size: number;
-  http2_max_header_list_size: number;
-  proxy_protocol: 'off' | 'v1' | 'v2' | 'auto';
-  proxy_allow_ips: string[];
-  preload_app: boolean;
-  reload: boolean;
-  chdir: string;
-  raw_env: string[];
-  pidfile: string | null;
-  umask: number;
-  user: string | null;
-  group: string | null;
-  initgroups: boolean;
-  daemon: boolean;
-  interface: 'auto' | 'fetch' | 'node' | 'wsgi';
-  python: string;
-  pythonpath: string[];
-  override_globals: boolean;
-  accesslog: string | null;
-  access_log_format: string;
-  errorlog: string;
-  loglevel: 'debug' | 'info' | 'warning' | 'error' | 'critical';
-  log_format: 'text' | 'json';
-  capture_output: boolean;
-  /** statsd's address (HOST:PORT or unix://PATH), or null (off). */
-  statsd_host: string | null;
-  statsd_prefix: string;
-  dogstatsd_tags: string;
-  enable_backlog_metric: boolean;
-  proc_name: string | null;
 }
 
 type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
@@ -157,7 +80,7 @@ export type UserConfig = { [K in Exclude<keyof Config, Loose> as CamelCase<K>]?:
   /** Peers allowed to send a PROXY protocol header: IPs or networks, a list or one comma-separated string; "*" for all. */
   proxyAllowIps?: string | string[];
   /** The lowest TLS version: "TLSv1_2" (the default) or "TLSv1_3"; Gunicorn's names (TLS_SERVER...) are accepted. */
-  sslVersion?: TlsMinVersion | 'TLSv1_1' | 'TLSv1_2' | 'TLSv1_3' | 'TLS_SERVER' | 'TLS';
+  sslVersion?: Config['ssl_version'] | 'TLSv1_1' | 'TLSv1_2' | 'TLSv1_3' | 'TLS_SERVER' | 'TLS';
   /** Client certificates: 0 or "none", 1 or "optional", 2 or "required" (mutual TLS). */
   certReqs?: 0 | 1 | 2 | 'none' | 'optional' | 'required';
   /** A number (0o22) or an octal string ("022"). */

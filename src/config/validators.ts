@@ -60,7 +60,7 @@ export const optionalToken: Validator<string | null> = (raw, name) => {
   return s;
 };
 
-export function choice<T extends string>(choices: readonly T[], aliases: Record<string, T> = {}): Validator<T> {
+export function choice<T extends string>(choices: readonly T[], aliases: Record<string, NoInfer<T>> = {}): Validator<T> {
   return (raw, name) => {
     const s = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
     if ((choices as readonly string[]).includes(s)) return s as T;
