@@ -37,6 +37,7 @@ import { VERSION } from './version.js';
 import { APP_LOAD_ERROR, WORKER_BOOT_ERROR, type WorkerMessage } from './workers/protocol.js';
 import { describeRunning } from './workers/running.js';
 import { SOURCE_FILE } from './loader/import.js';
+import { handleFd } from './node-internals.js';
 
 export interface ArbiterOptions {
   config: Config;
@@ -226,7 +227,7 @@ export class Arbiter {
 
   /** The listening sockets; none once closed at shutdown (their descriptor numbers may then belong to something else). */
   private listenerFds(): Array<{ name: string; url: string; fd: number | null }> {
-    return this.shuttingDown ? [] : this.listeners.map((l) => ({ name: l.spec.text, url: l.url, fd: l.spec.kind === 'unix' ? null : ((l.handle as { fd?: number }).fd ?? null) }));
+    return this.shuttingDown ? [] : this.listeners.map((l) => ({ name: l.spec.text, url: l.url, fd: l.spec.kind === 'unix' || handleFd(l.handle) < 0 ? null : handleFd(l.handle) }));
   }
 
   /** The control socket: its commands take the paths of the signals they stand for. */

@@ -8,6 +8,7 @@ import net from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import { ConfigError } from './config/errors.js';
 import type { ErrorLog } from './logging/error-log.js';
+import { createServerHandle, type ServerHandle } from './node-internals.js';
 
 export type BindSpec =
   | { kind: 'tcp'; text: string; host: string; port: number }
@@ -24,10 +25,6 @@ export interface Listener {
   address: { address: string; family: string; port: number } | string;
 }
 
-type ServerHandle = { getsockname?(out: Record<string, unknown>): number; close(): void };
-type CreateServerHandle = (address: string | null, port: number, addressType: number, fd?: number, flags?: number) => ServerHandle | number;
-/** node:net's own bind-without-listen, which cluster uses for shared handles (Node 20 to 24). */
-const createServerHandle = (net as unknown as { _createServerHandle: CreateServerHandle })._createServerHandle;
 
 export function parseBind(text: string): BindSpec {
   const t = text.trim();

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, renameSync } from 'node:fs';
 import type { BindSpec, Listener } from '../sockets.js';
+import { handleFd } from '../node-internals.js';
 
 /** The inherited sockets' fds, in bind order. */
 export const FD_ENV = 'TUNICORN_FD';
@@ -41,12 +42,11 @@ export function inheritedStatusFd(env: NodeJS.ProcessEnv): number | undefined {
   return env[STATUS_FD_ENV] && parentMaster(env) && Number.isInteger(fd) ? fd : undefined;
 }
 
-const fdOf = (handle: object): number => (handle as { fd?: number }).fd ?? -1;
 
 /** Start the new master with the listening sockets (and the status socket) as its fds 3, 4, ... */
 export function spawnMaster(listeners: Listener[], statusHandle: object | null): ChildProcess {
-  const fds = listeners.map((l) => fdOf(l.handle));
-  if (statusHandle) fds.push(fdOf(statusHandle));
+  const fds = listeners.map((l) => handleFd(l.handle));
+  if (statusHandle) fds.push(handleFd(statusHandle));
   const env: NodeJS.ProcessEnv = { ...process.env, [PARENT_ENV]: String(process.pid), [FD_ENV]: listeners.map((_, i) => 3 + i).join(',') };
   if (statusHandle) env[STATUS_FD_ENV] = String(3 + listeners.length);
   else delete env[STATUS_FD_ENV];

@@ -7,6 +7,7 @@ import type { Supervised } from '../arbiter/supervised.js';
 import { splitArgs } from '../config/cli-args.js';
 import { configView } from './config-view.js';
 import type { ControlSource } from './source.js';
+import { handleFd } from '../node-internals.js';
 
 /** A command that cannot run as given: its reply is {status: "error", error: message}. */
 export class CommandError extends Error {}
@@ -98,9 +99,9 @@ function showStats(src: ControlSource): Record<string, unknown> {
 
 function showListeners(src: ControlSource): Record<string, unknown> {
   const listeners = src.listeners().map((l) => {
-    const fd = (l.handle as { fd?: number }).fd;
+    const fd = handleFd(l.handle);
     const type = l.spec.kind === 'unix' ? 'unix' : typeof l.address === 'object' && l.address.family === 'IPv6' ? 'tcp6' : 'tcp';
-    return { address: l.url, fd: typeof fd === 'number' && fd >= 0 ? fd : null, type };
+    return { address: l.url, fd: fd >= 0 ? fd : null, type };
   });
   return { listeners, count: listeners.length };
 }

@@ -12,6 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ErrorLog } from '../logging/error-log.js';
+import { socketParser, socketResponse } from '../node-internals.js';
 
 const STATUS: Record<string, [number, string]> = {
   HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large'],
@@ -32,17 +33,13 @@ function unknownMethod(err: { rawPacket?: Buffer; bytesParsed?: number }): boole
 }
 
 const ANSWERED = Symbol('tunicorn.clientErrorAnswered');
-type HttpSocket = Socket & {
-  [ANSWERED]?: true;
-  _httpMessage?: ServerResponse | null;
-  parser?: { incoming?: IncomingMessage | null } | null;
-};
+type HttpSocket = Socket & { [ANSWERED]?: true };
 
 /** Call `then` once no response is in progress on the socket (pipelined ones are sent in turn). */
 function whenResponsesDone(socket: HttpSocket, then: () => void): void {
   // node:http detaches a response from its socket in its own 'finish' handler: while one is
   // attached, its 'finish' (or 'close', when destroyed) is still to come.
-  const res = socket._httpMessage;
+  const res = socketResponse(socket);
   if (!res || socket.destroyed) return then();
   let called = false;
   const next = () => {
@@ -76,8 +73,8 @@ export function answerClientError(err: NodeJS.ErrnoException & { rawPacket?: Buf
   if (socket[ANSWERED]) return;
   socket[ANSWERED] = true;
   const who = socket.remoteAddress ?? 'on unix socket';
-  const inProgress = socket._httpMessage;
-  const receiving = socket.parser?.incoming;
+  const inProgress = socketResponse(socket);
+  const receiving = socketParser(socket)?.incoming;
   // The client went away (reset, or closed in the middle of a request): nobody to answer.
   if (code === 'ECONNRESET' || code === 'HPE_INVALID_EOF_STATE') {
     log.debug(`Client ${who} closed the connection mid-request (${code})`);

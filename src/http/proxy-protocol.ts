@@ -13,6 +13,7 @@ import type { Socket } from 'node:net';
 import type { ErrorLog } from '../logging/error-log.js';
 import { trustCheck } from './forwarded.js';
 import { parseProxyHeader, type ProxyMode, type ProxySource } from './proxy-header.js';
+import { setPeerCache } from '../node-internals.js';
 
 export interface ProxyGateOptions {
   mode: ProxyMode;
@@ -30,19 +31,18 @@ export interface ProxyGateOptions {
 const EMPTY = Buffer.alloc(0);
 const who = (socket: Socket) => socket.remoteAddress ?? 'unix socket';
 
-type Peered = Socket & { _peername?: { address?: string; port?: number; family?: string } };
 /** Whether node's peer cache works as setPeer expects (checked on the first connection). */
 let cacheWorks: boolean | null = null;
 
 /**
  * Make the socket report the proxied client as its peer. net.Socket's remoteAddress, remotePort and
- * remoteFamily read a cached getpeername() result, `_peername` (Node 20 to 24); setting it is a
+ * remoteFamily read a cached getpeername() result (setPeerCache); setting it is a
  * property store, where own properties on each socket (defineProperties) cost about 8 µs a
  * connection in a worker's profile. Should a Node not read the cache, own properties it is.
  */
 function setPeer(socket: Socket, source: ProxySource): void {
   if (cacheWorks !== false) {
-    (socket as Peered)._peername = { address: source.address, port: source.port, family: source.family };
+    setPeerCache(socket, { address: source.address, port: source.port, family: source.family });
     if (cacheWorks) return;
     cacheWorks = socket.remoteAddress === source.address && socket.remotePort === source.port && socket.remoteFamily === source.family;
     if (cacheWorks) return;

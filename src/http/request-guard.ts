@@ -35,6 +35,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ErrorLog } from '../logging/error-log.js';
+import { socketParser } from '../node-internals.js';
 
 export interface Refusal {
   status: 400 | 501;
@@ -174,8 +175,7 @@ export function requestRefusal(req: IncomingMessage): Refusal | null {
   // Only the bytes say which it was: look at the request line when it is in the chunk being parsed
   // (HTTP/1.0 is rare enough for the lookup to cost nothing that matters).
   if (minor === 0 && !h2) {
-    const parser = (req.socket as Socket & { parser?: { getCurrentBuffer?: () => Buffer } | null }).parser;
-    const chunk = parser?.getCurrentBuffer?.();
+    const chunk = socketParser(req.socket)?.getCurrentBuffer?.();
     if (chunk) {
       const target = Buffer.from(` ${url} `, 'latin1');
       for (let at = chunk.indexOf(target); at !== -1; at = chunk.indexOf(target, at + 1)) {

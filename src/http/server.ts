@@ -24,6 +24,7 @@ import type { StatsdTally } from '../workers/statsd-tally.js';
 import { cutOff } from './cut-off.js';
 import { countBodyBytes, h2BodyBytes, h2Remote } from './h2-bytes.js';
 import type { H2Front } from './h2.js';
+import { headerBlock } from '../node-internals.js';
 
 export interface FrontOptions {
   config: Config;
@@ -211,7 +212,7 @@ export class HttpFront {
       const requestId = requestIdOf(res);
       if (access) {
         const socket = res[SOCKET]!;
-        const headerBytes = (res as unknown as { _header?: string })._header?.length ?? 0;
+        const headerBytes = headerBlock(res)?.length ?? 0;
         const h2Bytes = h2BodyBytes(res);
         const bytes = h2Bytes ?? Math.max(0, socket.bytesWritten - (res[WRITTEN_AT_START] ?? 0) - headerBytes);
         access.write({ req, res, remote: (h2Bytes === undefined ? socket.remoteAddress : h2Remote(res)) ?? '-', durationNs: process.hrtime.bigint() - res[STARTED]!, bytes, startedMs: res[STARTED_MS]! }, requestId);

@@ -11,6 +11,7 @@ import tls from 'node:tls';
 import type { Config } from '../config/types.js';
 import type { ErrorLog } from '../logging/error-log.js';
 import { secureOptions, type TlsMaterial } from './tls-material.js';
+import { tlsParent } from '../node-internals.js';
 
 export interface TlsTerminatorOptions {
   config: Config;
@@ -31,8 +32,6 @@ function alpn(protocols: Array<'h1' | 'h2'>): { ALPNProtocols?: string[] } {
   return { ALPNProtocols: protocols.map((p) => (p === 'h2' ? 'h2' : 'http/1.1')) };
 }
 
-/** TLSSocket keeps the socket it wraps as _parent (Node 20 to 24); that is how the raw socket is found again. */
-type Wrapped = tls.TLSSocket & { _parent?: Socket | null };
 
 export class TlsTerminator {
   private readonly server: tls.Server;
@@ -41,8 +40,8 @@ export class TlsTerminator {
 
   constructor(private readonly opts: TlsTerminatorOptions) {
     this.server = tls.createServer({ ...secureOptions(opts.material, opts.config), handshakeTimeout: opts.handshakeTimeoutMs, ...alpn(opts.config.http_protocols) });
-    this.server.on('secureConnection', (secure: Wrapped) => {
-      const raw = secure._parent;
+    this.server.on('secureConnection', (secure: tls.TLSSocket) => {
+      const raw = tlsParent(secure);
       if (raw) this.handshaking.delete(raw);
       if (raw) opts.onSecure(secure, raw);
       else secure.destroy();
@@ -50,9 +49,9 @@ export class TlsTerminator {
     // Handshake failures (a client refused for its certificate, a timeout, plain HTTP on the TLS
     // port) happen all day on a public port: debug lines. With a listener here Node leaves the
     // socket open, so it is destroyed.
-    this.server.on('tlsClientError', (err: NodeJS.ErrnoException, secure: Wrapped) => {
+    this.server.on('tlsClientError', (err: NodeJS.ErrnoException, secure: tls.TLSSocket) => {
       // A connection closed under it (shed, reset) no longer knows its peer: '-'.
-      opts.log.debug(`TLS handshake with ip=${secure.remoteAddress ?? secure._parent?.remoteAddress ?? '-'} failed: ${err.code ?? ''} ${err.message}`);
+      opts.log.debug(`TLS handshake with ip=${secure.remoteAddress ?? tlsParent(secure)?.remoteAddress ?? '-'} failed: ${err.code ?? ''} ${err.message}`);
       secure.destroy();
     });
   }

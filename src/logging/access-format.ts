@@ -6,6 +6,7 @@
  *   p <pid>   {name}i request header   {name}o response header   {name}e environment variable
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { headerBlock } from '../node-internals.js';
 
 export interface AccessRecord {
   req: IncomingMessage;
@@ -65,7 +66,7 @@ function user(req: IncomingMessage): string {
  * responses are written) are not kept for getHeader(): read them from the header block sent.
  */
 export function sentHeader(res: ServerResponse, lowerName: string): string | undefined {
-  const block = (res as unknown as { _header?: string | null })._header;
+  const block = headerBlock(res);
   if (!block) return undefined;
   const values: string[] = [];
   for (const line of block.split('\r\n')) {

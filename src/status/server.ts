@@ -18,6 +18,7 @@ import { isPageFile, sendPageFile } from './page.js';
 import { liveness, readiness, type HealthWorker, type Verdict } from './health.js';
 import { metricsRegistry } from './metrics.js';
 import type { StatusSource } from './source.js';
+import { serverHandle } from '../node-internals.js';
 
 /** How long the figures of an exited worker are kept, for a heartbeat still in the pipe. */
 const FORGET_AFTER_MS = 10_000;
@@ -102,7 +103,7 @@ export class StatusService {
 
   /** The listening socket's handle, which USR2 hands to the new master. */
   get handle(): object | null {
-    return (this.server as unknown as { _handle?: object | null })._handle ?? null;
+    return serverHandle(this.server);
   }
 
   close(): void {
