@@ -36,9 +36,8 @@ let cacheWorks: boolean | null = null;
 
 /**
  * Make the socket report the proxied client as its peer. net.Socket's remoteAddress, remotePort and
- * remoteFamily read a cached getpeername() result (setPeerCache); setting it is a
- * property store, where own properties on each socket (defineProperties) cost about 8 µs a
- * connection in a worker's profile. Should a Node not read the cache, own properties it is.
+ * remoteFamily read a cached getpeername() result (setPeerCache): one property store, far cheaper
+ * than own properties on each socket (bench/limits.md). Should a Node not read the cache, own properties it is.
  */
 function setPeer(socket: Socket, source: ProxySource): void {
   if (cacheWorks !== false) {
@@ -72,9 +71,8 @@ export class ProxyGate {
   private readonly trusted: (remote: string | undefined) => boolean;
   /**
    * Connections whose header is still awaited, oldest first (closed at once on shutdown). One
-   * sweep a second closes those past the timeout: a timer per socket (socket.setTimeout) costs on
-   * every connection, as deadlines.ts measured for requests. A list rather than a Set of sockets
-   * for the reason connection-cap.ts gives (a Set hashes each socket).
+   * sweep a second closes those past the timeout, cheaper than a timer per socket; a list rather
+   * than a Set, which hashes each socket (bench/limits.md).
    */
   private head: Waiting | null = null;
   private tail: Waiting | null = null;

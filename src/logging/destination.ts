@@ -3,11 +3,9 @@
  * destination) does the buffered writes and reopen() for logrotate. (The error log writes each
  * line synchronously: sync-destination.ts.)
  *
- * The access log batches its lines before handing them to sonic-boom: every 16 KB, or
- * 100 ms after the first line waiting. Line by line, sonic-boom measured the byte length of its
- * whole pending buffer on every write() (several microseconds a line under load), and one write to
- * the file per turn of the event loop took about a fifth of a busy worker's CPU. Lines reach the
- * file within 100 ms, and at once on flush() (exit) and reopen().
+ * The access log batches its lines before handing them to sonic-boom (every 16 KB, or 100 ms
+ * after the first line waiting): line by line cost a busy worker much of its CPU (bench/limits.md).
+ * Lines reach the file within 100 ms, and at once on flush() (exit) and reopen().
  */
 import sonicBoom from 'sonic-boom';
 

@@ -1,7 +1,7 @@
 /**
  * The error log's destination: every line written at once with write(2), so nothing is lost when
  * a process dies right after logging, and the master loads no CommonJS (sonic-boom, kept for the
- * buffered access log, pulls in Node's CommonJS loader: about 7 MB more per process). "-" is stderr.
+ * buffered access log, pulls in Node's CommonJS loader and its memory; bench/limits.md). "-" is stderr.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Destination } from './destination.js';
