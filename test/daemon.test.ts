@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { listeningLines, runCli, sleep } from './helpers/cli.js';
+import { listeningLines, runCli } from './helpers/cli.js';
 import { alive, exited } from './helpers/proc.js';
 
 /** Fields of /proc/PID/stat after the command name: state, ppid, pgrp, session, ... */

@@ -74,9 +74,13 @@ describe("the seed's configurations, as the seed gives them", () => {
         // The seed's access_log / error_log are ignored names in Python; the TS file uses the real ones.
         assert.deepEqual([py.accesslog, py.errorlog], ['null', '"-"']);
         assert.deepEqual([ts.accesslog, ts.errorlog], ['"/var/log/tunicorn/access.log"', '"/var/log/tunicorn/error.log"']);
-        for (const k of ['accesslog', 'errorlog']) delete py[k], delete ts[k];
+        for (const k of ['accesslog', 'errorlog']) {
+          delete py[k];
+          delete ts[k];
+        }
       }
-      delete py.config, delete ts.config;
+      delete py.config;
+      delete ts.config;
       assert.deepEqual(ts, py, name);
     }
     const primary = printed[1]!;

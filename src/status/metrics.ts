@@ -90,7 +90,10 @@ export function metricsRegistry(book: StatsBook, source: StatusSource): Registry
       let busy = 0;
       let idle = 0;
       // A Python worker reports its active requests as connections; a Node worker its in-flight count.
-      for (const w of app()) ((source.python ? w.connections : (book.inflight.get(w.age) ?? 0)) > 0 ? busy++ : idle++);
+      for (const w of app()) {
+        if ((source.python ? w.connections : (book.inflight.get(w.age) ?? 0)) > 0) busy++;
+        else idle++;
+      }
       this.set({ state: 'busy' }, busy);
       this.set({ state: 'idle' }, idle);
     },

@@ -258,7 +258,7 @@ describe('TLS: start-up refuses bad material with one line, before binding', { t
       const lines = r.stderr.trim().split('\n');
       assert.equal(lines.length, 1, r.output);
       assert.match(lines[0]!, line);
-      assert.doesNotMatch(r.output, /Listening at|Booting worker|    at /);
+      assert.doesNotMatch(r.output, /Listening at|Booting worker| {4}at /);
     });
   }
 });

@@ -57,7 +57,7 @@ test('a bad user or group: one line, exit 1, nothing bound', async () => {
     const r = await runCli(['--bind', '127.0.0.1:0', flag, value, 'app.mjs']);
     assert.equal(r.code, 1, r.output);
     assert.match(r.output, re);
-    assert.doesNotMatch(r.output, /Listening at|    at /);
+    assert.doesNotMatch(r.output, /Listening at| {4}at /);
     assert.equal(r.output.trim().split('\n').length, 1, r.output);
   }
 });
