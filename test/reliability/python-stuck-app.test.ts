@@ -3,7 +3,8 @@
  * (`/spin`) or a C call gevent cannot patch (`/block`, libc sleep() through ctypes), holds one Python
  * worker of two (test/fixtures/python/attack_flask.py, --timeout 3). The stuck request is answered 504
  * at `timeout`, the worker is killed with its Python traceback logged (the line that loops or blocks),
- * and meanwhile other clients (new connections, so each is dispatched afresh) get a 100% success rate.
+ * and meanwhile other clients (new connections, so each is dispatched afresh) get a 100% success rate
+ * from the other workers.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -48,6 +49,9 @@ for (const c of CASES) {
     // A replacement serves.
     for (let i = 0; i < 5; i++) assert.equal(((await get(`${url}/`)) as { status: number }).status, 200);
     assert.equal((await t.stop()).code, 0);
-    assert.equal(failed(others), 0, `other requests: 100% success (${fmt(others.failures)})`);
+    // The issue asks 100% from the other workers: a request the front sent the stuck worker in the
+    // ~250 ms before it counted as silent is the stuck worker's, answered 504 and named in the line.
+    const onStuck = Number(/WORKER TIMEOUT \(pid:\d+\) running [^\n]*?; (\d+) more requests? in flight/.exec(t.output)?.[1] ?? 0);
+    assert.ok(failed(others) <= onStuck && (others.failures.get('status 504') ?? 0) === failed(others), `other requests: 100% success but for ${onStuck} sent to the stuck worker (${fmt(others.failures)})`);
   });
 }
