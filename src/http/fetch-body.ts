@@ -21,8 +21,9 @@ function unusable(): Promise<never> {
 /** The whole body, `length` bytes as node:http's parser guarantees, or the error that cut it short. */
 export function readInto(incoming: IncomingMessage, length: number): Promise<ArrayBuffer> {
   return new Promise((resolve, reject) => {
-    const buffer = new ArrayBuffer(length);
-    const view = new Uint8Array(buffer);
+    // Not zero-filled: every byte is written before the app sees it (a short body is sliced).
+    const view = Buffer.allocUnsafeSlow(length);
+    const buffer = view.buffer as ArrayBuffer;
     let at = 0;
     const done = () => {
       incoming.off('data', onData);
