@@ -138,8 +138,12 @@ test('restarts by reason: a worker above max_worker_memory is a memory restart',
   agent.destroy();
   await t.waitFor(/above max_worker_memory/);
   await t.waitFor(new RegExp(`Worker exiting \\(pid: ${first}\\)`));
-  await sleep(200);
-  const m = (await get(`${status}/metrics`)).body;
+  // Counted when the process has exited, a moment after its last line.
+  let m = '';
+  for (let i = 0; i < 50 && metric(m, 'tunicorn_worker_restarts_total', { reason: 'memory' }) !== 1; i++) {
+    await sleep(100);
+    m = (await get(`${status}/metrics`)).body;
+  }
   assert.equal(metric(m, 'tunicorn_worker_restarts_total', { reason: 'memory' }), 1, m);
   assert.equal(metric(m, 'tunicorn_worker_restarts_total', { reason: 'crash' }), 0);
   assert.equal((await t.stop()).code, 0);
