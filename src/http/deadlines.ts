@@ -1,6 +1,6 @@
 /**
- * Per-request timeouts without a timer per request (a setTimeout/clearTimeout pair cost about 12%
- * of a hello-world worker's throughput). Requests in flight are kept in start order; one interval
+ * Per-request timeouts without a timer per request (a timer pair per request costs a hello-world
+ * worker much of its throughput: bench/limits.md). Requests in flight are kept in start order; one interval
  * ticks `timeout / 10` (between 50 ms and 1 s) and expires the oldest ones, so a request is timed
  * out between `timeout` and `timeout` plus one tick after it started. Start times are kept even with
  * the timeout off: the WORKER TIMEOUT line says how long a request has run.

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { startServer, type Tunicorn } from '../helpers/cli.js';
 import { rawRequest, type RawResponse } from './raw-http.js';
+import { forbiddenTrailer } from '../../src/http/request-guard.js';
 
 const get = (target: string, headers: string[] = ['Host: x']) => `GET ${target} HTTP/1.1\r\n${headers.map((h) => `${h}\r\n`).join('')}\r\n`;
 
@@ -99,4 +100,12 @@ describe('request limits and malformed requests', { timeout: 60_000 }, () => {
   test('both servers stop cleanly', async () => {
     for (const { t } of [dflt, tight]) assert.equal((await t.stop()).code, 0, t.output);
   });
+});
+
+test('forbiddenTrailer: the first trailer RFC 9110 6.5.1 rules out (framing, routing, authentication), any case', () => {
+  assert.equal(forbiddenTrailer(['X-Checksum', 'abc', 'Server-Timing', 'x;dur=1']), undefined);
+  assert.equal(forbiddenTrailer(['X-Checksum', 'abc', 'Content-Length', '5', 'Host', 'evil']), 'Content-Length');
+  for (const name of ['Transfer-Encoding', 'HOST', 'authorization', 'Cookie', 'Content-Type', 'Trailer', 'Connection', 'Upgrade']) {
+    assert.equal(forbiddenTrailer([name, 'x']), name);
+  }
 });
