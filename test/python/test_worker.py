@@ -7,7 +7,7 @@ import struct
 import time
 import unittest
 
-from wproc import CREDIT, DATA, END, PING, Front, Worker, WINDOW, has_gevent
+from wproc import CREDIT, DATA, END, HDR, PING, Front, Worker, WINDOW, has_gevent
 
 def read(path):
     with open(path) as f:
@@ -252,6 +252,20 @@ class GeventTest(Cases, unittest.TestCase):
         for sid in sids:
             self.assertEqual(self.f.get(sid).body, b"slept")
         self.assertLess(time.monotonic() - t, 2.0)
+
+    def test_a_burst_read_at_once_runs_concurrently_beside_idle_greenlets(self):
+        # one request first leaves a request greenlet idle; 20 more in one write were all queued
+        # to it (the front's TERM then cut what was still waiting at graceful_timeout)
+        with Worker("basic", "gevent") as w:
+            f = w.connect()
+            self.assertEqual(f.fetch(target="/hello").body, b"Hello, World!")
+            frames = []
+            send_frame = f.send_frame
+            f.send_frame = lambda t, sid, payload=b"": frames.append(HDR.pack(t, sid, len(payload)) + payload)
+            sids = [f.request(target="/gather?key=burst&n=20") for _ in range(20)]
+            f.send_frame = send_frame
+            f.sock.sendall(b"".join(frames))
+            self.assertEqual([f.get(sid).body for sid in sids], [b"met"] * 20)
 
     def test_cancel_kills_a_sleeping_request(self):
         before = self.closed().count("sleepgen")

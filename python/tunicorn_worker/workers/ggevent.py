@@ -26,15 +26,17 @@ class GeventWorker(BaseWorker):
         size = max(1, int(self.settings.get("worker_connections") or 1000))
         self.pool = gevent.pool.Pool(size)
         self.queue = gevent.queue.Queue()
-        self.idle = 0
+        self.idle = 0       # request greenlets waiting for a stream, or spawned to take one
         self.loop = gevent.get_hub().loop
         self.wakeup = gevent.event.Event()
 
     make_event = staticmethod(gevent.event.Event)
 
     def submit(self, s):
-        # request greenlets live on and take the next stream: a greenlet is costly to create
-        if self.idle == 0 and not self.pool.full():
+        # request greenlets live on and take the next stream (a greenlet is costly to create); a new
+        # one unless an idle one is left for this stream: those woken by earlier puts have not run yet
+        if self.queue.qsize() >= self.idle and not self.pool.full():
+            self.idle += 1      # counted from now: it takes a stream as soon as it runs
             self.pool.spawn(self.run_requests)
         self.queue.put(s)
 
@@ -42,21 +44,21 @@ class GeventWorker(BaseWorker):
         me = gevent.getcurrent()
         get = self.queue.get
         while True:
-            self.idle += 1
             s = get()
             self.idle -= 1
             if s is None:
                 return
             if s.cancelled:
                 send_stopped(s)
-                continue
-            s.task = me
-            try:
-                handle(self, s)
-            except RequestCancelled:
-                pass
-            finally:
-                s.task = None
+            else:
+                s.task = me
+                try:
+                    handle(self, s)
+                except RequestCancelled:
+                    pass
+                finally:
+                    s.task = None
+            self.idle += 1
 
     def cancel(self, s):
         """From the reader: raise RequestCancelled in the greenlet running s, at its next

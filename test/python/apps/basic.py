@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 from wsgiref.validate import validator
 
 CLOSED = []          # names of the iterables whose close() was called
+GATHERED = {}        # /gather: requests arrived per key, or None once one waited in vain
 TEXT = [("Content-Type", "text/plain")]
 
 
@@ -107,6 +108,17 @@ def app(environ, start_response):
         time.sleep(float(q.get("s", "0.2")))
         start_response("200 OK", TEXT)
         return [b"slept"]
+    if path == "/gather":
+        # "met" once n requests of this key run at once; "alone" (and the rest at once) if not within s
+        key, n, until = q["key"], int(q["n"]), time.monotonic() + float(q.get("s", "3"))
+        if GATHERED.get(key, 0) is not None:
+            GATHERED[key] = GATHERED.get(key, 0) + 1
+        while GATHERED[key] is not None and GATHERED[key] < n and time.monotonic() < until:
+            time.sleep(0.01)
+        if GATHERED[key] is not None and GATHERED[key] < n:
+            GATHERED[key] = None
+        start_response("200 OK", TEXT)
+        return [b"alone" if GATHERED[key] is None else b"met"]
     if path == "/sleepgen":
         start_response("200 OK", TEXT)
         return Closing("sleepgen", [b"x"], delay=float(q.get("s", "60")))
