@@ -55,7 +55,7 @@ export class WorkerProcess extends Supervised {
       serialization: 'json',
     });
     this.pid = this.child.pid ?? -1;
-    this.child.on('message', (msg) => this.emit('message', msg));
+    this.child.on('message', (msg, handle) => this.emit('message', msg, handle));
     this.child.on('exit', (code, signal) => this.emit('exit', code, signal));
     this.child.on('error', (err) => this.emit('error', err));
   }
@@ -72,6 +72,15 @@ export class WorkerProcess extends Supervised {
       });
     } catch {
       /* the channel closed under us; the exit handler takes it from here */
+    }
+  }
+
+  override sendHandle(msg: MasterMessage, handle: object, done: (err: Error | null) => void): void {
+    if (!this.child.connected) return done(new Error('not connected'));
+    try {
+      this.child.send(msg, handle as never, (err) => done(err ?? null));
+    } catch (err) {
+      done(err as Error);
     }
   }
 

@@ -27,6 +27,7 @@ import { StatsdTally } from './statsd-tally.js';
 import { switchOwner } from './privileges.js';
 import { WORKER_BOOT_ERROR, type MasterMessage, type WorkerMessage } from './protocol.js';
 import { exposeRunning } from './running.js';
+import { adopt, Handoff, handoffSupported, refuse } from './handoff.js';
 
 /** On a raw TLS connection: its entry in the connection cap, handed over to the TLS socket after the handshake. */
 const CAP_ENTRY = Symbol('tunicorn.capEntry');
@@ -52,6 +53,10 @@ async function main(): Promise<void> {
   let retiring = false;
   let cap: ConnectionCap | null = null;
   let gate: ProxyGate | null = null;
+  /** Retiring with a replacement: hands idle connections to the master. */
+  let handoff: Handoff | null = null;
+  /** Serves a connection another worker handed off (set once the worker serves). */
+  let adoptHandle: ((handle: object) => void) | null = null;
   const connections = () => cap?.size ?? 0;
   let accepted = 0;
   let dispatcher: Dispatcher | null = null;
@@ -81,8 +86,9 @@ async function main(): Promise<void> {
     if (config.worker_exit) runHook(log, 'worker_exit', () => config.worker_exit!(null, self));
     access?.flush();
     log.flush();
-    // A last heartbeat, so the master's request totals include this worker's final requests.
-    if ((!stats && !statsd) || !process.connected) process.exit(code);
+    // A last heartbeat, so the master's request totals include this worker's final requests. After
+    // handoffs it also waits for the master to have taken the last handle (messages queue behind it).
+    if ((!stats && !statsd && !handoff?.sent) || !process.connected) process.exit(code);
     const timer = setTimeout(() => process.exit(code), 500);
     process.send!(heartbeat(), () => {
       clearTimeout(timer);
@@ -90,10 +96,14 @@ async function main(): Promise<void> {
     });
   };
 
-  /** Stop accepting and exit once in-flight requests are done. `shutdown`: idle connections close now. */
-  const stop = (shutdown: boolean) => {
+  /**
+   * Stop accepting and exit once in-flight requests are done. `shutdown`: idle connections close
+   * now. `handOff` (retiring, a replacement serves): idle connections go to the master instead.
+   */
+  const stop = (shutdown: boolean, handOff = false) => {
     if (stopping) {
       if (shutdown) {
+        handoff?.end();
         front?.drain(true);
         gate?.closeWaiting();
         terminator?.closeHandshaking();
@@ -118,7 +128,15 @@ async function main(): Promise<void> {
       };
       setImmediate(turn);
     } else closeListeners();
-    front?.drain(shutdown);
+    // Plain HTTP/1.1 only: a descriptor carries neither a TLS session nor a PROXY header's peer.
+    if (handOff && !shutdown && front && cap && !terminator && !gate && handoffSupported(front.server)) {
+      const mover = (handoff = new Handoff(front.server, (handle, done) => {
+        if (!process.connected) return done(new Error('no master'));
+        process.send!({ type: 'handoff' } satisfies WorkerMessage, handle as never, undefined, done);
+      }));
+      front.handOff((socket) => mover.offer(socket));
+      mover.sweep(cap.sockets());
+    } else front?.drain(shutdown);
     if (shutdown) {
       gate?.closeWaiting();
       terminator?.closeHandshaking();
@@ -156,7 +174,11 @@ async function main(): Promise<void> {
       else upstreams = msg.workers;
     } else if (msg.type === 'running') {
       send({ type: 'running', worker: msg.worker, requests: dispatcher?.running(msg.worker) ?? [] });
-    } else if (msg.type === 'stop') stop(false);
+    } else if (msg.type === 'stop') stop(false, msg.handoff === true);
+    else if (msg.type === 'handoff' && handle) {
+      if (adoptHandle) adoptHandle(handle);
+      else refuse(handle);
+    }
     else if (msg.type === 'reopen_logs') {
       log.reopen();
       access?.reopen();
@@ -307,6 +329,13 @@ async function main(): Promise<void> {
         exit(WORKER_BOOT_ERROR);
       },
     });
+    // Handed off by a retiring worker: counted in the cap and served like an accepted connection.
+    adoptHandle = (handle) => {
+      if (theTls || theGate) return refuse(handle);
+      const socket = adopt(handle, theFront.server.keepAliveTimeout);
+      cap!.add(socket);
+      handOver(socket);
+    };
     for (const [bind, handle] of pending.splice(0)) acceptors.addHandle(bind, handle);
     await acceptors.whenListening();
   } catch (err) {
