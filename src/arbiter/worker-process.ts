@@ -1,4 +1,4 @@
-/** The Node runtime: a worker forked from workers/main.js, messaged over Node's IPC channel. */
+/** The Node runtime: a worker forked from workers/entry.js (then main.js), messaged over Node's IPC channel. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/types.js';
@@ -9,7 +9,7 @@ import { Supervised, type WorkerKind } from './supervised.js';
 
 export type { WorkerState } from './supervised.js';
 
-const WORKER_MAIN = fileURLToPath(new URL('../workers/main.js', import.meta.url));
+const WORKER_MAIN = fileURLToPath(new URL('../workers/entry.js', import.meta.url));
 
 /** The environment of a worker process: the master's, with raw_env on top. */
 export function workerEnv(config: Config, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
