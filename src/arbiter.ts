@@ -20,6 +20,7 @@ import { daemonServing } from './daemon.js';
 import type { Supervised, WorkerKind } from './arbiter/supervised.js';
 import { WorkerProcess } from './arbiter/worker-process.js';
 import { HandoffRelay } from './arbiter/handoff.js';
+import { nextMove } from './arbiter/balance.js';
 import { askFronts } from './arbiter/running-requests.js';
 import { TlsSupply } from './arbiter/tls-supply.js';
 import type { TlsMaterial } from './http/tls-material.js';
@@ -100,6 +101,8 @@ export class Arbiter {
   private noticed = new Set<string>();
   private bootFailures = new BootFailures();
   /** Idle connections of retiring Node workers, passed on to their replacements. */
+  /** When connections were last moved between serving workers (src/arbiter/balance.ts); later heartbeats show the result. */
+  private movedAt = 0;
   private handoffs = new HandoffRelay((kind) => [...this.workers.values()].filter((w) => w.kind === kind && w.state === 'ready').sort((a, b) => a.age - b.age));
   private settleTimer: NodeJS.Timeout | null = null;
   /** status_bind: /metrics, /healthz, /readyz and the status page. */
@@ -541,7 +544,16 @@ export class Arbiter {
     this.manageWorkers();
   }
 
-  /** Kill workers whose event loop has been silent for `timeout` seconds, and stragglers past their stop deadline. */
+  /** Even out keep-alive connections between serving Node workers (where they can move, as in retireOne). */
+  private balance(now: number): void {
+    if (this.shuttingDown || this.tls || this.config.proxy_protocol !== 'off') return;
+    const move = nextMove([...this.workers.values()].filter((w) => w.kind === 'node' && w.state === 'ready'), this.movedAt);
+    if (!move) return;
+    this.movedAt = now + 50;
+    this.handoffs.begin(move.from, move.to);
+    move.from.send({ type: 'rebalance', count: move.count });
+  }
+
   /** max_worker_memory: retire (replacement first) workers that stay above it for the grace period. */
   private checkMemory(now: number): void {
     const limit = this.config.max_worker_memory === 0 ? null : limitBytes(this.config.max_worker_memory, () => (this.memoryBase ??= cgroupMemoryLimit() ?? totalmem()));
@@ -558,10 +570,12 @@ export class Arbiter {
     }
   }
 
+  /** Kill workers whose event loop has been silent for `timeout` seconds, and stragglers past their stop deadline. */
   private murderBlocked(): void {
     const now = Date.now();
     this.checkPromoted();
     this.checkMemory(now);
+    this.balance(now);
     if (this.opts.python) {
       for (const w of this.workers.values()) {
         if (w.kind === 'python' && (w.state === 'ready' || w.state === 'retiring') && !this.stalledSet.has(w.pid) && this.stalled(w, now)) {

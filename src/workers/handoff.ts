@@ -54,10 +54,11 @@ export class Handoff {
     this.connections = connectionsOf(server)!;
   }
 
-  /** Hand off each of `sockets` that is idle now; the others are offered again after their response. */
-  sweep(sockets: Iterable<Socket>): void {
+  /** Hand off each of `sockets` that is idle now (`limit` at most); a retiring worker offers the others again after their response. */
+  sweep(sockets: Iterable<Socket>, limit = Infinity): void {
     const busy = this.busy();
-    for (const s of [...sockets]) if (!busy.has(s)) this.offer(s, busy);
+    let left = limit;
+    for (const s of [...sockets]) if (left > 0 && !busy.has(s) && this.offer(s, busy)) left--;
   }
 
   /** Hand `socket` off if it is idle (called after each response while retiring). */

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   let retiring = false;
   let cap: ConnectionCap | null = null;
   let gate: ProxyGate | null = null;
-  /** Retiring with a replacement: hands idle connections to the master. */
+  /** Hands idle connections to the master (retiring, or rebalancing); made when first needed. */
   let handoff: Handoff | null = null;
   /** Serves a connection another worker handed off (set once the worker serves). */
   let adoptHandle: ((handle: object) => void) | null = null;
@@ -128,14 +128,10 @@ async function main(): Promise<void> {
       };
       setImmediate(turn);
     } else closeListeners();
-    // Plain HTTP/1.1 only: a descriptor carries neither a TLS session nor a PROXY header's peer.
-    if (handOff && !shutdown && front && cap && !terminator && !gate && handoffSupported(front.server)) {
-      const mover = (handoff = new Handoff(front.server, (handle, done) => {
-        if (!process.connected) return done(new Error('no master'));
-        process.send!({ type: 'handoff' } satisfies WorkerMessage, handle as never, undefined, done);
-      }));
-      front.handOff((socket) => mover.offer(socket));
-      mover.sweep(cap.sockets());
+    const moving = handOff && !shutdown ? mover() : null;
+    if (moving) {
+      front!.handOff((socket) => moving.offer(socket));
+      moving.sweep(cap!.sockets());
     } else front?.drain(shutdown);
     if (shutdown) {
       gate?.closeWaiting();
@@ -153,6 +149,15 @@ async function main(): Promise<void> {
         exit(0);
       }
     }, 25);
+  };
+
+  /** The connection mover, where connections can move: plain HTTP/1.1 only (a descriptor carries neither a TLS session nor a PROXY header's peer). */
+  const mover = (): Handoff | null => {
+    if (handoff || !front || !cap || terminator || gate || !handoffSupported(front.server)) return handoff;
+    return (handoff = new Handoff(front.server, (handle, done) => {
+      if (!process.connected) return done(new Error('no master'));
+      process.send!({ type: 'handoff' } satisfies WorkerMessage, handle as never, undefined, done);
+    }));
   };
 
   const retire = (reason: string) => {
@@ -175,7 +180,9 @@ async function main(): Promise<void> {
     } else if (msg.type === 'running') {
       send({ type: 'running', worker: msg.worker, requests: dispatcher?.running(msg.worker) ?? [] });
     } else if (msg.type === 'stop') stop(false, msg.handoff === true);
-    else if (msg.type === 'handoff' && handle) {
+    else if (msg.type === 'rebalance') {
+      if (!stopping && cap) mover()?.sweep(cap.sockets(), msg.count);
+    } else if (msg.type === 'handoff' && handle) {
       if (adoptHandle) adoptHandle(handle);
       else refuse(handle);
     }

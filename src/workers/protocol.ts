@@ -18,6 +18,8 @@
  *                                   close, hand each plain HTTP/1.1 connection back once idle (below).
  *   { type: 'handoff' }             with a connection's handle: a connection another worker handed
  *                                   off; serve it as if accepted (src/workers/handoff.ts).
+ *   { type: 'rebalance', count }    this worker holds more connections than another: hand up to
+ *                                   `count` idle ones back as `handoff` messages (src/arbiter/balance.ts).
  *   { type: 'reopen_logs' }         reopen the log files (the master got USR1).
  *   { type: 'upstreams', workers }  to a front of a Python app: the Python workers now serving, each
  *                                   { id, socket, capacity, pid } (docs/python-workers.md); sent at spawn
@@ -63,6 +65,7 @@ export type MasterMessage =
   | { type: 'tls'; material: TlsMaterial }
   | { type: 'stop'; handoff?: boolean }
   | { type: 'handoff' }
+  | { type: 'rebalance'; count: number }
   | { type: 'reopen_logs' }
   | { type: 'upstreams'; workers: Array<{ id: number; socket: string; capacity: number; pid: number }> }
   | { type: 'running'; worker: number };
