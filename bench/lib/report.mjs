@@ -4,6 +4,7 @@ import { byId } from './scenarios.mjs';
 import { contenderById as contender } from './suites.mjs';
 import { noiseReference, ratioText } from './goals.mjs';
 import { roundsFor } from './rounds.mjs';
+import { spreadText } from './spread.mjs';
 
 const n0 = (x) => Math.round(x).toLocaleString('en-US');
 const ms = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
@@ -42,20 +43,29 @@ function specialsTable(s, kind) {
   if (!s) return '';
   const lines = [kind === 'python' ? '### Recycling (tunicorn + gevent, Flask, keep-alive 50 conns)' : '### Recycling and access log (tunicorn, Node listener, keep-alive 50 conns)', ''];
   if (s.skipped) return lines.concat(`Not run: ${s.skipped}.`, '').join('\n');
-  lines.push('| Setting | req/s | p99 (ms) | failed requests | cost vs baseline |', '|---|---:|---:|---:|---:|');
+  lines.push('| Setting | req/s | p99 (ms) | failed requests | connections per worker: fewest–most (busiest worker\'s share, median / worst sample) | cost vs baseline |', '|---|---:|---:|---:|---:|---:|');
   for (const [name, r] of Object.entries(s)) {
-    if (r.failed) { lines.push(`| ${r.label} | failed to start | | | |`); continue; }
+    if (r.failed) { lines.push(`| ${r.label} | failed to start | | | | |`); continue; }
     if (kind === 'python') { // the running row recycles (the seed's 30000), the variant does not
-      lines.push(`| ${r.label} | ${n0(r.variant.rps)} | ${ms(r.variant.p99)} | ${r.variant.errors} | |`);
-      lines.push(`| max_requests 30000, the seed's (${r.workersReplaced} workers replaced) | ${n0(r.base.rps)} | ${ms(r.base.p99)} | ${r.base.errors + r.base.non2xx} | ${((1 - r.base.rps / r.variant.rps) * 100).toFixed(1)}% |`);
+      lines.push(`| ${r.label} | ${n0(r.variant.rps)} | ${ms(r.variant.p99)} | ${r.variant.errors} | ${spreadText(r.variant.spread)} | |`);
+      lines.push(`| max_requests 30000, the seed's (${r.workersReplaced} workers replaced) | ${n0(r.base.rps)} | ${ms(r.base.p99)} | ${r.base.errors + r.base.non2xx} | ${spreadText(r.base.spread)} | ${((1 - r.base.rps / r.variant.rps) * 100).toFixed(1)}% |`);
       continue;
     }
     const base = name.startsWith('recycle') ? 'max_requests 0 (no recycling)' : 'access log off';
     const cost = `${((1 - r.variant.rps / r.base.rps) * 100).toFixed(1)}%`;
     const extra = name.startsWith('recycle') ? ` (${r.workersStarted} workers started)` : '';
-    lines.push(`| ${base} | ${n0(r.base.rps)} | ${ms(r.base.p99)} | ${r.base.errors} | |`);
-    lines.push(`| ${r.label.replace(/^tunicorn, Node listener, /, '')}${extra} | ${n0(r.variant.rps)} | ${ms(r.variant.p99)} | ${r.variant.errors} | ${cost} |`);
+    lines.push(`| ${base} | ${n0(r.base.rps)} | ${ms(r.base.p99)} | ${r.base.errors} | ${spreadText(r.base.spread)} | |`);
+    lines.push(`| ${r.label.replace(/^tunicorn, Node listener, /, '')}${extra} | ${n0(r.variant.rps)} | ${ms(r.variant.p99)} | ${r.variant.errors} | ${spreadText(r.variant.spread)} | ${cost} |`);
   }
+  return lines.join('\n') + '\n';
+}
+
+/** Keep-alive connections per worker process in the ka50 rounds (bench/lib/spread.mjs). */
+function spreadSection(table) {
+  const lines = ['### Keep-alive connections per worker (50 conns, sampled every 100 ms)', '',
+    'Fewest–most connections one process held in any sample; the busiest worker\'s share of them (median over the samples, and the worst sample). An even split is ' + `${Math.round(100 / table.workers)}%.`, '',
+    '| Contender | connections per worker |', '|---|---:|'];
+  for (const c of table.contenders) if (table.cells[c.id]?.ka50?.spread) lines.push(`| ${c.label} | ${spreadText(table.cells[c.id].ka50.spread)} |`);
   return lines.join('\n') + '\n';
 }
 
@@ -70,6 +80,7 @@ function tableSection(table, plan, i) {
   out.push(grid(table, 'Requests per second', (c) => n0(c.rps)));
   out.push(grid(table, 'Latency p50 / p99 (ms)', (c) => `${ms(c.p50)} / ${ms(c.p99)}`));
   out.push(grid(table, 'Errors (socket errors + non-2xx, all rounds)', (c) => String(c.errors)));
+  if (table.contenders.some((c) => table.cells[c.id]?.ka50?.spread)) out.push(spreadSection(table));
   if (table.contenders.some((c) => Number.isFinite(table.cells[c.id]?.[table.scenarios[0]]?.cpuUs))) {
     out.push(grid(table, 'Server CPU per request (µs: utime + stime of the master and workers over the round, divided by requests)',
       (c) => (Number.isFinite(c.cpuUs) ? c.cpuUs.toFixed(1) : '—')));

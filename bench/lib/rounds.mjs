@@ -1,4 +1,5 @@
 // Rounds of wrk runs: the order contenders take in a round, wrk options of a scenario, medians.
+import { combineSpreads } from './spread.mjs';
 
 export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -19,6 +20,8 @@ export function aggregate(runs) {
     rounds: runs.length,
     roundRps: runs.map((r) => r.rps),
     roundCpuUs: runs.map((r) => (r.cpuUs >= 0 ? r.cpuUs : null)),
+    // Connections per worker, where the rounds sampled them (bench/lib/spread.mjs).
+    ...(runs.some((r) => r.spread) ? { spread: combineSpreads(runs.map((r) => r.spread)) } : {}),
   };
 }
 

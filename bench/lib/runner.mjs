@@ -7,6 +7,7 @@ import { runWrk } from './wrk.mjs';
 import { sleep, treeCpuTicks, treeRss, TICK_US } from './procs.mjs';
 import { runSpecials } from './specials.mjs';
 import { aggregate, median, roundsFor, serpentine, wrkOptions } from './rounds.mjs';
+import { spreadText, watchSpread } from './spread.mjs';
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
@@ -61,7 +62,9 @@ export async function runTable(spec, plan, ctx, only) {
 
     for (const sid of spec.scenarios) await runScenario(byId(sid), { table, running, ready, plan, spec, suite, ctx, tag, fail });
 
-    if (spec.specials && plan.special) table.specials = await runSpecials({ running, workers, plan: { ...plan, special: spec.special ?? plan.special }, ctx, tag, suite });
+    if (spec.specials && plan.special) {
+      table.specials = await runSpecials({ running, workers, plan: { ...plan, special: spec.special ?? plan.special }, ctx, tag, suite, only: Array.isArray(spec.specials) ? spec.specials : null });
+    }
   } finally {
     await Promise.all(Object.values(running).map((r) => r.handle.stop()));
   }
@@ -85,10 +88,13 @@ async function runScenario(scenario, { table, running, ready, plan, spec, suite,
       if (handle.exitCode !== undefined) continue;
       // The server's own CPU per request: how much work it does, apart from how much CPU it got.
       const ticks = treeCpuTicks(handle.pid);
+      // How keep-alive connections spread over the workers (issue 17: within 60/40 at 2 workers).
+      const spread = scenario.id === 'ka50' ? watchSpread(handle.pid, port, spec.workers) : null;
       const res = await runWrk(wrkOptions(scenario, port, plan.durationS, ctx, plan.mode === 'full'));
+      if (spread) res.spread = spread.stop();
       res.cpuUs = res.requests ? ((treeCpuTicks(handle.pid) - ticks) * TICK_US) / res.requests : NaN;
       runs[c.id].push(res);
-      console.log(`${tag} ${scenario.id} r${r + 1} ${c.id.padEnd(12)} ${fmt(res.rps).padStart(8)} req/s  p99 ${res.p99.toFixed(1)} ms  cpu ${res.cpuUs.toFixed(1)} µs/req${res.errors ? `  errors ${res.errors}` : ''}`);
+      console.log(`${tag} ${scenario.id} r${r + 1} ${c.id.padEnd(12)} ${fmt(res.rps).padStart(8)} req/s  p99 ${res.p99.toFixed(1)} ms  cpu ${res.cpuUs.toFixed(1)} µs/req${res.errors ? `  errors ${res.errors}` : ''}${res.spread ? `  conns/worker ${spreadText(res.spread)}` : ''}`);
       if (handle.exitCode !== undefined) fail(c, `exited (${handle.exitCode}) during ${scenario.id}: ${handle.logTail(3)}`);
     }
   }

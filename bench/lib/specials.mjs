@@ -6,6 +6,7 @@ import { runWrk } from './wrk.mjs';
 import { readFileSync } from 'node:fs';
 import { tree } from './procs.mjs';
 import { aggregate, serpentine, wrkOptions } from './rounds.mjs';
+import { spreadText, watchSpread } from './spread.mjs';
 
 /** Workers the master says it booted (Gunicorn's "Booting worker with pid" line), if it logs them. */
 function bootedInLog(logFile) {
@@ -36,10 +37,12 @@ async function compare(base, variant, { workers, plan, ctx, tag }) {
     const runs = { base: [], variant: [] };
     for (let r = 0; r < plan.special.rounds; r++) {
       for (const which of serpentine(['base', 'variant'], r)) {
-        const port = which === 'base' ? base.port : run.port;
-        const res = await runWrk(wrkOptions(scenario, port, plan.special.durationS, ctx));
+        const side = which === 'base' ? base : run;
+        const spread = watchSpread(side.handle.pid, side.port, workers);
+        const res = await runWrk(wrkOptions(scenario, side.port, plan.special.durationS, ctx));
+        res.spread = spread.stop();
         runs[which].push(res);
-        console.log(`${tag} ${variant.id} r${r + 1} ${which.padEnd(7)} ${Math.round(res.rps)} req/s, ${res.errors} errors`);
+        console.log(`${tag} ${variant.id} r${r + 1} ${which.padEnd(7)} ${Math.round(res.rps)} req/s, ${res.errors} errors, connections per worker ${spreadText(res.spread)}`);
       }
     }
     watch.stop();
@@ -52,9 +55,11 @@ async function compare(base, variant, { workers, plan, ctx, tag }) {
   }
 }
 
-export async function runSpecials({ running, workers, plan, ctx, tag, suite }) {
+/** `only`: the comparisons to run (a table may run a few), else all of the suite's. */
+export async function runSpecials({ running, workers, plan, ctx, tag, suite, only = null }) {
   const out = {};
   for (const [name, variant] of Object.entries(suite.specials)) {
+    if (only && !only.includes(name)) continue;
     const baseId = variant.base ?? suite.base;
     const base = running[baseId];
     if (!base) return { skipped: `${baseId} is not running` };

@@ -28,6 +28,7 @@ import { switchOwner } from './privileges.js';
 import { WORKER_BOOT_ERROR, type MasterMessage, type WorkerMessage } from './protocol.js';
 import { exposeRunning } from './running.js';
 import { isSourceFile } from '../loader/import.js';
+import { adopt, Handoff, handoffSupported, refuse } from './handoff.js';
 
 /** On a raw TLS connection: its entry in the connection cap, handed over to the TLS socket after the handshake. */
 const CAP_ENTRY = Symbol('tunicorn.capEntry');
@@ -53,6 +54,10 @@ async function main(): Promise<void> {
   let retiring = false;
   let cap: ConnectionCap | null = null;
   let gate: ProxyGate | null = null;
+  /** Hands idle connections to the master (retiring, or rebalancing); made when first needed. */
+  let handoff: Handoff | null = null;
+  /** Serves a connection another worker handed off (set once the worker serves). */
+  let adoptHandle: ((handle: object) => void) | null = null;
   const connections = () => cap?.size ?? 0;
   let accepted = 0;
   let dispatcher: Dispatcher | null = null;
@@ -82,8 +87,9 @@ async function main(): Promise<void> {
     if (config.worker_exit) runHook(log, 'worker_exit', () => config.worker_exit!(null, self));
     access?.flush();
     log.flush();
-    // A last heartbeat, so the master's request totals include this worker's final requests.
-    if ((!stats && !statsd) || !process.connected) process.exit(code);
+    // A last heartbeat, so the master's request totals include this worker's final requests. After
+    // handoffs it also waits for the master to have taken the last handle (messages queue behind it).
+    if ((!stats && !statsd && !handoff?.sent) || !process.connected) process.exit(code);
     const timer = setTimeout(() => process.exit(code), 500);
     process.send!(heartbeat(), () => {
       clearTimeout(timer);
@@ -91,10 +97,14 @@ async function main(): Promise<void> {
     });
   };
 
-  /** Stop accepting and exit once in-flight requests are done. `shutdown`: idle connections close now. */
-  const stop = (shutdown: boolean) => {
+  /**
+   * Stop accepting and exit once in-flight requests are done. `shutdown`: idle connections close
+   * now. `handOff` (retiring, a replacement serves): idle connections go to the master instead.
+   */
+  const stop = (shutdown: boolean, handOff = false) => {
     if (stopping) {
       if (shutdown) {
+        handoff?.end();
         front?.drain(true);
         gate?.closeWaiting();
         terminator?.closeHandshaking();
@@ -119,7 +129,11 @@ async function main(): Promise<void> {
       };
       setImmediate(turn);
     } else closeListeners();
-    front?.drain(shutdown);
+    const moving = handOff && !shutdown ? mover() : null;
+    if (moving) {
+      front!.handOff((socket) => moving.offer(socket));
+      moving.sweep(cap!.sockets());
+    } else front?.drain(shutdown);
     if (shutdown) {
       gate?.closeWaiting();
       terminator?.closeHandshaking();
@@ -136,6 +150,15 @@ async function main(): Promise<void> {
         exit(0);
       }
     }, 25);
+  };
+
+  /** The connection mover, where connections can move: plain HTTP/1.1 only (a descriptor carries neither a TLS session nor a PROXY header's peer). */
+  const mover = (): Handoff | null => {
+    if (handoff || !front || !cap || terminator || gate || !handoffSupported(front.server)) return handoff;
+    return (handoff = new Handoff(front.server, (handle, done) => {
+      if (!process.connected) return done(new Error('no master'));
+      process.send!({ type: 'handoff' } satisfies WorkerMessage, handle as never, undefined, done);
+    }));
   };
 
   const retire = (reason: string) => {
@@ -157,7 +180,13 @@ async function main(): Promise<void> {
       else upstreams = msg.workers;
     } else if (msg.type === 'running') {
       send({ type: 'running', worker: msg.worker, requests: dispatcher?.running(msg.worker) ?? [] });
-    } else if (msg.type === 'stop') stop(false);
+    } else if (msg.type === 'stop') stop(false, msg.handoff === true);
+    else if (msg.type === 'rebalance') {
+      if (!stopping && cap) mover()?.sweep(cap.sockets(), msg.count);
+    } else if (msg.type === 'handoff' && handle) {
+      if (adoptHandle) adoptHandle(handle);
+      else refuse(handle);
+    }
     else if (msg.type === 'reopen_logs') {
       log.reopen();
       access?.reopen();
@@ -308,6 +337,13 @@ async function main(): Promise<void> {
         exit(WORKER_BOOT_ERROR);
       },
     });
+    // Handed off by a retiring worker: counted in the cap and served like an accepted connection.
+    adoptHandle = (handle) => {
+      if (theTls || theGate) return refuse(handle);
+      const socket = adopt(handle, theFront.server.keepAliveTimeout);
+      cap!.add(socket);
+      handOver(socket);
+    };
     for (const [bind, handle] of pending.splice(0)) acceptors.addHandle(bind, handle);
     await acceptors.whenListening();
   } catch (err) {
