@@ -12,7 +12,7 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       // `this` kept under a name where node:http or an app calls a function with its own this.
-      '@typescript-eslint/no-this-alias': ['error', { allowedNames: ['self', 'res', 'captured'] }],
+      '@typescript-eslint/no-this-alias': ['error', { allowedNames: ['self', 'res', 'captured', 'front'] }],
     },
   },
   { files: ['**/*.mjs', '**/*.js', '**/*.cjs'], languageOptions: { globals: { ...globals.node } } },

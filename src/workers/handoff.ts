@@ -12,33 +12,17 @@
  * The descriptor travels as a raw handle (child_process's 'net.Native'): wrapped in a net.Socket,
  * the master's copy would start reading and keep what it read.
  *
- * Node's private parts used here, the server's connection list (its `active()` parsers, those
- * in the middle of a request; checked by `handoffSupported`), socket._handle (readStop,
- * writeQueueSize, close), socket.parser and socket._httpMessage: a connection missing any of them
- * is not handed off, and closes as it did before handoffs (Connection: close, keep-alive timeout).
+ * Node's private parts it reads (src/node-internals.ts): the server's connection list, the socket's
+ * handle, parser, response and paused state. A connection missing any of them is not handed off,
+ * and closes as it did before handoffs (Connection: close, keep-alive timeout).
  */
 import net, { type Socket } from 'node:net';
 import type { Server } from 'node:http';
-
-interface RawHandle {
-  readStop(): number;
-  close(): void;
-  writeQueueSize?: number;
-}
-type Conn = Socket & { _handle?: RawHandle | null; _httpMessage?: unknown; parser?: unknown; _paused?: boolean; encrypted?: boolean };
-interface ConnectionsList {
-  active(): Array<{ socket?: Socket }>;
-}
-
-function connectionsOf(server: Server): ConnectionsList | null {
-  const key = Object.getOwnPropertySymbols(server).find((s) => s.description === 'http.server.connections');
-  const list = key ? (server as unknown as Record<symbol, Partial<ConnectionsList>>)[key] : undefined;
-  return list && typeof list.active === 'function' ? (list as ConnectionsList) : null;
-}
+import { detachHandle, readingPaused, serverConnections, socketHandle, socketParser, socketResponse, type ConnectionsList, type RawHandle } from '../node-internals.js';
 
 /** Whether this Node has what a handoff reads (the server must have emitted 'listening'). */
 export function handoffSupported(server: Server): boolean {
-  return connectionsOf(server) !== null;
+  return serverConnections(server) !== null;
 }
 
 /** Sends one raw handle to the master; `done` once it is written (the descriptor is then in flight). */
@@ -51,7 +35,7 @@ export class Handoff {
   private ended = false;
 
   constructor(server: Server, private readonly send: SendHandle) {
-    this.connections = connectionsOf(server)!;
+    this.connections = serverConnections(server)!;
   }
 
   /** Hand off each of `sockets` that is idle now (`limit` at most); a retiring worker offers the others again after their response. */
@@ -63,12 +47,12 @@ export class Handoff {
 
   /** Hand `socket` off if it is idle (called after each response while retiring). */
   offer(socket: Socket, busy = this.busy()): boolean {
-    const s = socket as Conn;
-    const handle = s._handle;
-    if (this.ended || !handle || !idle(s) || busy.has(s)) return false;
+    const s = socket;
+    const handle = socketHandle(s);
+    if (this.ended || !handle || !idle(s, handle) || busy.has(s)) return false;
     // Nothing more is read here: bytes the client sends from now on stay in the kernel for the next worker.
     handle.readStop();
-    s._handle = null;
+    detachHandle(s);
     s.setTimeout(0);
     this.sent++;
     this.send(handle, () => {
@@ -92,18 +76,18 @@ export class Handoff {
   }
 }
 
-function idle(s: Conn): boolean {
+function idle(s: Socket, handle: RawHandle): boolean {
   return (
     !s.destroyed &&
-    !s.encrypted &&
-    !!s.parser &&
-    !s._httpMessage &&
-    !s._paused &&
+    !(s as Socket & { encrypted?: boolean }).encrypted &&
+    !!socketParser(s) &&
+    !socketResponse(s) &&
+    !readingPaused(s) &&
     s.readable &&
     s.writable &&
     s.readableLength === 0 &&
     s.writableLength === 0 &&
-    (s._handle?.writeQueueSize ?? 1) === 0
+    (handle.writeQueueSize ?? 1) === 0
   );
 }
 
