@@ -19,8 +19,6 @@ import { SystemdNotify } from './arbiter/systemd-notify.js';
 import { daemonServing } from './daemon.js';
 import type { Supervised, WorkerKind } from './arbiter/supervised.js';
 import { WorkerProcess } from './arbiter/worker-process.js';
-import { HandoffRelay } from './arbiter/handoff.js';
-import { nextMove } from './arbiter/balance.js';
 import { askFronts } from './arbiter/running-requests.js';
 import { TlsSupply } from './arbiter/tls-supply.js';
 import type { TlsMaterial } from './http/tls-material.js';
@@ -102,10 +100,6 @@ export class Arbiter {
   /** Notices already logged: every worker sends the same ones. */
   private noticed = new Set<string>();
   private bootFailures = new BootFailures();
-  /** Idle connections of retiring Node workers, passed on to their replacements. */
-  /** When connections were last moved between serving workers (src/arbiter/balance.ts); later heartbeats show the result. */
-  private movedAt = 0;
-  private handoffs = new HandoffRelay((kind) => [...this.workers.values()].filter((w) => w.kind === kind && w.state === 'ready').sort((a, b) => a.age - b.age));
   private settleTimer: NodeJS.Timeout | null = null;
   /** status_bind: /metrics, /healthz, /readyz and the status page. */
   private status: StatusService | null = null;
@@ -318,10 +312,8 @@ export class Arbiter {
     }
   }
 
-  /** `successor`: a worker now serving in w's place, to which w hands its idle connections. */
-  private stopWorker(w: Supervised, shutdown = false, successor: Supervised | null = null): void {
-    if (successor) this.handoffs.begin(w, successor);
-    w.stop(this.config.graceful_timeout, shutdown, successor !== null);
+  private stopWorker(w: Supervised, shutdown = false): void {
+    w.stop(this.config.graceful_timeout, shutdown);
     // Fronts stop sending it requests first; it exits once they have closed their connections.
     if (w.kind === 'python') this.announceUpstreams();
   }
@@ -348,7 +340,7 @@ export class Arbiter {
     this.workers.set(worker.pid, worker);
     if (kind !== 'front') this.counts.spawned++;
     this.log.info(kind === 'front' ? `Booting front with pid: ${worker.pid}` : `Booting worker with pid: ${worker.pid}`);
-    worker.on('message', (msg: WorkerMessage, handle?: object) => this.onMessage(worker, msg, handle));
+    worker.on('message', (msg: WorkerMessage) => this.onMessage(worker, msg));
     worker.on('exit', (code: number | null, signal: NodeJS.Signals | null) => this.onExit(worker, code, signal));
     worker.on('error', (err: Error) => this.log.error(`Worker (pid:${worker.pid}) error: ${err.message}`));
     worker.listening();
@@ -445,7 +437,7 @@ export class Arbiter {
     for (const w of this.workers.values()) if (w.kind === 'front') w.send({ type: 'upstreams', workers });
   }
 
-  private onMessage(w: Supervised, msg: WorkerMessage, handle?: object): void {
+  private onMessage(w: Supervised, msg: WorkerMessage): void {
     switch (msg.type) {
       case 'heartbeat':
         w.lastBeat = Date.now();
@@ -463,7 +455,7 @@ export class Arbiter {
         this.bootCrashes.delete(w.kind);
         if (w.kind === 'python') this.announceUpstreams();
         if (this.bootFailures.failing) this.bootFailed();
-        else this.retireOne(w);
+        else this.retireOne(w.kind);
         this.tellSystemd();
         break;
       case 'want_listen': {
@@ -478,9 +470,6 @@ export class Arbiter {
           this.log.info(`Worker (pid:${w.pid}) asked to be replaced (${msg.reason})`);
           this.manageWorkers();
         }
-        break;
-      case 'handoff':
-        if (handle) this.handoffs.relay(w, handle);
         break;
       case 'boot_error':
         this.bootFailures.report(w.pid, msg);
@@ -498,20 +487,14 @@ export class Arbiter {
     }
   }
 
-  /**
-   * A new worker is serving: one retiring worker of its kind (the oldest) may now stop, handing its
-   * idle connections to the new one. Node workers only, and not with TLS or the PROXY protocol
-   * (a descriptor cannot carry a TLS session or the peer a PROXY header named).
-   */
-  private retireOne(by: Supervised): void {
-    const retiring = [...this.workers.values()].filter((w) => w.kind === by.kind && w.state === 'retiring').sort((a, b) => a.age - b.age)[0];
-    const handoff = by.kind === 'node' && !this.tls && this.config.proxy_protocol === 'off';
-    if (retiring) this.stopWorker(retiring, false, handoff ? by : null);
+  /** A new worker is serving: one retiring worker of its kind (the oldest) may now stop. */
+  private retireOne(kind: WorkerKind): void {
+    const retiring = [...this.workers.values()].filter((w) => w.kind === kind && w.state === 'retiring').sort((a, b) => a.age - b.age)[0];
+    if (retiring) this.stopWorker(retiring);
   }
 
   private onExit(w: Supervised, code: number | null, signal: NodeJS.Signals | null): void {
     this.workers.delete(w.pid);
-    this.handoffs.forget(w);
     if (w.expectedExit && w.kind !== 'front') this.counts.killed++;
     if (this.oldForkers.length) this.stopIdleForkers();
     if (w.kind === 'python') this.announceUpstreams();
@@ -546,16 +529,7 @@ export class Arbiter {
     this.manageWorkers();
   }
 
-  /** Even out keep-alive connections between serving Node workers (where they can move, as in retireOne). */
-  private balance(now: number): void {
-    if (this.shuttingDown || this.tls || this.config.proxy_protocol !== 'off') return;
-    const move = nextMove([...this.workers.values()].filter((w) => w.kind === 'node' && w.state === 'ready'), this.movedAt);
-    if (!move) return;
-    this.movedAt = now + 50;
-    this.handoffs.begin(move.from, move.to);
-    move.from.send({ type: 'rebalance', count: move.count });
-  }
-
+  /** Kill workers whose event loop has been silent for `timeout` seconds, and stragglers past their stop deadline. */
   /** max_worker_memory: retire (replacement first) workers that stay above it for the grace period. */
   private checkMemory(now: number): void {
     const limit = this.config.max_worker_memory === 0 ? null : limitBytes(this.config.max_worker_memory, () => (this.memoryBase ??= cgroupMemoryLimit() ?? totalmem()));
@@ -572,12 +546,10 @@ export class Arbiter {
     }
   }
 
-  /** Kill workers whose event loop has been silent for `timeout` seconds, and stragglers past their stop deadline. */
   private murderBlocked(): void {
     const now = Date.now();
     this.checkPromoted();
     this.checkMemory(now);
-    this.balance(now);
     if (this.opts.python) {
       for (const w of this.workers.values()) {
         if (w.kind === 'python' && (w.state === 'ready' || w.state === 'retiring') && !this.stalledSet.has(w.pid) && this.stalled(w, now)) {

@@ -5,7 +5,7 @@
  * there by name instead of somewhere downstream.
  */
 import net, { type Server, type Socket } from 'node:net';
-import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 
 export type ServerHandle = { getsockname?(out: Record<string, unknown>): number; close(): void };
@@ -83,37 +83,4 @@ export function setPeerCache(socket: Socket, peer: Peer): void {
 /** A libuv handle's file descriptor (-1 when it has none). */
 export function handleFd(handle: object): number {
   return (handle as { fd?: number }).fd ?? -1;
-}
-
-/** A connected socket's libuv handle: stop reading, close, and what it still has queued for the kernel. */
-export interface RawHandle {
-  readStop(): number;
-  close(): void;
-  writeQueueSize?: number;
-}
-
-export function socketHandle(socket: Socket): RawHandle | null {
-  return (socket as Socket & { _handle?: RawHandle | null })._handle ?? null;
-}
-
-/** Take the handle away from its socket (it travels to another process; the socket is a husk). */
-export function detachHandle(socket: Socket): void {
-  (socket as Socket & { _handle?: RawHandle | null })._handle = null;
-}
-
-/** Whether node:http paused reading the socket (a pipelined request waits for the response before it). */
-export function readingPaused(socket: Socket): boolean {
-  return !!(socket as Socket & { _paused?: boolean })._paused;
-}
-
-/** node:http's list of a server's connections; `active()`: those with a request in progress. */
-export interface ConnectionsList {
-  active(): Array<{ socket?: Socket }>;
-}
-
-/** The server's connection list (present once it has emitted 'listening'), or null. */
-export function serverConnections(server: HttpServer): ConnectionsList | null {
-  const key = Object.getOwnPropertySymbols(server).find((s) => s.description === 'http.server.connections');
-  const list = key ? (server as unknown as Record<symbol, Partial<ConnectionsList>>)[key] : undefined;
-  return list && typeof list.active === 'function' ? (list as ConnectionsList) : null;
 }

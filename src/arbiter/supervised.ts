@@ -33,10 +33,6 @@ export abstract class Supervised extends EventEmitter {
   }
 
   abstract send(msg: MasterMessage, handle?: object): void;
-  /** Send a handle the caller closes once `done` is called (written, or not sent: `err`). Only Node workers carry them. */
-  sendHandle(_msg: MasterMessage, _handle: object, done: (err: Error | null) => void): void {
-    done(new Error('this worker cannot take handles'));
-  }
   /** Whether messages can still reach the worker. */
   abstract get connected(): boolean;
   /** The stack of a worker whose loop is blocked and the requests it runs, each null when it cannot be read. */
@@ -56,15 +52,14 @@ export abstract class Supervised extends EventEmitter {
   /**
    * Ask for a graceful stop: stop accepting, finish in-flight requests, exit. `shutdown` (TERM)
    * also closes idle keep-alive connections at once; a retirement leaves them to the keep-alive
-   * timeout so no client request is lost in the race; with `handoff` (a replacement serves) it
-   * hands them to the master instead (src/workers/handoff.ts).
+   * timeout so no client request is lost in the race.
    */
-  stop(gracefulTimeout: number, shutdown = false, handoff = false): void {
+  stop(gracefulTimeout: number, shutdown = false): void {
     if (this.state === 'stopping' && !shutdown) return;
     this.state = 'stopping';
     this.expectedExit = true;
     this.stopDeadline ??= Date.now() + gracefulTimeout * 1000 + 1000;
     if (shutdown || !this.connected) this.kill('SIGTERM');
-    else this.send(handoff ? { type: 'stop', handoff } : { type: 'stop' });
+    else this.send({ type: 'stop' });
   }
 }

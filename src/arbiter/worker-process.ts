@@ -1,4 +1,4 @@
-/** The Node runtime: a worker forked from workers/entry.js (then main.js), messaged over Node's IPC channel. */
+/** The Node runtime: a worker forked from workers/main.js, messaged over Node's IPC channel. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/types.js';
@@ -9,7 +9,7 @@ import { Supervised, type WorkerKind } from './supervised.js';
 
 export type { WorkerState } from './supervised.js';
 
-const WORKER_MAIN = fileURLToPath(new URL('../workers/entry.js', import.meta.url));
+const WORKER_MAIN = fileURLToPath(new URL('../workers/main.js', import.meta.url));
 
 /** The environment of a worker process: the master's, with raw_env on top. */
 export function workerEnv(config: Config, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -55,7 +55,7 @@ export class WorkerProcess extends Supervised {
       serialization: 'json',
     });
     this.pid = this.child.pid ?? -1;
-    this.child.on('message', (msg, handle) => this.emit('message', msg, handle));
+    this.child.on('message', (msg) => this.emit('message', msg));
     this.child.on('exit', (code, signal) => this.emit('exit', code, signal));
     this.child.on('error', (err) => this.emit('error', err));
   }
@@ -72,15 +72,6 @@ export class WorkerProcess extends Supervised {
       });
     } catch {
       /* the channel closed under us; the exit handler takes it from here */
-    }
-  }
-
-  override sendHandle(msg: MasterMessage, handle: object, done: (err: Error | null) => void): void {
-    if (!this.child.connected) return done(new Error('not connected'));
-    try {
-      this.child.send(msg, handle as never, (err) => done(err ?? null));
-    } catch (err) {
-      done(err as Error);
     }
   }
 

@@ -67,8 +67,6 @@ export class HttpFront {
   private readonly h2: H2Front | null = null;
   /** The response whose app handler is running synchronously now: the one a blocked loop is stuck in. */
   private executing: ServerResponse | null = null;
-  /** While handing connections off (retiring): given each HTTP/1.1 connection after its response. */
-  private afterResponse: ((socket: Socket) => void) | null = null;
 
   constructor(private opts: FrontOptions) {
     const { config } = opts;
@@ -107,7 +105,6 @@ export class HttpFront {
     }
     const { pre_request: preRequest, post_request: postRequest } = config;
     const deadlines = (this.deadlines = new Deadlines<ServerResponse>(timeoutMs, (res) => onTimeout(res.req, res)));
-    const front = this;
 
     const fail = (err: unknown, req: IncomingMessage, res: ServerResponse) => {
       withRequestId(requestIdOf(res), () => log.exception(`Error handling request ${req.method} ${req.url}`, err));
@@ -223,7 +220,6 @@ export class HttpFront {
       if (postRequest) withRequestId(requestId, () => runHook(log, 'post_request', () => postRequest(worker, req, res)));
       if (timed) record(res);
       onRequestDone();
-      if (front.afterResponse && req.httpVersionMajor === 1) front.afterResponse(req.socket);
     }
 
     const serve = (req: IncomingMessage, res: TrackedResponse, socket: Socket, started: bigint, startedMs: number, requestId: string | undefined) => {
@@ -289,23 +285,11 @@ export class HttpFront {
    */
   drain(closeIdleNow: boolean): void {
     this.stopping = true;
-    this.afterResponse = null;
     this.opts.log.debug(`Draining: ${this.inflightCount} request(s) in flight${closeIdleNow ? '; closing idle keep-alive connections' : ''}`);
     for (const res of this.deadlines.inflight.keys()) if (!res.headersSent) res.shouldKeepAlive = false;
     // A connection whose request is still unread in its socket buffer looks idle to node:http:
     // close idle ones a moment later, after a poll of the sockets has read what is pending.
     if (closeIdleNow) setTimeout(() => setImmediate(() => this.server.closeIdleConnections()), SHUTDOWN_READ_GRACE_MS).unref();
-    this.upgrades?.goingAway();
-    this.h2?.drain();
-  }
-
-  /**
-   * Retiring with a replacement to take the connections (src/workers/handoff.ts): responses keep
-   * the connection alive, and each HTTP/1.1 connection goes to `offer` after its response;
-   * upgraded and HTTP/2 connections are told to go away as in `drain`.
-   */
-  handOff(offer: (socket: Socket) => void): void {
-    this.afterResponse = offer;
     this.upgrades?.goingAway();
     this.h2?.drain();
   }

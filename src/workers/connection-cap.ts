@@ -124,11 +124,6 @@ export class ConnectionCap {
     return this.count;
   }
 
-  /** The open connections, oldest first. */
-  *sockets(): IterableIterator<Socket> {
-    for (let st = this.head; st; st = st.next) yield st.socket;
-  }
-
   /** Track a new connection; `handshaking`: a raw TLS connection, see `secured`. */
   add(socket: Socket, handshaking = false): CapEntry {
     const now = Date.now();

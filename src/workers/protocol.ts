@@ -14,12 +14,6 @@
  *                                   requests still arriving on open connections with Connection:
  *                                   close, finish in-flight requests, exit 0. SIGTERM is the same
  *                                   for shutdown, except idle keep-alive connections close at once.
- *                                   `handoff: true` (a replacement is serving): instead of Connection:
- *                                   close, hand each plain HTTP/1.1 connection back once idle (below).
- *   { type: 'handoff' }             with a connection's handle: a connection another worker handed
- *                                   off; serve it as if accepted (src/workers/handoff.ts).
- *   { type: 'rebalance', count }    this worker holds more connections than another: hand up to
- *                                   `count` idle ones back as `handoff` messages (src/arbiter/balance.ts).
  *   { type: 'reopen_logs' }         reopen the log files (the master got USR1).
  *   { type: 'upstreams', workers }  to a front of a Python app: the Python workers now serving, each
  *                                   { id, socket, capacity, pid } (docs/python-workers.md); sent at spawn
@@ -46,8 +40,6 @@
  *   { type: 'retiring', reason }    the worker wants to be replaced (max_requests reached, or an
  *                                   uncaught exception); it keeps serving until told to stop.
  *   { type: 'listen_error', bind, code, message }   listening failed (address in use).
- *   { type: 'handoff' }             with an idle connection's handle, from a worker told to stop with
- *                                   `handoff`; the master passes it on to the replacement.
  *   { type: 'running', worker, requests }   a front's answer: RunningRequest[] (src/workers/running.ts).
  *   { type: 'notice', message }     something the user should read once, not once per worker (the
  *                                   app called listen() twice); the master logs each text once.
@@ -63,9 +55,7 @@ import type { StatsdFigures } from './statsd-tally.js';
 export type MasterMessage =
   | { type: 'listen'; bind: number }
   | { type: 'tls'; material: TlsMaterial }
-  | { type: 'stop'; handoff?: boolean }
-  | { type: 'handoff' }
-  | { type: 'rebalance'; count: number }
+  | { type: 'stop' }
   | { type: 'reopen_logs' }
   | { type: 'upstreams'; workers: Array<{ id: number; socket: string; capacity: number; pid: number }> }
   | { type: 'running'; worker: number };
@@ -77,7 +67,6 @@ export type WorkerMessage =
   | { type: 'want_listen'; bind: number }
   | { type: 'retiring'; reason: string }
   | { type: 'listen_error'; bind: number; code: string; message: string }
-  | { type: 'handoff' }
   | { type: 'running'; worker: number; requests: RunningRequest[] }
   | { type: 'notice'; message: string };
 

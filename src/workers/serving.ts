@@ -15,7 +15,6 @@ import type { AccessLog } from '../logging/access-log.js';
 import type { ErrorLog } from '../logging/error-log.js';
 import { Acceptors } from './acceptor.js';
 import { ConnectionCap, type CapEntry } from './connection-cap.js';
-import { adopt, refuse } from './handoff.js';
 import type { RequestStats } from './request-stats.js';
 import { exposeRunning } from './running.js';
 import type { StatsdTally } from './statsd-tally.js';
@@ -48,8 +47,6 @@ export interface Serving {
   acceptors: Acceptors;
   gate: ProxyGate | null;
   terminator: TlsTerminator | null;
-  /** Serve a connection another worker handed off (counted in the cap like an accepted one). */
-  adopt(handle: object): void;
 }
 
 export async function startServing(o: ServingOptions): Promise<Serving> {
@@ -98,13 +95,7 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
     onAcceptError: (err) => log.warning(`accept() failed: ${err.code ?? err.message}; still accepting`),
     onListenError: o.onListenError,
   });
-  const adoptHandle = (handle: object) => {
-    if (terminator || gate) return refuse(handle);
-    const socket = adopt(handle, front.server.keepAliveTimeout);
-    theCap.add(socket);
-    handOver(socket);
-  };
-  return { front, cap: theCap, acceptors, gate, terminator, adopt: adoptHandle };
+  return { front, cap: theCap, acceptors, gate, terminator };
 }
 
 /** TLS in front of the HTTP front: ALPN picks h2 or HTTP/1.1 (or refuses a client without h2 when h1 is off). */

@@ -17,7 +17,6 @@ import type { Dispatcher } from '../python/dispatch.js';
 import type { UpstreamInfo } from '../python/upstream.js';
 import { appListener } from './app-listener.js';
 import type { WorkerBoot } from './boot.js';
-import { Handoff, handoffSupported, refuse } from './handoff.js';
 import { switchOwner } from './privileges.js';
 import { WORKER_BOOT_ERROR, type MasterMessage, type WorkerMessage } from './protocol.js';
 import { RequestStats } from './request-stats.js';
@@ -44,8 +43,6 @@ export class Worker {
   private stopping = false;
   private retiring = false;
   private accepted = 0;
-  /** Hands idle connections to the master (retiring, or rebalancing); made when first needed. */
-  private handoff: Handoff | null = null;
   private dispatcher: Dispatcher | null = null;
   private upstreams: UpstreamInfo[] | null = null;
   // TLS material comes over IPC (the master read the files), before the listening sockets.
@@ -171,15 +168,7 @@ export class Worker {
           send({ type: 'running', worker: msg.worker, requests: this.dispatcher?.running(msg.worker) ?? [] });
           return;
         case 'stop':
-          return this.stop(false, msg.handoff === true);
-        case 'rebalance':
-          if (!this.stopping && this.serving) this.mover()?.sweep(this.serving.cap.sockets(), msg.count);
-          return;
-        case 'handoff':
-          if (!handle) return;
-          if (this.serving) this.serving.adopt(handle);
-          else refuse(handle);
-          return;
+          return this.stop(false);
         case 'reopen_logs':
           this.log.reopen();
           this.access?.reopen();
@@ -214,15 +203,11 @@ export class Worker {
     send({ type: 'retiring', reason });
   }
 
-  /**
-   * Stop accepting and exit once in-flight requests are done. `shutdown`: idle connections close
-   * now. `handOff` (retiring, a replacement serves): idle connections go to the master instead.
-   */
-  private stop(shutdown: boolean, handOff = false): void {
+  /** Stop accepting and exit once in-flight requests are done. `shutdown`: idle connections close now. */
+  private stop(shutdown: boolean): void {
     const s = this.serving;
     if (this.stopping) {
       if (shutdown) {
-        this.handoff?.end();
         s?.front.drain(true);
         s?.gate?.closeWaiting();
         s?.terminator?.closeHandshaking();
@@ -247,11 +232,7 @@ export class Worker {
       };
       setImmediate(turn);
     } else closeListeners();
-    const moving = handOff && !shutdown ? this.mover() : null;
-    if (moving && s) {
-      s.front.handOff((socket) => moving.offer(socket));
-      moving.sweep(s.cap.sockets());
-    } else s?.front.drain(shutdown);
+    s?.front.drain(shutdown);
     if (shutdown) {
       s?.gate?.closeWaiting();
       s?.terminator?.closeHandshaking();
@@ -271,24 +252,13 @@ export class Worker {
     }, 25);
   }
 
-  /** The connection mover, where connections can move: plain HTTP/1.1 only (a descriptor carries neither a TLS session nor a PROXY header's peer). */
-  private mover(): Handoff | null {
-    const s = this.serving;
-    if (this.handoff || !s || s.terminator || s.gate || !handoffSupported(s.front.server)) return this.handoff;
-    return (this.handoff = new Handoff(s.front.server, (handle, done) => {
-      if (!process.connected) return done(new Error('no master'));
-      process.send!({ type: 'handoff' } satisfies WorkerMessage, handle as never, undefined, done);
-    }));
-  }
-
   private exit(code: number): void {
     if (code === 0) this.log.info(`Worker exiting (pid: ${process.pid})`);
     if (this.config.worker_exit) runHook(this.log, 'worker_exit', () => this.config.worker_exit!(null, this.self));
     this.access?.flush();
     this.log.flush();
-    // A last heartbeat, so the master's request totals include this worker's final requests. After
-    // handoffs it also waits for the master to have taken the last handle (messages queue behind it).
-    if ((!this.stats && !this.statsd && !this.handoff?.sent) || !process.connected) process.exit(code);
+    // A last heartbeat, so the master's request totals include this worker's final requests.
+    if ((!this.stats && !this.statsd) || !process.connected) process.exit(code);
     const timer = setTimeout(() => process.exit(code), 500);
     process.send!(this.heartbeat(), () => {
       clearTimeout(timer);
