@@ -254,8 +254,7 @@ export class Arbiter {
 
   /** `worker kill PID`: retire the worker as a recycle does, its replacement serving before it stops. */
   private replaceWorker(w: Supervised): void {
-    if (w.state !== 'ready' && w.state !== 'booting') return;
-    w.state = 'retiring';
+    if (!w.retire()) return;
     this.log.info(`Worker (pid:${w.pid}) to be replaced (control socket: worker kill)`);
     this.manageWorkers();
   }
@@ -289,7 +288,7 @@ export class Arbiter {
   }
 
   private active(kind: WorkerKind): Supervised[] {
-    return [...this.workers.values()].filter((w) => w.kind === kind && (w.state === 'booting' || w.state === 'ready'));
+    return [...this.workers.values()].filter((w) => w.kind === kind && w.active);
   }
 
   /** The kinds of worker this app runs, each with the number wanted. */
@@ -433,7 +432,7 @@ export class Arbiter {
     const now = Date.now();
     this.stalledSet.clear();
     for (const w of this.workers.values()) {
-      if (!(w instanceof PythonProcess) || w.timedOut || (w.state !== 'ready' && w.state !== 'retiring')) continue;
+      if (!(w instanceof PythonProcess) || w.timedOut || !w.serving) continue;
       if (this.stalled(w, now)) this.stalledSet.add(w.pid);
       else out.push({ id: w.age, socket: w.boot.socket, capacity: capacityOf(this.config, w.boot.workerClass), pid: w.pid });
     }
@@ -456,10 +455,7 @@ export class Arbiter {
         if (msg.statsd) this.statsd?.figures(msg.statsd);
         break;
       case 'ready':
-        w.lastBeat = Date.now();
-        if (w.state === 'booting') w.state = 'ready';
-        // A stop sent while it booted may have come before it listened for messages: say it again.
-        else if (w.state === 'stopping' && w.connected) w.send({ type: 'stop' });
+        w.markReady();
         this.bootCrashes.delete(w.kind);
         if (w.kind === 'python') this.announceUpstreams();
         if (this.bootFailures.failing) this.bootFailed();
@@ -472,9 +468,7 @@ export class Arbiter {
         break;
       }
       case 'retiring':
-        if (w.state === 'ready' || w.state === 'booting') {
-          w.state = 'retiring';
-          w.restartReason = msg.reason === 'max_requests' ? 'max_requests' : 'crash';
+        if (w.retire(msg.reason === 'max_requests' ? 'max_requests' : 'crash')) {
           this.log.info(`Worker (pid:${w.pid}) asked to be replaced (${msg.reason})`);
           this.manageWorkers();
         }
@@ -564,9 +558,8 @@ export class Arbiter {
     const serving = [...this.workers.values()].filter((w) => w.state === 'ready');
     for (const { pid, rss } of this.memoryWatch.check(serving.map((w) => w.pid), limit, this.config.max_worker_memory_grace * 1000, now)) {
       const w = this.workers.get(pid);
-      if (!w || w.state !== 'ready') continue;
-      w.state = 'retiring';
-      w.restartReason = 'memory';
+      // Checked in the same tick as `serving`: still ready, so retire() takes it.
+      if (!w?.retire('memory')) continue;
       this.log.warning(`Worker (pid:${pid}) uses ${MiB(rss)} of memory, above max_worker_memory ${MiB(limit)} for ${this.config.max_worker_memory_grace}s: replacing it`);
       this.manageWorkers();
     }
@@ -580,16 +573,15 @@ export class Arbiter {
     this.balance(now);
     if (this.opts.python) {
       for (const w of this.workers.values()) {
-        if (w.kind === 'python' && (w.state === 'ready' || w.state === 'retiring') && !this.stalledSet.has(w.pid) && this.stalled(w, now)) {
+        if (w.kind === 'python' && w.serving && !this.stalledSet.has(w.pid) && this.stalled(w, now)) {
           this.announceUpstreams();
           break;
         }
       }
     }
     for (const w of this.workers.values()) {
-      if (w.stopDeadline !== null && now > w.stopDeadline) {
+      if (w.stopOverdue(now)) {
         this.log.warning(`Worker (pid:${w.pid}) did not stop within graceful_timeout; killing it`);
-        w.stopDeadline = null;
         w.kill('SIGKILL');
         continue;
       }
@@ -603,9 +595,7 @@ export class Arbiter {
   }
 
   private async killBlocked(w: Supervised): Promise<void> {
-    w.timedOut = true;
-    w.expectedExit = true;
-    w.restartReason = 'timeout';
+    w.timeOut();
     if (w.kind === 'python') this.announceUpstreams();
     const fronts = [...this.workers.values()].filter((f) => f.kind === 'front');
     const [{ stack, running }, fromFronts] = await Promise.all([w.readBlocked(), w.kind === 'python' ? askFronts(fronts, w.age) : null]);
@@ -750,22 +740,14 @@ export class Arbiter {
     this.numWorkers = next.config.workers;
     this.winched = false;
     if (old !== this.numWorkers) void this.hook('nworkers_changed', () => this.config.nworkers_changed?.(this.server, this.numWorkers, old), [this.numWorkers, old]);
-    for (const w of this.workers.values()) {
-      if (w.state !== 'ready' && w.state !== 'booting') continue;
-      w.state = 'retiring';
-      w.restartReason ??= 'reload';
-    }
+    for (const w of this.workers.values()) w.retire('reload');
     if (this.opts.python && this.preloader && !this.config.preload_app) {
       // A new forker for the new config (interpreter, environment, worker class); the old one goes once its workers have.
       const old = this.preloader;
       if (!(await this.startForker(this.opts.python.workerClass))) {
         this.preloader = old;
         this.log.error('Reload failed, keeping the running workers.');
-        for (const w of this.workers.values()) {
-          if (w.state !== 'retiring') continue;
-          w.state = 'ready';
-          if (w.restartReason === 'reload') w.restartReason = null;
-        }
+        for (const w of this.workers.values()) w.unretire();
         return this.tellSystemd();
       }
       this.oldForkers.push(old);
@@ -863,12 +845,7 @@ export class Arbiter {
       // Python workers serve the fronts until the last front has finished its requests (see onExit).
       if (graceful && w.kind === 'python' && this.hasFronts()) continue;
       if (graceful) this.stopWorker(w, true);
-      else {
-        w.state = 'stopping';
-        w.expectedExit = true;
-        w.stopDeadline = Date.now() + limit * 1000;
-        w.kill('SIGQUIT');
-      }
+      else w.quit(limit);
     }
     if (this.workers.size === 0) void this.finish();
   }
