@@ -5,12 +5,15 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir, totalmem } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { BootFailures } from './arbiter/boot-failures.js';
 import { exitMessage } from './arbiter/exit-reason.js';
-import { capacityOf, PythonProcess, PythonWorker, socketPaths, type PythonBoot } from './arbiter/python-worker.js';
-import { MemoryWatch, MiB, cgroupMemoryLimit, limitBytes } from './arbiter/memory-limit.js';
+import { PythonWorker, socketPaths, type PythonBoot } from './arbiter/python-worker.js';
+import { MemoryLimit } from './arbiter/memory-limit.js';
+import { Timeouts } from './arbiter/timeouts.js';
+import { Upstreams } from './arbiter/upstreams.js';
+import { WorkerTable } from './arbiter/worker-table.js';
 import { Preloader } from './arbiter/preloader.js';
 import { FD_ENV, PARENT_ENV, STATUS_FD_ENV, inheritedBinds, inheritedStatusFd, movePidfile, parentMaster, spawnMaster } from './arbiter/reexec.js';
 import { freePort } from './arbiter/stack-dump.js';
@@ -21,7 +24,6 @@ import type { Supervised, WorkerKind } from './arbiter/supervised.js';
 import { WorkerProcess } from './arbiter/worker-process.js';
 import { HandoffRelay } from './arbiter/handoff.js';
 import { nextMove } from './arbiter/balance.js';
-import { askFronts } from './arbiter/running-requests.js';
 import { TlsSupply } from './arbiter/tls-supply.js';
 import type { TlsMaterial } from './http/tls-material.js';
 import { ConfigError } from './config/errors.js';
@@ -37,7 +39,6 @@ import { SinkError } from './status/statsd/sink.js';
 import { bindAll, closeListeners, parseBind, systemdBinds, type Listener } from './sockets.js';
 import { VERSION } from './version.js';
 import { APP_LOAD_ERROR, WORKER_BOOT_ERROR, type WorkerMessage } from './workers/protocol.js';
-import { describeRunning } from './workers/running.js';
 import { SOURCE_FILE } from './loader/import.js';
 import { handleFd } from './node-internals.js';
 
@@ -62,8 +63,6 @@ export interface ArbiterOptions {
  */
 const BOOT_SETTLE_MS = 5000;
 
-/** Seconds a worker may take to load the app before it counts as blocked, when `timeout` is shorter. */
-const BOOT_TIMEOUT_S = 30;
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGTTIN', 'SIGTTOU', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
 
 export class Arbiter {
@@ -71,7 +70,7 @@ export class Arbiter {
   private appSpec: string;
   private log: ErrorLog;
   private listeners: Listener[] = [];
-  private workers = new Map<number, Supervised>();
+  private workers = new WorkerTable();
   /** Where Python workers' sockets and stack files live (a Python app only). */
   private runDir: string | null = null;
   private pyHooks: PythonMasterHooks | null = null;
@@ -89,12 +88,10 @@ export class Arbiter {
   private watcher: { close(): void } | null = null;
   /** TLS material, reloaded on HUP and when its files change; null without TLS. */
   private tls: TlsSupply | null = null;
-  private memoryWatch = new MemoryWatch();
-  private memoryCheckedAt = 0;
-  /** What a percentage max_worker_memory is of: the cgroup's limit, else the machine's memory. */
-  private memoryBase: number | null = null;
-  /** Python workers left out of the fronts' list for late heartbeats (pids). */
-  private stalledSet = new Set<number>();
+  private memoryLimit = new MemoryLimit();
+  /** The Python workers the fronts may send requests to. */
+  private upstreams = new Upstreams(this.workers, () => this.config);
+  private timeouts: Timeouts;
   private output: number | 'inherit' = 'inherit';
   private spawning = new Map<WorkerKind, number>();
   /** Workers in a row that died before they ever served, by kind. */
@@ -102,10 +99,10 @@ export class Arbiter {
   /** Notices already logged: every worker sends the same ones. */
   private noticed = new Set<string>();
   private bootFailures = new BootFailures();
-  /** Idle connections of retiring Node workers, passed on to their replacements. */
   /** When connections were last moved between serving workers (src/arbiter/balance.ts); later heartbeats show the result. */
   private movedAt = 0;
-  private handoffs = new HandoffRelay((kind) => [...this.workers.values()].filter((w) => w.kind === kind && w.state === 'ready').sort((a, b) => a.age - b.age));
+  /** Idle connections of retiring Node workers, passed on to their replacements. */
+  private handoffs = new HandoffRelay((kind) => this.workers.ready(kind));
   private settleTimer: NodeJS.Timeout | null = null;
   /** status_bind: /metrics, /healthz, /readyz and the status page. */
   private status: StatusService | null = null;
@@ -134,9 +131,17 @@ export class Arbiter {
     this.log = opts.log;
     this.notify = new SystemdNotify(process.env, opts.log);
     this.numWorkers = this.config.workers;
+    this.timeouts = new Timeouts({
+      workers: this.workers,
+      log: this.log,
+      config: () => this.config,
+      journal: () => this.status?.journal ?? null,
+      timedOut: () => this.upstreams.announce(),
+      abort: (w) => void this.hook('worker_abort', () => this.config.worker_abort?.(this.server, { pid: w.pid, age: w.age })),
+    });
     if (opts.tls) {
       this.tls = new TlsSupply(opts.tls, opts.log, (material) => {
-        for (const w of this.workers.values()) if (w.kind !== 'python' && w.connected) w.send({ type: 'tls', material });
+        for (const w of this.workers.all()) if (w.kind !== 'python' && w.connected) w.send({ type: 'tls', material });
       });
     }
     const self = this;
@@ -148,7 +153,7 @@ export class Arbiter {
       get numWorkers() {
         return self.numWorkers;
       },
-      workers: () => [...self.workers.values()].filter((w) => w.kind !== 'front').map((w) => ({ pid: w.pid, age: w.age })),
+      workers: () => self.workers.all().filter((w) => w.kind !== 'front').map((w) => ({ pid: w.pid, age: w.age })),
       log: this.log,
     };
   }
@@ -220,7 +225,7 @@ export class Arbiter {
   private startStatsd(): boolean {
     try {
       this.statsd = Statsd.start(this.config, this.log, {
-        workers: () => this.active(this.opts.python ? 'python' : 'node').length,
+        workers: () => this.workers.active(this.opts.python ? 'python' : 'node').length,
         tcpListenerFds: () => this.listenerFds().flatMap((l) => (l.fd === null ? [] : [l.fd])),
       });
       return true;
@@ -242,7 +247,7 @@ export class Arbiter {
       counts: this.counts,
       python: !!this.opts.python,
       shuttingDown: () => this.shuttingDown,
-      workers: () => [...this.workers.values()],
+      workers: () => this.workers.all(),
       numWorkers: () => this.numWorkers,
       config: () => this.config,
       listeners: () => (this.shuttingDown ? [] : this.listeners),
@@ -264,7 +269,7 @@ export class Arbiter {
     return StatusService.start(
       address,
       {
-        workers: () => [...this.workers.values()],
+        workers: () => this.workers.all(),
         python: !!this.opts.python,
         shuttingDown: () => this.shuttingDown || this.delayedStop !== null,
         timeout: () => this.config.timeout,
@@ -287,10 +292,6 @@ export class Arbiter {
     return this.pyHooks.call(name, { numWorkers: this.numWorkers, workers: this.server.workers() }, pyArgs);
   }
 
-  private active(kind: WorkerKind): Supervised[] {
-    return [...this.workers.values()].filter((w) => w.kind === kind && w.active);
-  }
-
   /** The kinds of worker this app runs, each with the number wanted. */
   private pools(): Array<[WorkerKind, number]> {
     const n = this.winched ? 0 : this.numWorkers;
@@ -301,7 +302,7 @@ export class Arbiter {
   private manageWorkers(): void {
     if (this.shuttingDown || this.bootFailures.failing) return;
     for (const [kind, target] of this.pools()) {
-      const active = this.active(kind);
+      const active = this.workers.active(kind);
       const missing = target - active.length - (this.spawning.get(kind) ?? 0);
       for (let i = 0; i < missing; i++) void this.spawnWorker(kind);
       if (missing < 0) {
@@ -312,7 +313,7 @@ export class Arbiter {
       // A retiring worker waits for a replacement; those with none on its way (a HUP or a control
       // command that lowered the target) stop now, else they would serve on as a stale generation.
       const coming = active.filter((w) => w.state === 'booting').length + (this.spawning.get(kind) ?? 0);
-      const retiring = [...this.workers.values()].filter((w) => w.kind === kind && w.state === 'retiring').sort((a, b) => a.age - b.age);
+      const retiring = this.workers.retiring(kind);
       for (const w of retiring.slice(0, Math.max(0, retiring.length - coming))) this.stopWorker(w);
     }
   }
@@ -322,7 +323,7 @@ export class Arbiter {
     if (successor) this.handoffs.begin(w, successor);
     w.stop(this.config.graceful_timeout, shutdown, successor !== null);
     // Fronts stop sending it requests first; it exits once they have closed their connections.
-    if (w.kind === 'python') this.announceUpstreams();
+    if (w.kind === 'python') this.upstreams.announce();
   }
 
   private async spawnWorker(kind: WorkerKind): Promise<void> {
@@ -344,7 +345,7 @@ export class Arbiter {
       this.log.error('Could not start a worker process.');
       return;
     }
-    this.workers.set(worker.pid, worker);
+    this.workers.add(worker);
     if (kind !== 'front') this.counts.spawned++;
     this.log.info(kind === 'front' ? `Booting front with pid: ${worker.pid}` : `Booting worker with pid: ${worker.pid}`);
     worker.on('message', (msg: WorkerMessage, handle?: object) => this.onMessage(worker, msg, handle));
@@ -354,7 +355,7 @@ export class Arbiter {
     // The certificate first: a worker serves nothing before it has it.
     if (kind !== 'python' && this.tls) worker.send({ type: 'tls', material: this.tls.material });
     if (kind !== 'python') this.listeners.forEach((l, i) => worker.send({ type: 'listen', bind: i }, l.handle));
-    if (kind === 'front') worker.send({ type: 'upstreams', workers: this.upstreams() });
+    if (kind === 'front') worker.send({ type: 'upstreams', workers: this.upstreams.list() });
   }
 
   private nodeWorker(kind: WorkerKind, age: number, port: number): WorkerProcess {
@@ -412,43 +413,11 @@ export class Arbiter {
     return new PythonWorker(age, { app: this.appSpec, workerClass: this.opts.python!.workerClass, configFile: this.opts.configFile, ...paths }, this.config, this.output);
   }
 
-  /** The Python workers fronts may send requests to. */
-  /**
-   * A Python worker whose heartbeats are this late is blocked (a CPU loop, a call gevent does not
-   * patch, a sync worker inside a long request): fronts stop sending it requests until it beats
-   * again, rather than until `timeout` kills it.
-   */
-  private stallMs(): number {
-    const interval = this.config.timeout > 0 ? Math.min(1, this.config.timeout / 4) : 1;
-    return 3 * interval * 1000;
-  }
-
-  private stalled(w: Supervised, now: number): boolean {
-    return now - w.lastBeat > this.stallMs();
-  }
-
-  private upstreams(): Array<{ id: number; socket: string; capacity: number; pid: number }> {
-    const out = [];
-    const now = Date.now();
-    this.stalledSet.clear();
-    for (const w of this.workers.values()) {
-      if (!(w instanceof PythonProcess) || w.timedOut || !w.serving) continue;
-      if (this.stalled(w, now)) this.stalledSet.add(w.pid);
-      else out.push({ id: w.age, socket: w.boot.socket, capacity: capacityOf(this.config, w.boot.workerClass), pid: w.pid });
-    }
-    return out;
-  }
-
-  private announceUpstreams(): void {
-    const workers = this.upstreams();
-    for (const w of this.workers.values()) if (w.kind === 'front') w.send({ type: 'upstreams', workers });
-  }
-
   private onMessage(w: Supervised, msg: WorkerMessage, handle?: object): void {
     switch (msg.type) {
       case 'heartbeat':
         w.lastBeat = Date.now();
-        if (this.stalledSet.has(w.pid)) this.announceUpstreams();
+        this.upstreams.beat(w);
         w.requests = msg.requests;
         w.connections = msg.connections ?? msg.active ?? 0;
         this.status?.heartbeat(w, msg);
@@ -457,7 +426,7 @@ export class Arbiter {
       case 'ready':
         w.markReady();
         this.bootCrashes.delete(w.kind);
-        if (w.kind === 'python') this.announceUpstreams();
+        if (w.kind === 'python') this.upstreams.announce();
         if (this.bootFailures.failing) this.bootFailed();
         else this.retireOne(w);
         this.tellSystemd();
@@ -498,17 +467,17 @@ export class Arbiter {
    * (a descriptor cannot carry a TLS session or the peer a PROXY header named).
    */
   private retireOne(by: Supervised): void {
-    const retiring = [...this.workers.values()].filter((w) => w.kind === by.kind && w.state === 'retiring').sort((a, b) => a.age - b.age)[0];
+    const retiring = this.workers.retiring(by.kind)[0];
     const handoff = by.kind === 'node' && !this.tls && this.config.proxy_protocol === 'off';
     if (retiring) this.stopWorker(retiring, false, handoff ? by : null);
   }
 
   private onExit(w: Supervised, code: number | null, signal: NodeJS.Signals | null): void {
-    this.workers.delete(w.pid);
+    this.workers.delete(w);
     this.handoffs.forget(w);
     if (w.expectedExit && w.kind !== 'front') this.counts.killed++;
     if (this.oldForkers.length) this.stopIdleForkers();
-    if (w.kind === 'python') this.announceUpstreams();
+    if (w.kind === 'python') this.upstreams.announce();
     const wasBooting = w.state === 'booting';
     // A restart: a worker replaced, or one that died on its own; not a shutdown or a scale-down.
     this.status?.exited(w, this.shuttingDown ? null : (w.restartReason ?? (w.expectedExit ? null : 'crash')), code, signal);
@@ -516,8 +485,8 @@ export class Arbiter {
     if (!(w.timedOut && signal === 'SIGKILL')) this.log[level](text);
     if (w.kind !== 'front') void this.hook('child_exit', () => this.config.child_exit?.(this.server, { pid: w.pid, age: w.age }), [{ pid: w.pid, age: w.age }]);
     if (this.shuttingDown) {
-      if (w.kind === 'front' && !this.hasFronts()) {
-        for (const p of this.workers.values()) if (p.kind === 'python' && p.state !== 'stopping') this.stopWorker(p, true);
+      if (w.kind === 'front' && !this.workers.has('front')) {
+        for (const p of this.workers.of('python')) if (p.state !== 'stopping') this.stopWorker(p, true);
       }
       if (this.workers.size === 0) void this.finish();
       return;
@@ -543,74 +512,21 @@ export class Arbiter {
   /** Even out keep-alive connections between serving Node workers (where they can move, as in retireOne). */
   private balance(now: number): void {
     if (this.shuttingDown || this.tls || this.config.proxy_protocol !== 'off') return;
-    const move = nextMove([...this.workers.values()].filter((w) => w.kind === 'node' && w.state === 'ready'), this.movedAt);
+    const move = nextMove(this.workers.ready('node'), this.movedAt);
     if (!move) return;
     this.movedAt = now + 50;
     this.handoffs.begin(move.from, move.to);
     move.from.send({ type: 'rebalance', count: move.count });
   }
 
-  /** max_worker_memory: retire (replacement first) workers that stay above it for the grace period. */
-  private checkMemory(now: number): void {
-    const limit = this.config.max_worker_memory === 0 ? null : limitBytes(this.config.max_worker_memory, () => (this.memoryBase ??= cgroupMemoryLimit() ?? totalmem()));
-    if (limit === null || now - this.memoryCheckedAt < 1000) return;
-    this.memoryCheckedAt = now;
-    const serving = [...this.workers.values()].filter((w) => w.state === 'ready');
-    for (const { pid, rss } of this.memoryWatch.check(serving.map((w) => w.pid), limit, this.config.max_worker_memory_grace * 1000, now)) {
-      const w = this.workers.get(pid);
-      // Checked in the same tick as `serving`: still ready, so retire() takes it.
-      if (!w?.retire('memory')) continue;
-      this.log.warning(`Worker (pid:${pid}) uses ${MiB(rss)} of memory, above max_worker_memory ${MiB(limit)} for ${this.config.max_worker_memory_grace}s: replacing it`);
-      this.manageWorkers();
-    }
-  }
-
-  /** Kill workers whose event loop has been silent for `timeout` seconds, and stragglers past their stop deadline. */
+  /** The master's tick (Gunicorn's murder_workers and more): blocked workers, memory, connection spread. */
   private murderBlocked(): void {
     const now = Date.now();
     this.checkPromoted();
-    this.checkMemory(now);
+    this.memoryLimit.check(now, this.config, this.workers, this.log, () => this.manageWorkers());
     this.balance(now);
-    if (this.opts.python) {
-      for (const w of this.workers.values()) {
-        if (w.kind === 'python' && w.serving && !this.stalledSet.has(w.pid) && this.stalled(w, now)) {
-          this.announceUpstreams();
-          break;
-        }
-      }
-    }
-    for (const w of this.workers.values()) {
-      if (w.stopOverdue(now)) {
-        this.log.warning(`Worker (pid:${w.pid}) did not stop within graceful_timeout; killing it`);
-        w.kill('SIGKILL');
-        continue;
-      }
-      if (this.config.timeout <= 0 || w.timedOut || w.state === 'stopping') continue;
-      // A booting worker is loading the app, not holding a request: it gets BOOT_TIMEOUT_S at least
-      // (Gunicorn kills it at `timeout`, so a slow import on a busy machine needed a longer request timeout).
-      const limit = w.state === 'booting' ? Math.max(this.config.timeout, BOOT_TIMEOUT_S) : this.config.timeout;
-      // A Python worker gets a second more, so the front's 504 reaches the client before the kill.
-      if (now - w.lastBeat > limit * 1000 + (w.kind === 'python' ? 1000 : 0)) void this.killBlocked(w);
-    }
-  }
-
-  private async killBlocked(w: Supervised): Promise<void> {
-    w.timeOut();
-    if (w.kind === 'python') this.announceUpstreams();
-    const fronts = [...this.workers.values()].filter((f) => f.kind === 'front');
-    const [{ stack, running }, fromFronts] = await Promise.all([w.readBlocked(), w.kind === 'python' ? askFronts(fronts, w.age) : null]);
-    this.log.critical(`WORKER TIMEOUT (pid:${w.pid})${describeRunning(running ?? fromFronts)}`);
-    this.status?.journal.block({ at: Date.now(), pid: w.pid, kind: w.kind, timeout: this.config.timeout, running: describeRunning(running ?? fromFronts).trim(), stack });
-    if (stack) this.log.error(`Worker (pid:${w.pid}) was blocked for over ${this.config.timeout}s here:\n${stack}`);
-    else this.log.error(`Worker (pid:${w.pid}) was blocked for over ${this.config.timeout}s; its stack could not be read.`);
-    // A Python worker runs its worker_abort hook on SIGABRT, when its interpreter still can.
-    if (w.kind === 'python') {
-      w.kill('SIGABRT');
-      await new Promise((r) => setTimeout(r, 300));
-    }
-    void this.hook('worker_abort', () => this.config.worker_abort?.(this.server, { pid: w.pid, age: w.age }));
-    w.kill('SIGKILL');
-    this.log.info(`Worker (pid:${w.pid}) killed after timeout; starting a replacement`);
+    this.upstreams.check(now);
+    this.timeouts.check(now);
   }
 
   private onSignal(sig: (typeof SIGNALS)[number]): void {
@@ -637,7 +553,7 @@ export class Arbiter {
         return;
       case 'SIGUSR1':
         this.log.reopen();
-        for (const w of this.workers.values()) w.send({ type: 'reopen_logs' });
+        for (const w of this.workers.all()) w.send({ type: 'reopen_logs' });
         return;
       case 'SIGUSR2':
         return this.reexec();
@@ -697,7 +613,7 @@ export class Arbiter {
     if (this.shuttingDown || this.winched) return;
     const parts: string[] = [];
     for (const [kind, target] of this.pools()) {
-      const active = this.active(kind);
+      const active = this.workers.active(kind);
       if (active.some((w) => w.state === 'booting') || active.length < target) return;
       parts.push(`${active.length} ${kind === 'node' ? 'workers' : kind === 'python' ? 'Python workers' : 'fronts'}`);
     }
@@ -740,14 +656,14 @@ export class Arbiter {
     this.numWorkers = next.config.workers;
     this.winched = false;
     if (old !== this.numWorkers) void this.hook('nworkers_changed', () => this.config.nworkers_changed?.(this.server, this.numWorkers, old), [this.numWorkers, old]);
-    for (const w of this.workers.values()) w.retire('reload');
+    for (const w of this.workers.all()) w.retire('reload');
     if (this.opts.python && this.preloader && !this.config.preload_app) {
       // A new forker for the new config (interpreter, environment, worker class); the old one goes once its workers have.
       const old = this.preloader;
       if (!(await this.startForker(this.opts.python.workerClass))) {
         this.preloader = old;
         this.log.error('Reload failed, keeping the running workers.');
-        for (const w of this.workers.values()) w.unretire();
+        for (const w of this.workers.all()) w.unretire();
         return this.tellSystemd();
       }
       this.oldForkers.push(old);
@@ -764,11 +680,6 @@ export class Arbiter {
   private fronts(): number {
     if (this.config.fronts > 0) return this.config.fronts;
     return this.opts.python?.workerClass === 'gevent' ? Math.min(availableParallelism(), 64) : 1;
-  }
-
-  private hasFronts(): boolean {
-    for (const w of this.workers.values()) if (w.kind === 'front') return true;
-    return false;
   }
 
   /** Forkers replaced by a reload stop once no worker they forked is left. */
@@ -806,7 +717,7 @@ export class Arbiter {
   /** Once no worker is still booting (or BOOT_SETTLE_MS is up), print the boot error once and stop. */
   private bootFailed(force = false): void {
     if (this.shuttingDown) return;
-    if (!force && [...this.workers.values()].some((w) => w.state === 'booting')) {
+    if (!force && this.workers.anyBooting()) {
       this.settleTimer ??= setTimeout(() => this.bootFailed(true), BOOT_SETTLE_MS);
       return;
     }
@@ -822,7 +733,7 @@ export class Arbiter {
 
   private shutdown(graceful: boolean): void {
     if (this.shuttingDown) {
-      if (!graceful) for (const w of this.workers.values()) w.kill('SIGQUIT');
+      if (!graceful) for (const w of this.workers.all()) w.kill('SIGQUIT');
       return;
     }
     this.shuttingDown = true;
@@ -841,9 +752,9 @@ export class Arbiter {
     // Another master still serves on unix sockets (USR2): leave their files.
     closeListeners(this.listeners, !this.newMaster && !this.oldMaster);
     const limit = graceful ? this.config.graceful_timeout : Math.min(this.config.graceful_timeout, 5);
-    for (const w of this.workers.values()) {
+    for (const w of this.workers.all()) {
       // Python workers serve the fronts until the last front has finished its requests (see onExit).
-      if (graceful && w.kind === 'python' && this.hasFronts()) continue;
+      if (graceful && w.kind === 'python' && this.workers.has('front')) continue;
       if (graceful) this.stopWorker(w, true);
       else w.quit(limit);
     }
