@@ -3,7 +3,6 @@
  * right, replaces the dead and the blocked, recycles, reloads on HUP, scales on TTIN/TTOU, and shuts
  * down on TERM (graceful) or INT/QUIT (quick). It never serves requests itself.
  */
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -15,7 +14,9 @@ import { Timeouts } from './arbiter/timeouts.js';
 import { Upstreams } from './arbiter/upstreams.js';
 import { WorkerTable } from './arbiter/worker-table.js';
 import { Preloader } from './arbiter/preloader.js';
-import { FD_ENV, PARENT_ENV, STATUS_FD_ENV, inheritedBinds, inheritedStatusFd, movePidfile, parentMaster, spawnMaster } from './arbiter/reexec.js';
+import { FD_ENV, PARENT_ENV, STATUS_FD_ENV, inheritedBinds, inheritedStatusFd } from './arbiter/reexec.js';
+import { Upgrade } from './arbiter/upgrade.js';
+import { warnRestartOnly, watchSources } from './arbiter/reload.js';
 import { freePort } from './arbiter/stack-dump.js';
 import { chownTo, ownerOf } from './workers/privileges.js';
 import { SystemdNotify } from './arbiter/systemd-notify.js';
@@ -39,7 +40,6 @@ import { SinkError } from './status/statsd/sink.js';
 import { bindAll, closeListeners, parseBind, systemdBinds, type Listener } from './sockets.js';
 import { VERSION } from './version.js';
 import { APP_LOAD_ERROR, WORKER_BOOT_ERROR, type WorkerMessage } from './workers/protocol.js';
-import { SOURCE_FILE } from './loader/import.js';
 import { handleFd } from './node-internals.js';
 
 export interface ArbiterOptions {
@@ -112,14 +112,8 @@ export class Arbiter {
   private control: ControlServer | null = null;
   private counts = new ControlCounts();
   private done!: (code: number) => void;
-  /** USR2: the new master this one started, while it runs. */
-  private newMaster: ChildProcess | null = null;
-  /** The master that started this one by USR2, until it has gone ("promoted"). */
-  private oldMaster = parentMaster(process.env);
-  /** WINCH: the workers are stopped, the sockets kept (the new master serves). */
-  private winched = false;
-  /** Where this master's pid is written now (PIDFILE, or PIDFILE.oldbin after USR2). */
-  private pidfile: string | null = null;
+  /** USR2, WINCH, and the pidfile they move. */
+  private upgrade: Upgrade;
   /** systemd Type=notify; READY=1 is owed at boot and after each HUP or rollback, once the workers serve. */
   private notify: SystemdNotify;
   private readyOwed = true;
@@ -131,6 +125,20 @@ export class Arbiter {
     this.log = opts.log;
     this.notify = new SystemdNotify(process.env, opts.log);
     this.numWorkers = this.config.workers;
+    this.upgrade = new Upgrade({
+      log: this.log,
+      config: () => this.config,
+      shuttingDown: () => this.shuttingDown,
+      listeners: () => this.listeners,
+      statusHandle: () => this.status?.handle ?? null,
+      preExec: () => void this.hook('pre_exec', () => this.config.pre_exec?.(this.server)),
+      rolledBack: () => {
+        // This master is the service's main process again.
+        this.readyOwed = true;
+        this.tellSystemd();
+      },
+      restartWorkers: () => this.manageWorkers(),
+    });
     this.timeouts = new Timeouts({
       workers: this.workers,
       log: this.log,
@@ -186,7 +194,7 @@ export class Arbiter {
     const statusFd = inheritedStatusFd(process.env);
     // The app and its workers must not see them (nor a USR2 started from this master).
     for (const k of [FD_ENV, STATUS_FD_ENV, PARENT_ENV]) delete process.env[k];
-    if (this.oldMaster) log.info(`Started by USR2 from master (pid:${this.oldMaster}); serving on its sockets`);
+    if (this.upgrade.oldMaster) log.info(`Started by USR2 from master (pid:${this.upgrade.oldMaster}); serving on its sockets`);
     if (inherited && !inherited.every((b) => b.as)) log.warning('bind differs from the sockets inherited on USR2; serving on the inherited ones');
     const specs = inherited ?? systemdBinds(process.env) ?? config.bind.map(parseBind);
     const listeners = await bindAll(specs, log);
@@ -201,7 +209,7 @@ export class Arbiter {
     if (py) log.info(`Python: ${py.describe}; fronts: ${this.fronts()}; workers forked from ${config.preload_app ? 'the preloaded app' : 'one interpreter, each importing the app'}`);
     log.info(`Workers: ${this.numWorkers}, worker_connections: ${config.worker_connections}, max_requests: ${config.max_requests || 'off'}, timeout: ${config.timeout}s`);
     if (config.pidfile) {
-      this.pidfile = config.pidfile;
+      this.upgrade.pidfile = config.pidfile;
       try {
         writeFileSync(config.pidfile, `${process.pid}\n`);
       } catch (err) {
@@ -214,7 +222,12 @@ export class Arbiter {
     for (const sig of SIGNALS) process.on(sig, () => this.onSignal(sig));
     await this.hook('when_ready', () => config.when_ready?.(this.server));
     this.tick = setInterval(() => this.murderBlocked(), 500);
-    if (config.reload) await this.watchForChanges();
+    if (config.reload) {
+      this.watcher = await watchSources(config.chdir, this.opts.configFile, !!this.opts.python, log, (file) => {
+        log.info(`Worker reloading: ${relative(this.config.chdir, file) || file} modified`);
+        void this.reload();
+      });
+    }
     this.tls?.watch(() => this.config);
     this.manageWorkers();
     if (!config.control_socket_disable) this.control = this.startControl();
@@ -294,8 +307,8 @@ export class Arbiter {
 
   /** The kinds of worker this app runs, each with the number wanted. */
   private pools(): Array<[WorkerKind, number]> {
-    const n = this.winched ? 0 : this.numWorkers;
-    return this.opts.python ? [['python', n], ['front', this.winched ? 0 : this.fronts()]] : [['node', n]];
+    const n = this.upgrade.winched ? 0 : this.numWorkers;
+    return this.opts.python ? [['python', n], ['front', this.upgrade.winched ? 0 : this.fronts()]] : [['node', n]];
   }
 
   /** Start or stop workers until each kind's active count matches its target. */
@@ -522,7 +535,7 @@ export class Arbiter {
   /** The master's tick (Gunicorn's murder_workers and more): blocked workers, memory, connection spread. */
   private murderBlocked(): void {
     const now = Date.now();
-    this.checkPromoted();
+    this.upgrade.checkPromoted();
     this.memoryLimit.check(now, this.config, this.workers, this.log, () => this.manageWorkers());
     this.balance(now);
     this.upstreams.check(now);
@@ -535,7 +548,7 @@ export class Arbiter {
       case 'SIGTERM':
         if (this.config.shutdown_delay > 0 && !this.shuttingDown && !this.delayedStop) {
           this.log.info(`Not ready any more; serving for shutdown_delay (${this.config.shutdown_delay}s), then stopping gracefully`);
-          if (!this.newMaster && !this.oldMaster) this.notify.stopping();
+          if (!this.upgrade.underway) this.notify.stopping();
           this.delayedStop = setTimeout(() => this.shutdown(true), this.config.shutdown_delay * 1000);
           return;
         }
@@ -556,48 +569,11 @@ export class Arbiter {
         for (const w of this.workers.all()) w.send({ type: 'reopen_logs' });
         return;
       case 'SIGUSR2':
-        return this.reexec();
+        return this.upgrade.start();
       case 'SIGWINCH':
-        if (!this.newMaster) return this.log.warning('SIGWINCH ignored: no new master (send USR2 first)');
-        this.log.info('graceful stop of workers');
-        this.winched = true;
-        return this.manageWorkers();
+        if (this.upgrade.winch()) this.manageWorkers();
+        return;
     }
-  }
-
-  /** USR2: start a new master on the same sockets; this one keeps serving until WINCH and TERM. */
-  private reexec(): void {
-    if (this.newMaster) return this.log.warning('USR2 signal ignored. Child exists.');
-    if (this.oldMaster) return this.log.warning('USR2 signal ignored. Parent exists.');
-    if (this.shuttingDown) return;
-    if (this.pidfile && movePidfile(this.pidfile, `${this.pidfile}.oldbin`)) this.pidfile = `${this.pidfile}.oldbin`;
-    void this.hook('pre_exec', () => this.config.pre_exec?.(this.server));
-    const child = spawnMaster(this.listeners, this.status?.handle ?? null);
-    this.newMaster = child;
-    child.on('error', (err) => this.log.error(`USR2: cannot start a new master: ${err.message}`));
-    child.on('exit', (code, signal) => {
-      if (this.newMaster === child) this.newMaster = null;
-      if (this.shuttingDown) return;
-      this.log.warning(`The new master (pid:${child.pid ?? '?'}) exited (${signal ?? `code ${code}`}); this master serves on${this.winched ? ', starting its workers again' : ''}`);
-      const pidfile = this.config.pidfile;
-      if (pidfile && this.pidfile === `${pidfile}.oldbin` && movePidfile(this.pidfile, pidfile)) this.pidfile = pidfile;
-      // This master is the service's main process again.
-      this.readyOwed = true;
-      this.tellSystemd();
-      // A rollback after WINCH: the sockets were kept, so workers started now take over at once.
-      if (this.winched) {
-        this.winched = false;
-        this.manageWorkers();
-      }
-    });
-    this.log.info(`Started a new master (pid:${child.pid ?? '?'}) on the listening sockets: WINCH then TERM to this one (pid:${process.pid}) completes the upgrade, TERM or QUIT to the new one rolls it back`);
-  }
-
-  /** A USR2 master whose old master has exited serves alone from now on. */
-  private checkPromoted(): void {
-    if (!this.oldMaster || process.ppid === this.oldMaster) return;
-    this.log.info('Master has been promoted.');
-    this.oldMaster = 0;
   }
 
   private setWorkers(n: number): void {
@@ -610,7 +586,7 @@ export class Arbiter {
 
   /** When every pool has its workers booted: READY=1 if owed, else the worker count as STATUS=; a daemon's starter is told once. */
   private tellSystemd(): void {
-    if (this.shuttingDown || this.winched) return;
+    if (this.shuttingDown || this.upgrade.winched) return;
     const parts: string[] = [];
     for (const [kind, target] of this.pools()) {
       const active = this.workers.active(kind);
@@ -638,23 +614,18 @@ export class Arbiter {
       return this.tellSystemd();
     }
     void this.hook('on_reload', () => next.config.on_reload?.(this.server));
-    if (next.config.bind.join() !== this.config.bind.join()) this.log.warning('bind changed; new addresses take effect after a restart.');
+    warnRestartOnly(this.config, next.config, this.log);
     // New certificate files (or the same files, renewed) for every worker now; a bad one keeps the running certificate.
     if (this.tls) this.tls.reloadWith(this.config, next.config);
     else if (next.config.certfile || next.config.keyfile) {
       this.log.warning('certfile/keyfile set by the reload; turning TLS on takes effect after a restart.');
       next.config.certfile = next.config.keyfile = null;
     }
-    // The master's statsd socket, prefix and tags stay as started (the workers only count).
-    if ((['statsd_host', 'statsd_prefix', 'dogstatsd_tags', 'enable_backlog_metric'] as const).some((k) => next.config[k] !== this.config[k])) this.log.warning('statsd settings changed; they take effect after a restart.');
-    // Compared before this.config is replaced (the status_bind check came after it, and never fired).
-    if (next.config.status_bind !== this.config.status_bind) this.log.warning('status_bind changed; the new address takes effect after a restart.');
-    if (next.config.control_socket !== this.config.control_socket || next.config.control_socket_disable !== this.config.control_socket_disable) this.log.warning('control_socket changed; it takes effect after a restart.');
     const old = this.numWorkers;
     this.config = next.config;
     this.appSpec = next.appSpec;
     this.numWorkers = next.config.workers;
-    this.winched = false;
+    this.upgrade.winched = false;
     if (old !== this.numWorkers) void this.hook('nworkers_changed', () => this.config.nworkers_changed?.(this.server, this.numWorkers, old), [this.numWorkers, old]);
     for (const w of this.workers.all()) w.retire('reload');
     if (this.opts.python && this.preloader && !this.config.preload_app) {
@@ -691,29 +662,6 @@ export class Arbiter {
     });
   }
 
-  /**
-   * --reload: watch the app's source files (JavaScript, TypeScript, JSON; .py for a Python app) under chdir, and the
-   * config file, with chokidar (node_modules and .git are skipped, so start-up stays quick); a
-   * change reloads as HUP does.
-   */
-  private async watchForChanges(): Promise<void> {
-    const { watch } = await import('chokidar');
-    const skip = /(^|[/\\])(node_modules|\.git|__pycache__|\.venv)([/\\]|$)/;
-    const source = this.opts.python ? /\.py$/ : new RegExp(`${SOURCE_FILE.source}|\\.json$`);
-    const paths = [this.config.chdir, ...(this.opts.configFile ? [this.opts.configFile] : [])];
-    let timer: NodeJS.Timeout | null = null;
-    const watcher = watch(paths, { ignoreInitial: true, ignored: (path, stats) => skip.test(path) || (!!stats?.isFile() && !source.test(path) && path !== this.opts.configFile) });
-    watcher.on('all', (_event, file) => {
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(() => {
-        this.log.info(`Worker reloading: ${relative(this.config.chdir, file) || file} modified`);
-        void this.reload();
-      }, 200);
-    });
-    watcher.on('error', (err) => this.log.warning(`reload: cannot watch files: ${(err as Error).message}`));
-    this.watcher = { close: () => void watcher.close() };
-  }
-
   /** Once no worker is still booting (or BOOT_SETTLE_MS is up), print the boot error once and stop. */
   private bootFailed(force = false): void {
     if (this.shuttingDown) return;
@@ -737,9 +685,9 @@ export class Arbiter {
       return;
     }
     this.shuttingDown = true;
-    this.checkPromoted();
+    this.upgrade.checkPromoted();
     // An old master ending a USR2 upgrade is not the service stopping; nor is a new one rolled back.
-    if (!this.newMaster && !this.oldMaster) this.notify.stopping();
+    if (!this.upgrade.underway) this.notify.stopping();
     if (this.delayedStop) clearTimeout(this.delayedStop);
     if (this.settleTimer) clearTimeout(this.settleTimer);
     // A signal during the settle wait: the boot error is still said, once, and still the exit code.
@@ -750,7 +698,7 @@ export class Arbiter {
     this.watcher?.close();
     this.tls?.close();
     // Another master still serves on unix sockets (USR2): leave their files.
-    closeListeners(this.listeners, !this.newMaster && !this.oldMaster);
+    closeListeners(this.listeners, !this.upgrade.underway);
     const limit = graceful ? this.config.graceful_timeout : Math.min(this.config.graceful_timeout, 5);
     for (const w of this.workers.all()) {
       // Python workers serve the fronts until the last front has finished its requests (see onExit).
@@ -768,9 +716,9 @@ export class Arbiter {
     this.log.info('Shutting down: Master');
     await this.hook('on_exit', () => this.config.on_exit?.(this.server));
     this.pyHooks?.close();
-    if (this.pidfile) {
+    if (this.upgrade.pidfile) {
       try {
-        unlinkSync(this.pidfile);
+        unlinkSync(this.upgrade.pidfile);
       } catch {
         /* already removed */
       }
