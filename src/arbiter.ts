@@ -13,7 +13,7 @@ import { MemoryLimit } from './arbiter/memory-limit.js';
 import { Timeouts } from './arbiter/timeouts.js';
 import { Upstreams } from './arbiter/upstreams.js';
 import { WorkerTable } from './arbiter/worker-table.js';
-import { Preloader } from './arbiter/preloader.js';
+import { PythonForkers } from './arbiter/forkers.js';
 import { FD_ENV, PARENT_ENV, STATUS_FD_ENV, inheritedBinds, inheritedStatusFd } from './arbiter/reexec.js';
 import { Upgrade } from './arbiter/upgrade.js';
 import { warnRestartOnly, watchSources } from './arbiter/reload.js';
@@ -74,10 +74,8 @@ export class Arbiter {
   /** Where Python workers' sockets and stack files live (a Python app only). */
   private runDir: string | null = null;
   private pyHooks: PythonMasterHooks | null = null;
-  private preloader: Preloader | null = null;
-  /** Forkers of earlier generations whose workers are still stopping (see reload). */
-  private oldForkers: Preloader[] = [];
-  private forkers = 0;
+  /** A Python app's interpreters its workers are forked from. */
+  private forkers: PythonForkers | null = null;
   private numWorkers: number;
   private age = 0;
   private shuttingDown = false;
@@ -186,7 +184,20 @@ export class Arbiter {
       if (problem) log.warning(`${problem}; workers running as ${owner.name ?? owner.uid} may not write there.`);
     }
     if (config.capture_output && config.errorlog !== '-') this.output = openSync(config.errorlog, 'a');
-    if (py && !(await this.startForker(py.workerClass))) {
+    if (py) {
+      this.forkers = new PythonForkers({
+        log,
+        runDir: this.runDir!,
+        output: this.output,
+        configFile: this.opts.configFile,
+        workerClass: py.workerClass,
+        finished: () => this.shuttingDown && this.workers.size === 0,
+        lost: (reason) => {
+          if (!this.shuttingDown) this.halt(reason, 1);
+        },
+      });
+    }
+    if (this.forkers && !(await this.forkers.start(config, this.appSpec))) {
       rmSync(this.runDir!, { recursive: true, force: true });
       return APP_LOAD_ERROR;
     }
@@ -348,7 +359,7 @@ export class Arbiter {
     if (kind !== 'front') void this.hook('pre_fork', () => this.config.pre_fork?.(this.server, info), [info]);
     try {
       if (kind !== 'python') port = await freePort();
-      else if (this.preloader) forked = await this.preloader.fork(age, socketPaths(this.runDir!, age), this.config);
+      else forked = await this.forkers?.fork(age, this.config) ?? null;
     } finally {
       this.spawning.set(kind, this.spawning.get(kind)! - 1);
     }
@@ -388,37 +399,6 @@ export class Arbiter {
       owner: ownerOf(this.config),
     };
     return new WorkerProcess(age, kind, port, boot, config, this.output);
-  }
-
-  /**
-   * The interpreter Python workers are forked from: a new worker costs a fork, not an interpreter
-   * start (what Gunicorn's fork from its master saves). With preload_app it imports the app first
-   * (a broken app fails before anything binds) and workers share its pages; without, each worker
-   * imports the app after the fork, so HUP brings fresh code (a new forker takes the new config).
-   */
-  private async startForker(workerClass: PythonBoot['workerClass']): Promise<boolean> {
-    const preload = this.config.preload_app;
-    const preloader = new Preloader(this.runDir!, { app: this.appSpec, workerClass, configFile: this.opts.configFile }, this.config, this.output, { preload, generation: ++this.forkers });
-    const failure = await preloader.ready();
-    if (failure) {
-      if (failure.stack) this.log.exception('Exception while preloading the app:', failure.stack);
-      else this.log.error(failure.message);
-      this.log.error(preload ? 'App failed to load.' : 'The Python interpreter failed to start.');
-      preloader.stop();
-      return false;
-    }
-    this.preloader = preloader;
-    preloader.on('exit', (code: number | null, signal: string | null) => {
-      if (this.shuttingDown && this.workers.size === 0) return;
-      if (preloader !== this.preloader) return;
-      // Its workers die with it (PDEATHSIG) and nobody could report their exits: start afresh.
-      for (const w of preloader.orphans()) {
-        w.kill('SIGKILL');
-        w.emit('exit', null, 'SIGKILL');
-      }
-      if (!this.shuttingDown) this.halt(`The interpreter Python workers are forked from (pid:${preloader.pid}) exited (${signal ?? `code ${code}`}).`, 1);
-    });
-    return true;
   }
 
   private pythonWorker(age: number): PythonWorker {
@@ -489,7 +469,7 @@ export class Arbiter {
     this.workers.delete(w);
     this.handoffs.forget(w);
     if (w.expectedExit && w.kind !== 'front') this.counts.killed++;
-    if (this.oldForkers.length) this.stopIdleForkers();
+    this.forkers?.stopIdle();
     if (w.kind === 'python') this.upstreams.announce();
     const wasBooting = w.state === 'booting';
     // A restart: a worker replaced, or one that died on its own; not a shutdown or a scale-down.
@@ -628,17 +608,13 @@ export class Arbiter {
     this.upgrade.winched = false;
     if (old !== this.numWorkers) void this.hook('nworkers_changed', () => this.config.nworkers_changed?.(this.server, this.numWorkers, old), [this.numWorkers, old]);
     for (const w of this.workers.all()) w.retire('reload');
-    if (this.opts.python && this.preloader && !this.config.preload_app) {
-      // A new forker for the new config (interpreter, environment, worker class); the old one goes once its workers have.
-      const old = this.preloader;
-      if (!(await this.startForker(this.opts.python.workerClass))) {
-        this.preloader = old;
+    // A new forker for the new config (interpreter, environment, worker class); the old one goes once its workers have.
+    if (this.forkers && !this.config.preload_app) {
+      if (!(await this.forkers.replace(this.config, this.appSpec))) {
         this.log.error('Reload failed, keeping the running workers.');
         for (const w of this.workers.all()) w.unretire();
         return this.tellSystemd();
       }
-      this.oldForkers.push(old);
-      this.stopIdleForkers();
     }
     this.manageWorkers();
     this.tls?.watch(() => this.config);
@@ -651,15 +627,6 @@ export class Arbiter {
   private fronts(): number {
     if (this.config.fronts > 0) return this.config.fronts;
     return this.opts.python?.workerClass === 'gevent' ? Math.min(availableParallelism(), 64) : 1;
-  }
-
-  /** Forkers replaced by a reload stop once no worker they forked is left. */
-  private stopIdleForkers(): void {
-    this.oldForkers = this.oldForkers.filter((f) => {
-      if (f.orphans().length > 0) return true;
-      f.stop();
-      return false;
-    });
   }
 
   /** Once no worker is still booting (or BOOT_SETTLE_MS is up), print the boot error once and stop. */
@@ -723,7 +690,7 @@ export class Arbiter {
         /* already removed */
       }
     }
-    await Promise.all([this.preloader, ...this.oldForkers].map((f) => f?.stopAndWait()));
+    await this.forkers?.stopAll();
     if (this.runDir) rmSync(this.runDir, { recursive: true, force: true });
     await this.statsd?.close();
     this.log.flush();
