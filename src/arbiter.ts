@@ -4,11 +4,12 @@
  * down on TERM (graceful) or INT/QUIT (quick). It never serves requests itself.
  */
 import { mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { BootFailures } from './arbiter/boot-failures.js';
 import { exitMessage } from './arbiter/exit-reason.js';
-import { PythonWorker, socketPaths, type PythonBoot } from './arbiter/python-worker.js';
+import type { PythonBoot } from './arbiter/python-worker.js';
+import { frontCount, newWorker } from './arbiter/new-worker.js';
 import { MemoryLimit } from './arbiter/memory-limit.js';
 import { Timeouts } from './arbiter/timeouts.js';
 import { Upstreams } from './arbiter/upstreams.js';
@@ -22,7 +23,6 @@ import { chownTo, ownerOf } from './workers/privileges.js';
 import { SystemdNotify } from './arbiter/systemd-notify.js';
 import { daemonServing } from './daemon.js';
 import type { Supervised, WorkerKind } from './arbiter/supervised.js';
-import { WorkerProcess } from './arbiter/worker-process.js';
 import { HandoffRelay } from './arbiter/handoff.js';
 import { nextMove } from './arbiter/balance.js';
 import { TlsSupply } from './arbiter/tls-supply.js';
@@ -364,7 +364,9 @@ export class Arbiter {
       this.spawning.set(kind, this.spawning.get(kind)! - 1);
     }
     if (this.shuttingDown) return void forked?.kill('SIGKILL');
-    const worker = forked ?? (kind === 'python' ? this.pythonWorker(age) : this.nodeWorker(kind, age, port));
+    const python = this.opts.python ? { workerClass: this.opts.python.workerClass, runDir: this.runDir! } : null;
+    const spawn = { config: this.config, numWorkers: this.numWorkers, appSpec: this.appSpec, configFile: this.opts.configFile, listeners: this.listeners, output: this.output, python };
+    const worker = forked ?? newWorker(kind, age, port, spawn);
     if (worker.pid < 0) {
       this.log.error('Could not start a worker process.');
       return;
@@ -380,30 +382,6 @@ export class Arbiter {
     if (kind !== 'python' && this.tls) worker.send({ type: 'tls', material: this.tls.material });
     if (kind !== 'python') this.listeners.forEach((l, i) => worker.send({ type: 'listen', bind: i }, l.handle));
     if (kind === 'front') worker.send({ type: 'upstreams', workers: this.upstreams.list() });
-  }
-
-  private nodeWorker(kind: WorkerKind, age: number, port: number): WorkerProcess {
-    const front = kind === 'front';
-    // A front serves HTTP for all the Python workers: their connections, never recycled by count.
-    const config = front
-      ? { ...this.config, worker_class: 'async' as const, max_requests: 0, worker_connections: Math.ceil((this.config.worker_connections * this.numWorkers) / this.fronts()) }
-      : this.config;
-    const boot = {
-      config,
-      configFile: front ? null : this.opts.configFile,
-      appSpec: this.appSpec,
-      age,
-      binds: this.listeners.length,
-      address: this.listeners[0]?.address ?? null,
-      python: front,
-      owner: ownerOf(this.config),
-    };
-    return new WorkerProcess(age, kind, port, boot, config, this.output);
-  }
-
-  private pythonWorker(age: number): PythonWorker {
-    const paths = socketPaths(this.runDir!, age);
-    return new PythonWorker(age, { app: this.appSpec, workerClass: this.opts.python!.workerClass, configFile: this.opts.configFile, ...paths }, this.config, this.output);
   }
 
   private onMessage(w: Supervised, msg: WorkerMessage, handle?: object): void {
@@ -620,13 +598,8 @@ export class Arbiter {
     this.tls?.watch(() => this.config);
   }
 
-  /**
-   * fronts 0 (the default): one per CPU for gevent workers; one for sync and gthread, whose few
-   * slots each front counts on its own, so a second front could send a busy worker a request.
-   */
   private fronts(): number {
-    if (this.config.fronts > 0) return this.config.fronts;
-    return this.opts.python?.workerClass === 'gevent' ? Math.min(availableParallelism(), 64) : 1;
+    return frontCount(this.config, this.opts.python?.workerClass);
   }
 
   /** Once no worker is still booting (or BOOT_SETTLE_MS is up), print the boot error once and stop. */
