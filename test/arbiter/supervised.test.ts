@@ -30,9 +30,19 @@ function fake(): Fake {
 
 const gone = (w: Fake) => new Promise((r) => (w.child.exitCode !== null || w.child.signalCode !== null ? r(null) : w.child.once('exit', r)));
 
-test('booting, ready, retiring, stopping: active and serving follow the state', async () => {
+/** Run `body` with a fresh worker, killed afterwards. */
+async function withWorker(body: (w: Fake) => void): Promise<void> {
   const w = fake();
   try {
+    body(w);
+  } finally {
+    w.kill('SIGKILL');
+    await gone(w);
+  }
+}
+
+test('booting, ready, retiring, stopping: active and serving follow the state', () =>
+  withWorker((w) => {
     assert.deepEqual([w.state, w.active, w.serving], ['booting', true, false]);
     w.markReady();
     assert.deepEqual([w.state, w.active, w.serving], ['ready', true, true]);
@@ -47,36 +57,22 @@ test('booting, ready, retiring, stopping: active and serving follow the state', 
     assert.equal(w.sent.length, 1, 'a second graceful stop sends nothing');
     assert.equal(w.stopOverdue(Date.now()), false);
     assert.equal(w.stopOverdue(Date.now() + 32_000), true);
-  } finally {
-    w.kill('SIGKILL');
-    await gone(w);
-  }
-});
+  }));
 
-test('a reload called off: the worker serves on and forgets the reload as its reason', async () => {
-  const w = fake();
-  try {
+test('a reload called off: the worker serves on and forgets the reload as its reason', () =>
+  withWorker((w) => {
     w.markReady();
     w.retire('reload');
     w.unretire();
     assert.deepEqual([w.state, w.restartReason], ['ready', null]);
-  } finally {
-    w.kill('SIGKILL');
-    await gone(w);
-  }
-});
+  }));
 
-test('a stop that comes while it boots is said again once it is ready', async () => {
-  const w = fake();
-  try {
+test('a stop that comes while it boots is said again once it is ready', () =>
+  withWorker((w) => {
     w.stop(30);
     w.markReady();
     assert.deepEqual([w.state, w.sent], ['stopping', [{ type: 'stop' }, { type: 'stop' }]]);
-  } finally {
-    w.kill('SIGKILL');
-    await gone(w);
-  }
-});
+  }));
 
 test('a timed-out worker keeps "timeout" as its reason; SIGKILL ends the stop deadline', async () => {
   const w = fake();
