@@ -3,23 +3,28 @@
  * right, replaces the dead and the blocked, recycles, reloads on HUP, scales on TTIN/TTOU, and shuts
  * down on TERM (graceful) or INT/QUIT (quick). It never serves requests itself.
  */
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { BootFailures } from './arbiter/boot-failures.js';
 import { exitMessage } from './arbiter/exit-reason.js';
-import { capacityOf, PythonProcess, PythonWorker, socketPaths, type PythonBoot } from './arbiter/python-worker.js';
-import { MemoryWatch, MiB, cgroupMemoryLimit, limitBytes } from './arbiter/memory-limit.js';
-import { Preloader } from './arbiter/preloader.js';
-import { FD_ENV, PARENT_ENV, STATUS_FD_ENV, inheritedBinds, inheritedStatusFd, movePidfile, parentMaster, spawnMaster } from './arbiter/reexec.js';
+import type { PythonBoot } from './arbiter/python-worker.js';
+import { frontCount, newWorker } from './arbiter/new-worker.js';
+import { MemoryLimit } from './arbiter/memory-limit.js';
+import { Timeouts } from './arbiter/timeouts.js';
+import { Upstreams } from './arbiter/upstreams.js';
+import { WorkerTable } from './arbiter/worker-table.js';
+import { PythonForkers } from './arbiter/forkers.js';
+import { FD_ENV, PARENT_ENV, STATUS_FD_ENV, inheritedBinds, inheritedStatusFd } from './arbiter/reexec.js';
+import { Upgrade } from './arbiter/upgrade.js';
+import { warnRestartOnly, watchSources } from './arbiter/reload.js';
 import { freePort } from './arbiter/stack-dump.js';
 import { chownTo, ownerOf } from './workers/privileges.js';
 import { SystemdNotify } from './arbiter/systemd-notify.js';
 import { daemonServing } from './daemon.js';
 import type { Supervised, WorkerKind } from './arbiter/supervised.js';
-import { WorkerProcess } from './arbiter/worker-process.js';
-import { askFronts } from './arbiter/running-requests.js';
+import { HandoffRelay } from './arbiter/handoff.js';
+import { nextMove } from './arbiter/balance.js';
 import { TlsSupply } from './arbiter/tls-supply.js';
 import type { TlsMaterial } from './http/tls-material.js';
 import { ConfigError } from './config/errors.js';
@@ -35,8 +40,6 @@ import { SinkError } from './status/statsd/sink.js';
 import { bindAll, closeListeners, parseBind, systemdBinds, type Listener } from './sockets.js';
 import { VERSION } from './version.js';
 import { APP_LOAD_ERROR, WORKER_BOOT_ERROR, type WorkerMessage } from './workers/protocol.js';
-import { describeRunning } from './workers/running.js';
-import { SOURCE_FILE } from './loader/import.js';
 import { handleFd } from './node-internals.js';
 
 export interface ArbiterOptions {
@@ -60,8 +63,6 @@ export interface ArbiterOptions {
  */
 const BOOT_SETTLE_MS = 5000;
 
-/** Seconds a worker may take to load the app before it counts as blocked, when `timeout` is shorter. */
-const BOOT_TIMEOUT_S = 30;
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGTTIN', 'SIGTTOU', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
 
 export class Arbiter {
@@ -69,14 +70,12 @@ export class Arbiter {
   private appSpec: string;
   private log: ErrorLog;
   private listeners: Listener[] = [];
-  private workers = new Map<number, Supervised>();
+  private workers = new WorkerTable();
   /** Where Python workers' sockets and stack files live (a Python app only). */
   private runDir: string | null = null;
   private pyHooks: PythonMasterHooks | null = null;
-  private preloader: Preloader | null = null;
-  /** Forkers of earlier generations whose workers are still stopping (see reload). */
-  private oldForkers: Preloader[] = [];
-  private forkers = 0;
+  /** A Python app's interpreters its workers are forked from. */
+  private forkers: PythonForkers | null = null;
   private numWorkers: number;
   private age = 0;
   private shuttingDown = false;
@@ -87,12 +86,10 @@ export class Arbiter {
   private watcher: { close(): void } | null = null;
   /** TLS material, reloaded on HUP and when its files change; null without TLS. */
   private tls: TlsSupply | null = null;
-  private memoryWatch = new MemoryWatch();
-  private memoryCheckedAt = 0;
-  /** What a percentage max_worker_memory is of: the cgroup's limit, else the machine's memory. */
-  private memoryBase: number | null = null;
-  /** Python workers left out of the fronts' list for late heartbeats (pids). */
-  private stalledSet = new Set<number>();
+  private memoryLimit = new MemoryLimit();
+  /** The Python workers the fronts may send requests to. */
+  private upstreams = new Upstreams(this.workers, () => this.config);
+  private timeouts: Timeouts;
   private output: number | 'inherit' = 'inherit';
   private spawning = new Map<WorkerKind, number>();
   /** Workers in a row that died before they ever served, by kind. */
@@ -100,6 +97,10 @@ export class Arbiter {
   /** Notices already logged: every worker sends the same ones. */
   private noticed = new Set<string>();
   private bootFailures = new BootFailures();
+  /** When connections were last moved between serving workers (src/arbiter/balance.ts); later heartbeats show the result. */
+  private movedAt = 0;
+  /** Idle connections of retiring Node workers, passed on to their replacements. */
+  private handoffs = new HandoffRelay((kind) => this.workers.ready(kind));
   private settleTimer: NodeJS.Timeout | null = null;
   /** status_bind: /metrics, /healthz, /readyz and the status page. */
   private status: StatusService | null = null;
@@ -109,14 +110,8 @@ export class Arbiter {
   private control: ControlServer | null = null;
   private counts = new ControlCounts();
   private done!: (code: number) => void;
-  /** USR2: the new master this one started, while it runs. */
-  private newMaster: ChildProcess | null = null;
-  /** The master that started this one by USR2, until it has gone ("promoted"). */
-  private oldMaster = parentMaster(process.env);
-  /** WINCH: the workers are stopped, the sockets kept (the new master serves). */
-  private winched = false;
-  /** Where this master's pid is written now (PIDFILE, or PIDFILE.oldbin after USR2). */
-  private pidfile: string | null = null;
+  /** USR2, WINCH, and the pidfile they move. */
+  private upgrade: Upgrade;
   /** systemd Type=notify; READY=1 is owed at boot and after each HUP or rollback, once the workers serve. */
   private notify: SystemdNotify;
   private readyOwed = true;
@@ -128,9 +123,31 @@ export class Arbiter {
     this.log = opts.log;
     this.notify = new SystemdNotify(process.env, opts.log);
     this.numWorkers = this.config.workers;
+    this.upgrade = new Upgrade({
+      log: this.log,
+      config: () => this.config,
+      shuttingDown: () => this.shuttingDown,
+      listeners: () => this.listeners,
+      statusHandle: () => this.status?.handle ?? null,
+      preExec: () => void this.hook('pre_exec', () => this.config.pre_exec?.(this.server)),
+      rolledBack: () => {
+        // This master is the service's main process again.
+        this.readyOwed = true;
+        this.tellSystemd();
+      },
+      restartWorkers: () => this.manageWorkers(),
+    });
+    this.timeouts = new Timeouts({
+      workers: this.workers,
+      log: this.log,
+      config: () => this.config,
+      journal: () => this.status?.journal ?? null,
+      timedOut: () => this.upstreams.announce(),
+      abort: (w) => void this.hook('worker_abort', () => this.config.worker_abort?.(this.server, { pid: w.pid, age: w.age })),
+    });
     if (opts.tls) {
       this.tls = new TlsSupply(opts.tls, opts.log, (material) => {
-        for (const w of this.workers.values()) if (w.kind !== 'python' && w.connected) w.send({ type: 'tls', material });
+        for (const w of this.workers.all()) if (w.kind !== 'python' && w.connected) w.send({ type: 'tls', material });
       });
     }
     const self = this;
@@ -142,7 +159,7 @@ export class Arbiter {
       get numWorkers() {
         return self.numWorkers;
       },
-      workers: () => [...self.workers.values()].filter((w) => w.kind !== 'front').map((w) => ({ pid: w.pid, age: w.age })),
+      workers: () => self.workers.all().filter((w) => w.kind !== 'front').map((w) => ({ pid: w.pid, age: w.age })),
       log: this.log,
     };
   }
@@ -167,7 +184,20 @@ export class Arbiter {
       if (problem) log.warning(`${problem}; workers running as ${owner.name ?? owner.uid} may not write there.`);
     }
     if (config.capture_output && config.errorlog !== '-') this.output = openSync(config.errorlog, 'a');
-    if (py && !(await this.startForker(py.workerClass))) {
+    if (py) {
+      this.forkers = new PythonForkers({
+        log,
+        runDir: this.runDir!,
+        output: this.output,
+        configFile: this.opts.configFile,
+        workerClass: py.workerClass,
+        finished: () => this.shuttingDown && this.workers.size === 0,
+        lost: (reason) => {
+          if (!this.shuttingDown) this.halt(reason, 1);
+        },
+      });
+    }
+    if (this.forkers && !(await this.forkers.start(config, this.appSpec))) {
       rmSync(this.runDir!, { recursive: true, force: true });
       return APP_LOAD_ERROR;
     }
@@ -175,7 +205,7 @@ export class Arbiter {
     const statusFd = inheritedStatusFd(process.env);
     // The app and its workers must not see them (nor a USR2 started from this master).
     for (const k of [FD_ENV, STATUS_FD_ENV, PARENT_ENV]) delete process.env[k];
-    if (this.oldMaster) log.info(`Started by USR2 from master (pid:${this.oldMaster}); serving on its sockets`);
+    if (this.upgrade.oldMaster) log.info(`Started by USR2 from master (pid:${this.upgrade.oldMaster}); serving on its sockets`);
     if (inherited && !inherited.every((b) => b.as)) log.warning('bind differs from the sockets inherited on USR2; serving on the inherited ones');
     const specs = inherited ?? systemdBinds(process.env) ?? config.bind.map(parseBind);
     const listeners = await bindAll(specs, log);
@@ -190,7 +220,7 @@ export class Arbiter {
     if (py) log.info(`Python: ${py.describe}; fronts: ${this.fronts()}; workers forked from ${config.preload_app ? 'the preloaded app' : 'one interpreter, each importing the app'}`);
     log.info(`Workers: ${this.numWorkers}, worker_connections: ${config.worker_connections}, max_requests: ${config.max_requests || 'off'}, timeout: ${config.timeout}s`);
     if (config.pidfile) {
-      this.pidfile = config.pidfile;
+      this.upgrade.pidfile = config.pidfile;
       try {
         writeFileSync(config.pidfile, `${process.pid}\n`);
       } catch (err) {
@@ -203,7 +233,12 @@ export class Arbiter {
     for (const sig of SIGNALS) process.on(sig, () => this.onSignal(sig));
     await this.hook('when_ready', () => config.when_ready?.(this.server));
     this.tick = setInterval(() => this.murderBlocked(), 500);
-    if (config.reload) await this.watchForChanges();
+    if (config.reload) {
+      this.watcher = await watchSources(config.chdir, this.opts.configFile, !!this.opts.python, log, (file) => {
+        log.info(`Worker reloading: ${relative(this.config.chdir, file) || file} modified`);
+        void this.reload();
+      });
+    }
     this.tls?.watch(() => this.config);
     this.manageWorkers();
     if (!config.control_socket_disable) this.control = this.startControl();
@@ -214,7 +249,7 @@ export class Arbiter {
   private startStatsd(): boolean {
     try {
       this.statsd = Statsd.start(this.config, this.log, {
-        workers: () => this.active(this.opts.python ? 'python' : 'node').length,
+        workers: () => this.workers.active(this.opts.python ? 'python' : 'node').length,
         tcpListenerFds: () => this.listenerFds().flatMap((l) => (l.fd === null ? [] : [l.fd])),
       });
       return true;
@@ -236,7 +271,7 @@ export class Arbiter {
       counts: this.counts,
       python: !!this.opts.python,
       shuttingDown: () => this.shuttingDown,
-      workers: () => [...this.workers.values()],
+      workers: () => this.workers.all(),
       numWorkers: () => this.numWorkers,
       config: () => this.config,
       listeners: () => (this.shuttingDown ? [] : this.listeners),
@@ -248,8 +283,7 @@ export class Arbiter {
 
   /** `worker kill PID`: retire the worker as a recycle does, its replacement serving before it stops. */
   private replaceWorker(w: Supervised): void {
-    if (w.state !== 'ready' && w.state !== 'booting') return;
-    w.state = 'retiring';
+    if (!w.retire()) return;
     this.log.info(`Worker (pid:${w.pid}) to be replaced (control socket: worker kill)`);
     this.manageWorkers();
   }
@@ -259,7 +293,7 @@ export class Arbiter {
     return StatusService.start(
       address,
       {
-        workers: () => [...this.workers.values()],
+        workers: () => this.workers.all(),
         python: !!this.opts.python,
         shuttingDown: () => this.shuttingDown || this.delayedStop !== null,
         timeout: () => this.config.timeout,
@@ -282,21 +316,17 @@ export class Arbiter {
     return this.pyHooks.call(name, { numWorkers: this.numWorkers, workers: this.server.workers() }, pyArgs);
   }
 
-  private active(kind: WorkerKind): Supervised[] {
-    return [...this.workers.values()].filter((w) => w.kind === kind && (w.state === 'booting' || w.state === 'ready'));
-  }
-
   /** The kinds of worker this app runs, each with the number wanted. */
   private pools(): Array<[WorkerKind, number]> {
-    const n = this.winched ? 0 : this.numWorkers;
-    return this.opts.python ? [['python', n], ['front', this.winched ? 0 : this.fronts()]] : [['node', n]];
+    const n = this.upgrade.winched ? 0 : this.numWorkers;
+    return this.opts.python ? [['python', n], ['front', this.upgrade.winched ? 0 : this.fronts()]] : [['node', n]];
   }
 
   /** Start or stop workers until each kind's active count matches its target. */
   private manageWorkers(): void {
     if (this.shuttingDown || this.bootFailures.failing) return;
     for (const [kind, target] of this.pools()) {
-      const active = this.active(kind);
+      const active = this.workers.active(kind);
       const missing = target - active.length - (this.spawning.get(kind) ?? 0);
       for (let i = 0; i < missing; i++) void this.spawnWorker(kind);
       if (missing < 0) {
@@ -307,7 +337,7 @@ export class Arbiter {
       // A retiring worker waits for a replacement; those with none on its way (a HUP or a control
       // command that lowered the target) stop now, else they would serve on as a stale generation.
       const coming = active.filter((w) => w.state === 'booting').length + (this.spawning.get(kind) ?? 0);
-      const retiring = [...this.workers.values()].filter((w) => w.kind === kind && w.state === 'retiring').sort((a, b) => a.age - b.age);
+      const retiring = this.workers.retiring(kind);
       for (const w of retiring.slice(0, Math.max(0, retiring.length - coming))) this.stopWorker(w);
     }
   }
@@ -315,7 +345,7 @@ export class Arbiter {
   private stopWorker(w: Supervised, shutdown = false): void {
     w.stop(this.config.graceful_timeout, shutdown);
     // Fronts stop sending it requests first; it exits once they have closed their connections.
-    if (w.kind === 'python') this.announceUpstreams();
+    if (w.kind === 'python') this.upstreams.announce();
   }
 
   private async spawnWorker(kind: WorkerKind): Promise<void> {
@@ -327,17 +357,19 @@ export class Arbiter {
     if (kind !== 'front') void this.hook('pre_fork', () => this.config.pre_fork?.(this.server, info), [info]);
     try {
       if (kind !== 'python') port = await freePort();
-      else if (this.preloader) forked = await this.preloader.fork(age, socketPaths(this.runDir!, age), this.config);
+      else forked = await this.forkers?.fork(age, this.config) ?? null;
     } finally {
       this.spawning.set(kind, this.spawning.get(kind)! - 1);
     }
     if (this.shuttingDown) return void forked?.kill('SIGKILL');
-    const worker = forked ?? (kind === 'python' ? this.pythonWorker(age) : this.nodeWorker(kind, age, port));
+    const python = this.opts.python ? { workerClass: this.opts.python.workerClass, runDir: this.runDir! } : null;
+    const spawn = { config: this.config, numWorkers: this.numWorkers, appSpec: this.appSpec, configFile: this.opts.configFile, listeners: this.listeners, output: this.output, python };
+    const worker = forked ?? newWorker(kind, age, port, spawn);
     if (worker.pid < 0) {
       this.log.error('Could not start a worker process.');
       return;
     }
-    this.workers.set(worker.pid, worker);
+    this.workers.add(worker);
     if (kind !== 'front') this.counts.spawned++;
     this.log.info(kind === 'front' ? `Booting front with pid: ${worker.pid}` : `Booting worker with pid: ${worker.pid}`);
     worker.on('message', (msg: WorkerMessage) => this.onMessage(worker, msg));
@@ -347,113 +379,23 @@ export class Arbiter {
     // The certificate first: a worker serves nothing before it has it.
     if (kind !== 'python' && this.tls) worker.send({ type: 'tls', material: this.tls.material });
     if (kind !== 'python') this.listeners.forEach((l, i) => worker.send({ type: 'listen', bind: i }, l.handle));
-    if (kind === 'front') worker.send({ type: 'upstreams', workers: this.upstreams() });
-  }
-
-  private nodeWorker(kind: WorkerKind, age: number, port: number): WorkerProcess {
-    const front = kind === 'front';
-    // A front serves HTTP for all the Python workers: their connections, never recycled by count.
-    const config = front
-      ? { ...this.config, worker_class: 'async' as const, max_requests: 0, worker_connections: Math.ceil((this.config.worker_connections * this.numWorkers) / this.fronts()) }
-      : this.config;
-    const boot = {
-      config,
-      configFile: front ? null : this.opts.configFile,
-      appSpec: this.appSpec,
-      age,
-      binds: this.listeners.length,
-      address: this.listeners[0]?.address ?? null,
-      python: front,
-      owner: ownerOf(this.config),
-    };
-    return new WorkerProcess(age, kind, port, boot, config, this.output);
-  }
-
-  /**
-   * The interpreter Python workers are forked from: a new worker costs a fork, not an interpreter
-   * start (what Gunicorn's fork from its master saves). With preload_app it imports the app first
-   * (a broken app fails before anything binds) and workers share its pages; without, each worker
-   * imports the app after the fork, so HUP brings fresh code (a new forker takes the new config).
-   */
-  private async startForker(workerClass: PythonBoot['workerClass']): Promise<boolean> {
-    const preload = this.config.preload_app;
-    const preloader = new Preloader(this.runDir!, { app: this.appSpec, workerClass, configFile: this.opts.configFile }, this.config, this.output, { preload, generation: ++this.forkers });
-    const failure = await preloader.ready();
-    if (failure) {
-      if (failure.stack) this.log.exception('Exception while preloading the app:', failure.stack);
-      else this.log.error(failure.message);
-      this.log.error(preload ? 'App failed to load.' : 'The Python interpreter failed to start.');
-      preloader.stop();
-      return false;
-    }
-    this.preloader = preloader;
-    preloader.on('exit', (code: number | null, signal: string | null) => {
-      if (this.shuttingDown && this.workers.size === 0) return;
-      if (preloader !== this.preloader) return;
-      // Its workers die with it (PDEATHSIG) and nobody could report their exits: start afresh.
-      for (const w of preloader.orphans()) {
-        w.kill('SIGKILL');
-        w.emit('exit', null, 'SIGKILL');
-      }
-      if (!this.shuttingDown) this.halt(`The interpreter Python workers are forked from (pid:${preloader.pid}) exited (${signal ?? `code ${code}`}).`, 1);
-    });
-    return true;
-  }
-
-  private pythonWorker(age: number): PythonWorker {
-    const paths = socketPaths(this.runDir!, age);
-    return new PythonWorker(age, { app: this.appSpec, workerClass: this.opts.python!.workerClass, configFile: this.opts.configFile, ...paths }, this.config, this.output);
-  }
-
-  /** The Python workers fronts may send requests to. */
-  /**
-   * A Python worker whose heartbeats are this late is blocked (a CPU loop, a call gevent does not
-   * patch, a sync worker inside a long request): fronts stop sending it requests until it beats
-   * again, rather than until `timeout` kills it.
-   */
-  private stallMs(): number {
-    const interval = this.config.timeout > 0 ? Math.min(1, this.config.timeout / 4) : 1;
-    return 3 * interval * 1000;
-  }
-
-  private stalled(w: Supervised, now: number): boolean {
-    return now - w.lastBeat > this.stallMs();
-  }
-
-  private upstreams(): Array<{ id: number; socket: string; capacity: number; pid: number }> {
-    const out = [];
-    const now = Date.now();
-    this.stalledSet.clear();
-    for (const w of this.workers.values()) {
-      if (!(w instanceof PythonProcess) || w.timedOut || (w.state !== 'ready' && w.state !== 'retiring')) continue;
-      if (this.stalled(w, now)) this.stalledSet.add(w.pid);
-      else out.push({ id: w.age, socket: w.boot.socket, capacity: capacityOf(this.config, w.boot.workerClass), pid: w.pid });
-    }
-    return out;
-  }
-
-  private announceUpstreams(): void {
-    const workers = this.upstreams();
-    for (const w of this.workers.values()) if (w.kind === 'front') w.send({ type: 'upstreams', workers });
+    if (kind === 'front') worker.send({ type: 'upstreams', workers: this.upstreams.list() });
   }
 
   private onMessage(w: Supervised, msg: WorkerMessage): void {
     switch (msg.type) {
       case 'heartbeat':
         w.lastBeat = Date.now();
-        if (this.stalledSet.has(w.pid)) this.announceUpstreams();
+        this.upstreams.beat(w);
         w.requests = msg.requests;
         w.connections = msg.connections ?? msg.active ?? 0;
         this.status?.heartbeat(w, msg);
         if (msg.statsd) this.statsd?.figures(msg.statsd);
         break;
       case 'ready':
-        w.lastBeat = Date.now();
-        if (w.state === 'booting') w.state = 'ready';
-        // A stop sent while it booted may have come before it listened for messages: say it again.
-        else if (w.state === 'stopping' && w.connected) w.send({ type: 'stop' });
+        w.markReady();
         this.bootCrashes.delete(w.kind);
-        if (w.kind === 'python') this.announceUpstreams();
+        if (w.kind === 'python') this.upstreams.announce();
         if (this.bootFailures.failing) this.bootFailed();
         else this.retireOne(w.kind);
         this.tellSystemd();
@@ -464,9 +406,7 @@ export class Arbiter {
         break;
       }
       case 'retiring':
-        if (w.state === 'ready' || w.state === 'booting') {
-          w.state = 'retiring';
-          w.restartReason = msg.reason === 'max_requests' ? 'max_requests' : 'crash';
+        if (w.retire(msg.reason === 'max_requests' ? 'max_requests' : 'crash')) {
           this.log.info(`Worker (pid:${w.pid}) asked to be replaced (${msg.reason})`);
           this.manageWorkers();
         }
@@ -487,17 +427,23 @@ export class Arbiter {
     }
   }
 
-  /** A new worker is serving: one retiring worker of its kind (the oldest) may now stop. */
-  private retireOne(kind: WorkerKind): void {
-    const retiring = [...this.workers.values()].filter((w) => w.kind === kind && w.state === 'retiring').sort((a, b) => a.age - b.age)[0];
-    if (retiring) this.stopWorker(retiring);
+  /**
+   * A new worker is serving: one retiring worker of its kind (the oldest) may now stop, handing its
+   * idle connections to the new one. Node workers only, and not with TLS or the PROXY protocol
+   * (a descriptor cannot carry a TLS session or the peer a PROXY header named).
+   */
+  private retireOne(by: Supervised): void {
+    const retiring = this.workers.retiring(by.kind)[0];
+    const handoff = by.kind === 'node' && !this.tls && this.config.proxy_protocol === 'off';
+    if (retiring) this.stopWorker(retiring, false, handoff ? by : null);
   }
 
   private onExit(w: Supervised, code: number | null, signal: NodeJS.Signals | null): void {
-    this.workers.delete(w.pid);
+    this.workers.delete(w);
+    this.handoffs.forget(w);
     if (w.expectedExit && w.kind !== 'front') this.counts.killed++;
-    if (this.oldForkers.length) this.stopIdleForkers();
-    if (w.kind === 'python') this.announceUpstreams();
+    this.forkers?.stopIdle();
+    if (w.kind === 'python') this.upstreams.announce();
     const wasBooting = w.state === 'booting';
     // A restart: a worker replaced, or one that died on its own; not a shutdown or a scale-down.
     this.status?.exited(w, this.shuttingDown ? null : (w.restartReason ?? (w.expectedExit ? null : 'crash')), code, signal);
@@ -505,8 +451,8 @@ export class Arbiter {
     if (!(w.timedOut && signal === 'SIGKILL')) this.log[level](text);
     if (w.kind !== 'front') void this.hook('child_exit', () => this.config.child_exit?.(this.server, { pid: w.pid, age: w.age }), [{ pid: w.pid, age: w.age }]);
     if (this.shuttingDown) {
-      if (w.kind === 'front' && !this.hasFronts()) {
-        for (const p of this.workers.values()) if (p.kind === 'python' && p.state !== 'stopping') this.stopWorker(p, true);
+      if (w.kind === 'front' && !this.workers.has('front')) {
+        for (const p of this.workers.of('python')) if (p.state !== 'stopping') this.stopWorker(p, true);
       }
       if (this.workers.size === 0) void this.finish();
       return;
@@ -529,70 +475,24 @@ export class Arbiter {
     this.manageWorkers();
   }
 
-  /** Kill workers whose event loop has been silent for `timeout` seconds, and stragglers past their stop deadline. */
-  /** max_worker_memory: retire (replacement first) workers that stay above it for the grace period. */
-  private checkMemory(now: number): void {
-    const limit = this.config.max_worker_memory === 0 ? null : limitBytes(this.config.max_worker_memory, () => (this.memoryBase ??= cgroupMemoryLimit() ?? totalmem()));
-    if (limit === null || now - this.memoryCheckedAt < 1000) return;
-    this.memoryCheckedAt = now;
-    const serving = [...this.workers.values()].filter((w) => w.state === 'ready');
-    for (const { pid, rss } of this.memoryWatch.check(serving.map((w) => w.pid), limit, this.config.max_worker_memory_grace * 1000, now)) {
-      const w = this.workers.get(pid);
-      if (!w || w.state !== 'ready') continue;
-      w.state = 'retiring';
-      w.restartReason = 'memory';
-      this.log.warning(`Worker (pid:${pid}) uses ${MiB(rss)} of memory, above max_worker_memory ${MiB(limit)} for ${this.config.max_worker_memory_grace}s: replacing it`);
-      this.manageWorkers();
-    }
+  /** Even out keep-alive connections between serving Node workers (where they can move, as in retireOne). */
+  private balance(now: number): void {
+    if (this.shuttingDown || this.tls || this.config.proxy_protocol !== 'off') return;
+    const move = nextMove(this.workers.ready('node'), this.movedAt);
+    if (!move) return;
+    this.movedAt = now + 50;
+    this.handoffs.begin(move.from, move.to);
+    move.from.send({ type: 'rebalance', count: move.count });
   }
 
+  /** The master's tick (Gunicorn's murder_workers and more): blocked workers, memory, connection spread. */
   private murderBlocked(): void {
     const now = Date.now();
-    this.checkPromoted();
-    this.checkMemory(now);
-    if (this.opts.python) {
-      for (const w of this.workers.values()) {
-        if (w.kind === 'python' && (w.state === 'ready' || w.state === 'retiring') && !this.stalledSet.has(w.pid) && this.stalled(w, now)) {
-          this.announceUpstreams();
-          break;
-        }
-      }
-    }
-    for (const w of this.workers.values()) {
-      if (w.stopDeadline !== null && now > w.stopDeadline) {
-        this.log.warning(`Worker (pid:${w.pid}) did not stop within graceful_timeout; killing it`);
-        w.stopDeadline = null;
-        w.kill('SIGKILL');
-        continue;
-      }
-      if (this.config.timeout <= 0 || w.timedOut || w.state === 'stopping') continue;
-      // A booting worker is loading the app, not holding a request: it gets BOOT_TIMEOUT_S at least
-      // (Gunicorn kills it at `timeout`, so a slow import on a busy machine needed a longer request timeout).
-      const limit = w.state === 'booting' ? Math.max(this.config.timeout, BOOT_TIMEOUT_S) : this.config.timeout;
-      // A Python worker gets a second more, so the front's 504 reaches the client before the kill.
-      if (now - w.lastBeat > limit * 1000 + (w.kind === 'python' ? 1000 : 0)) void this.killBlocked(w);
-    }
-  }
-
-  private async killBlocked(w: Supervised): Promise<void> {
-    w.timedOut = true;
-    w.expectedExit = true;
-    w.restartReason = 'timeout';
-    if (w.kind === 'python') this.announceUpstreams();
-    const fronts = [...this.workers.values()].filter((f) => f.kind === 'front');
-    const [{ stack, running }, fromFronts] = await Promise.all([w.readBlocked(), w.kind === 'python' ? askFronts(fronts, w.age) : null]);
-    this.log.critical(`WORKER TIMEOUT (pid:${w.pid})${describeRunning(running ?? fromFronts)}`);
-    this.status?.journal.block({ at: Date.now(), pid: w.pid, kind: w.kind, timeout: this.config.timeout, running: describeRunning(running ?? fromFronts).trim(), stack });
-    if (stack) this.log.error(`Worker (pid:${w.pid}) was blocked for over ${this.config.timeout}s here:\n${stack}`);
-    else this.log.error(`Worker (pid:${w.pid}) was blocked for over ${this.config.timeout}s; its stack could not be read.`);
-    // A Python worker runs its worker_abort hook on SIGABRT, when its interpreter still can.
-    if (w.kind === 'python') {
-      w.kill('SIGABRT');
-      await new Promise((r) => setTimeout(r, 300));
-    }
-    void this.hook('worker_abort', () => this.config.worker_abort?.(this.server, { pid: w.pid, age: w.age }));
-    w.kill('SIGKILL');
-    this.log.info(`Worker (pid:${w.pid}) killed after timeout; starting a replacement`);
+    this.upgrade.checkPromoted();
+    this.memoryLimit.check(now, this.config, this.workers, this.log, () => this.manageWorkers());
+    this.balance(now);
+    this.upstreams.check(now);
+    this.timeouts.check(now);
   }
 
   private onSignal(sig: (typeof SIGNALS)[number]): void {
@@ -601,7 +501,7 @@ export class Arbiter {
       case 'SIGTERM':
         if (this.config.shutdown_delay > 0 && !this.shuttingDown && !this.delayedStop) {
           this.log.info(`Not ready any more; serving for shutdown_delay (${this.config.shutdown_delay}s), then stopping gracefully`);
-          if (!this.newMaster && !this.oldMaster) this.notify.stopping();
+          if (!this.upgrade.underway) this.notify.stopping();
           this.delayedStop = setTimeout(() => this.shutdown(true), this.config.shutdown_delay * 1000);
           return;
         }
@@ -619,51 +519,14 @@ export class Arbiter {
         return;
       case 'SIGUSR1':
         this.log.reopen();
-        for (const w of this.workers.values()) w.send({ type: 'reopen_logs' });
+        for (const w of this.workers.all()) w.send({ type: 'reopen_logs' });
         return;
       case 'SIGUSR2':
-        return this.reexec();
+        return this.upgrade.start();
       case 'SIGWINCH':
-        if (!this.newMaster) return this.log.warning('SIGWINCH ignored: no new master (send USR2 first)');
-        this.log.info('graceful stop of workers');
-        this.winched = true;
-        return this.manageWorkers();
+        if (this.upgrade.winch()) this.manageWorkers();
+        return;
     }
-  }
-
-  /** USR2: start a new master on the same sockets; this one keeps serving until WINCH and TERM. */
-  private reexec(): void {
-    if (this.newMaster) return this.log.warning('USR2 signal ignored. Child exists.');
-    if (this.oldMaster) return this.log.warning('USR2 signal ignored. Parent exists.');
-    if (this.shuttingDown) return;
-    if (this.pidfile && movePidfile(this.pidfile, `${this.pidfile}.oldbin`)) this.pidfile = `${this.pidfile}.oldbin`;
-    void this.hook('pre_exec', () => this.config.pre_exec?.(this.server));
-    const child = spawnMaster(this.listeners, this.status?.handle ?? null);
-    this.newMaster = child;
-    child.on('error', (err) => this.log.error(`USR2: cannot start a new master: ${err.message}`));
-    child.on('exit', (code, signal) => {
-      if (this.newMaster === child) this.newMaster = null;
-      if (this.shuttingDown) return;
-      this.log.warning(`The new master (pid:${child.pid ?? '?'}) exited (${signal ?? `code ${code}`}); this master serves on${this.winched ? ', starting its workers again' : ''}`);
-      const pidfile = this.config.pidfile;
-      if (pidfile && this.pidfile === `${pidfile}.oldbin` && movePidfile(this.pidfile, pidfile)) this.pidfile = pidfile;
-      // This master is the service's main process again.
-      this.readyOwed = true;
-      this.tellSystemd();
-      // A rollback after WINCH: the sockets were kept, so workers started now take over at once.
-      if (this.winched) {
-        this.winched = false;
-        this.manageWorkers();
-      }
-    });
-    this.log.info(`Started a new master (pid:${child.pid ?? '?'}) on the listening sockets: WINCH then TERM to this one (pid:${process.pid}) completes the upgrade, TERM or QUIT to the new one rolls it back`);
-  }
-
-  /** A USR2 master whose old master has exited serves alone from now on. */
-  private checkPromoted(): void {
-    if (!this.oldMaster || process.ppid === this.oldMaster) return;
-    this.log.info('Master has been promoted.');
-    this.oldMaster = 0;
   }
 
   private setWorkers(n: number): void {
@@ -676,10 +539,10 @@ export class Arbiter {
 
   /** When every pool has its workers booted: READY=1 if owed, else the worker count as STATUS=; a daemon's starter is told once. */
   private tellSystemd(): void {
-    if (this.shuttingDown || this.winched) return;
+    if (this.shuttingDown || this.upgrade.winched) return;
     const parts: string[] = [];
     for (const [kind, target] of this.pools()) {
-      const active = this.active(kind);
+      const active = this.workers.active(kind);
       if (active.some((w) => w.state === 'booting') || active.length < target) return;
       parts.push(`${active.length} ${kind === 'node' ? 'workers' : kind === 'python' ? 'Python workers' : 'fronts'}`);
     }
@@ -704,99 +567,40 @@ export class Arbiter {
       return this.tellSystemd();
     }
     void this.hook('on_reload', () => next.config.on_reload?.(this.server));
-    if (next.config.bind.join() !== this.config.bind.join()) this.log.warning('bind changed; new addresses take effect after a restart.');
+    warnRestartOnly(this.config, next.config, this.log);
     // New certificate files (or the same files, renewed) for every worker now; a bad one keeps the running certificate.
     if (this.tls) this.tls.reloadWith(this.config, next.config);
     else if (next.config.certfile || next.config.keyfile) {
       this.log.warning('certfile/keyfile set by the reload; turning TLS on takes effect after a restart.');
       next.config.certfile = next.config.keyfile = null;
     }
-    // The master's statsd socket, prefix and tags stay as started (the workers only count).
-    if ((['statsd_host', 'statsd_prefix', 'dogstatsd_tags', 'enable_backlog_metric'] as const).some((k) => next.config[k] !== this.config[k])) this.log.warning('statsd settings changed; they take effect after a restart.');
-    // Compared before this.config is replaced (the status_bind check came after it, and never fired).
-    if (next.config.status_bind !== this.config.status_bind) this.log.warning('status_bind changed; the new address takes effect after a restart.');
-    if (next.config.control_socket !== this.config.control_socket || next.config.control_socket_disable !== this.config.control_socket_disable) this.log.warning('control_socket changed; it takes effect after a restart.');
     const old = this.numWorkers;
     this.config = next.config;
     this.appSpec = next.appSpec;
     this.numWorkers = next.config.workers;
-    this.winched = false;
+    this.upgrade.winched = false;
     if (old !== this.numWorkers) void this.hook('nworkers_changed', () => this.config.nworkers_changed?.(this.server, this.numWorkers, old), [this.numWorkers, old]);
-    for (const w of this.workers.values()) {
-      if (w.state !== 'ready' && w.state !== 'booting') continue;
-      w.state = 'retiring';
-      w.restartReason ??= 'reload';
-    }
-    if (this.opts.python && this.preloader && !this.config.preload_app) {
-      // A new forker for the new config (interpreter, environment, worker class); the old one goes once its workers have.
-      const old = this.preloader;
-      if (!(await this.startForker(this.opts.python.workerClass))) {
-        this.preloader = old;
+    for (const w of this.workers.all()) w.retire('reload');
+    // A new forker for the new config (interpreter, environment, worker class); the old one goes once its workers have.
+    if (this.forkers && !this.config.preload_app) {
+      if (!(await this.forkers.replace(this.config, this.appSpec))) {
         this.log.error('Reload failed, keeping the running workers.');
-        for (const w of this.workers.values()) {
-          if (w.state !== 'retiring') continue;
-          w.state = 'ready';
-          if (w.restartReason === 'reload') w.restartReason = null;
-        }
+        for (const w of this.workers.all()) w.unretire();
         return this.tellSystemd();
       }
-      this.oldForkers.push(old);
-      this.stopIdleForkers();
     }
     this.manageWorkers();
     this.tls?.watch(() => this.config);
   }
 
-  /**
-   * fronts 0 (the default): one per CPU for gevent workers; one for sync and gthread, whose few
-   * slots each front counts on its own, so a second front could send a busy worker a request.
-   */
   private fronts(): number {
-    if (this.config.fronts > 0) return this.config.fronts;
-    return this.opts.python?.workerClass === 'gevent' ? Math.min(availableParallelism(), 64) : 1;
-  }
-
-  private hasFronts(): boolean {
-    for (const w of this.workers.values()) if (w.kind === 'front') return true;
-    return false;
-  }
-
-  /** Forkers replaced by a reload stop once no worker they forked is left. */
-  private stopIdleForkers(): void {
-    this.oldForkers = this.oldForkers.filter((f) => {
-      if (f.orphans().length > 0) return true;
-      f.stop();
-      return false;
-    });
-  }
-
-  /**
-   * --reload: watch the app's source files (JavaScript, TypeScript, JSON; .py for a Python app) under chdir, and the
-   * config file, with chokidar (node_modules and .git are skipped, so start-up stays quick); a
-   * change reloads as HUP does.
-   */
-  private async watchForChanges(): Promise<void> {
-    const { watch } = await import('chokidar');
-    const skip = /(^|[/\\])(node_modules|\.git|__pycache__|\.venv)([/\\]|$)/;
-    const source = this.opts.python ? /\.py$/ : new RegExp(`${SOURCE_FILE.source}|\\.json$`);
-    const paths = [this.config.chdir, ...(this.opts.configFile ? [this.opts.configFile] : [])];
-    let timer: NodeJS.Timeout | null = null;
-    const watcher = watch(paths, { ignoreInitial: true, ignored: (path, stats) => skip.test(path) || (!!stats?.isFile() && !source.test(path) && path !== this.opts.configFile) });
-    watcher.on('all', (_event, file) => {
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(() => {
-        this.log.info(`Worker reloading: ${relative(this.config.chdir, file) || file} modified`);
-        void this.reload();
-      }, 200);
-    });
-    watcher.on('error', (err) => this.log.warning(`reload: cannot watch files: ${(err as Error).message}`));
-    this.watcher = { close: () => void watcher.close() };
+    return frontCount(this.config, this.opts.python?.workerClass);
   }
 
   /** Once no worker is still booting (or BOOT_SETTLE_MS is up), print the boot error once and stop. */
   private bootFailed(force = false): void {
     if (this.shuttingDown) return;
-    if (!force && [...this.workers.values()].some((w) => w.state === 'booting')) {
+    if (!force && this.workers.anyBooting()) {
       this.settleTimer ??= setTimeout(() => this.bootFailed(true), BOOT_SETTLE_MS);
       return;
     }
@@ -812,13 +616,13 @@ export class Arbiter {
 
   private shutdown(graceful: boolean): void {
     if (this.shuttingDown) {
-      if (!graceful) for (const w of this.workers.values()) w.kill('SIGQUIT');
+      if (!graceful) for (const w of this.workers.all()) w.kill('SIGQUIT');
       return;
     }
     this.shuttingDown = true;
-    this.checkPromoted();
+    this.upgrade.checkPromoted();
     // An old master ending a USR2 upgrade is not the service stopping; nor is a new one rolled back.
-    if (!this.newMaster && !this.oldMaster) this.notify.stopping();
+    if (!this.upgrade.underway) this.notify.stopping();
     if (this.delayedStop) clearTimeout(this.delayedStop);
     if (this.settleTimer) clearTimeout(this.settleTimer);
     // A signal during the settle wait: the boot error is still said, once, and still the exit code.
@@ -829,18 +633,13 @@ export class Arbiter {
     this.watcher?.close();
     this.tls?.close();
     // Another master still serves on unix sockets (USR2): leave their files.
-    closeListeners(this.listeners, !this.newMaster && !this.oldMaster);
+    closeListeners(this.listeners, !this.upgrade.underway);
     const limit = graceful ? this.config.graceful_timeout : Math.min(this.config.graceful_timeout, 5);
-    for (const w of this.workers.values()) {
+    for (const w of this.workers.all()) {
       // Python workers serve the fronts until the last front has finished its requests (see onExit).
-      if (graceful && w.kind === 'python' && this.hasFronts()) continue;
+      if (graceful && w.kind === 'python' && this.workers.has('front')) continue;
       if (graceful) this.stopWorker(w, true);
-      else {
-        w.state = 'stopping';
-        w.expectedExit = true;
-        w.stopDeadline = Date.now() + limit * 1000;
-        w.kill('SIGQUIT');
-      }
+      else w.quit(limit);
     }
     if (this.workers.size === 0) void this.finish();
   }
@@ -852,14 +651,14 @@ export class Arbiter {
     this.log.info('Shutting down: Master');
     await this.hook('on_exit', () => this.config.on_exit?.(this.server));
     this.pyHooks?.close();
-    if (this.pidfile) {
+    if (this.upgrade.pidfile) {
       try {
-        unlinkSync(this.pidfile);
+        unlinkSync(this.upgrade.pidfile);
       } catch {
         /* already removed */
       }
     }
-    await Promise.all([this.preloader, ...this.oldForkers].map((f) => f?.stopAndWait()));
+    await this.forkers?.stopAll();
     if (this.runDir) rmSync(this.runDir, { recursive: true, force: true });
     await this.statsd?.close();
     this.log.flush();

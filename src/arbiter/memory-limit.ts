@@ -5,6 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
+import type { Config } from '../config/types.js';
+import type { ErrorLog } from '../logging/error-log.js';
+import type { WorkerTable } from './worker-table.js';
 
 /** The memory limit of this process's cgroup (v2, then v1), or null when there is none. */
 export function cgroupMemoryLimit(): number | null {
@@ -72,5 +75,27 @@ export class MemoryWatch {
       }
     }
     return out;
+  }
+}
+
+/** The master's check, once a second at most: which workers to replace. */
+export class MemoryLimit {
+  private watch = new MemoryWatch();
+  private checkedAt = 0;
+  /** What a percentage max_worker_memory is of: the cgroup's limit, else the machine's memory. */
+  private base: number | null = null;
+
+  /** Retire (replacement first) ready workers that stay above max_worker_memory for the grace period; `replace` after each. */
+  check(now: number, config: Config, workers: WorkerTable, log: ErrorLog, replace: () => void): void {
+    const limit = config.max_worker_memory === 0 ? null : limitBytes(config.max_worker_memory, () => (this.base ??= cgroupMemoryLimit() ?? totalmem()));
+    if (limit === null || now - this.checkedAt < 1000) return;
+    this.checkedAt = now;
+    const serving = workers.ready();
+    for (const { pid, rss } of this.watch.check(serving.map((w) => w.pid), limit, config.max_worker_memory_grace * 1000, now)) {
+      // Checked in the same tick as `serving`: still ready, so retire() takes it.
+      if (!workers.get(pid)?.retire('memory')) continue;
+      log.warning(`Worker (pid:${pid}) uses ${MiB(rss)} of memory, above max_worker_memory ${MiB(limit)} for ${config.max_worker_memory_grace}s: replacing it`);
+      replace();
+    }
   }
 }

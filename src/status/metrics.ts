@@ -45,7 +45,7 @@ class MergedHistogram extends Histogram<string> {
 export function metricsRegistry(book: StatsBook, source: StatusSource): Registry {
   const registry = new Registry();
   const registers = [registry];
-  const app = () => source.workers().filter((w) => w.kind === (source.python ? 'python' : 'node') && (w.state === 'ready' || w.state === 'retiring'));
+  const app = () => source.workers().filter((w) => w.kind === (source.python ? 'python' : 'node') && w.serving);
 
   new Counter({
     name: 'tunicorn_requests_total',
