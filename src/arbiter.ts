@@ -23,8 +23,6 @@ import { chownTo, ownerOf } from './workers/privileges.js';
 import { SystemdNotify } from './arbiter/systemd-notify.js';
 import { daemonServing } from './daemon.js';
 import type { Supervised, WorkerKind } from './arbiter/supervised.js';
-import { HandoffRelay } from './arbiter/handoff.js';
-import { nextMove } from './arbiter/balance.js';
 import { TlsSupply } from './arbiter/tls-supply.js';
 import type { TlsMaterial } from './http/tls-material.js';
 import { ConfigError } from './config/errors.js';
@@ -97,10 +95,6 @@ export class Arbiter {
   /** Notices already logged: every worker sends the same ones. */
   private noticed = new Set<string>();
   private bootFailures = new BootFailures();
-  /** When connections were last moved between serving workers (src/arbiter/balance.ts); later heartbeats show the result. */
-  private movedAt = 0;
-  /** Idle connections of retiring Node workers, passed on to their replacements. */
-  private handoffs = new HandoffRelay((kind) => this.workers.ready(kind));
   private settleTimer: NodeJS.Timeout | null = null;
   /** status_bind: /metrics, /healthz, /readyz and the status page. */
   private status: StatusService | null = null;
@@ -427,20 +421,14 @@ export class Arbiter {
     }
   }
 
-  /**
-   * A new worker is serving: one retiring worker of its kind (the oldest) may now stop, handing its
-   * idle connections to the new one. Node workers only, and not with TLS or the PROXY protocol
-   * (a descriptor cannot carry a TLS session or the peer a PROXY header named).
-   */
-  private retireOne(by: Supervised): void {
-    const retiring = this.workers.retiring(by.kind)[0];
-    const handoff = by.kind === 'node' && !this.tls && this.config.proxy_protocol === 'off';
-    if (retiring) this.stopWorker(retiring, false, handoff ? by : null);
+  /** A new worker is serving: one retiring worker of its kind (the oldest) may now stop. */
+  private retireOne(kind: WorkerKind): void {
+    const retiring = this.workers.retiring(kind)[0];
+    if (retiring) this.stopWorker(retiring);
   }
 
   private onExit(w: Supervised, code: number | null, signal: NodeJS.Signals | null): void {
     this.workers.delete(w);
-    this.handoffs.forget(w);
     if (w.expectedExit && w.kind !== 'front') this.counts.killed++;
     this.forkers?.stopIdle();
     if (w.kind === 'python') this.upstreams.announce();
@@ -475,22 +463,11 @@ export class Arbiter {
     this.manageWorkers();
   }
 
-  /** Even out keep-alive connections between serving Node workers (where they can move, as in retireOne). */
-  private balance(now: number): void {
-    if (this.shuttingDown || this.tls || this.config.proxy_protocol !== 'off') return;
-    const move = nextMove(this.workers.ready('node'), this.movedAt);
-    if (!move) return;
-    this.movedAt = now + 50;
-    this.handoffs.begin(move.from, move.to);
-    move.from.send({ type: 'rebalance', count: move.count });
-  }
-
-  /** The master's tick (Gunicorn's murder_workers and more): blocked workers, memory, connection spread. */
+  /** The master's tick (Gunicorn's murder_workers and more): blocked workers, memory, stalled Python workers. */
   private murderBlocked(): void {
     const now = Date.now();
     this.upgrade.checkPromoted();
     this.memoryLimit.check(now, this.config, this.workers, this.log, () => this.manageWorkers());
-    this.balance(now);
     this.upstreams.check(now);
     this.timeouts.check(now);
   }

@@ -122,7 +122,7 @@ export abstract class Supervised extends EventEmitter {
    * also closes idle keep-alive connections at once; a retirement leaves them to the keep-alive
    * timeout so no client request is lost in the race.
    */
-  stop(gracefulTimeout: number, shutdown = false, handoff = false): void {
+  stop(gracefulTimeout: number, shutdown = false): void {
     if (this.#state === 'stopping' && !shutdown) return;
     this.#stopping(this.#stopDeadline ?? Date.now() + gracefulTimeout * 1000 + 1000);
     if (shutdown || !this.connected) this.kill('SIGTERM');

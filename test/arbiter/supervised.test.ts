@@ -50,9 +50,9 @@ test('booting, ready, retiring, stopping: active and serving follow the state', 
     assert.deepEqual([w.state, w.active, w.serving, w.restartReason], ['retiring', false, true, 'max_requests']);
     assert.equal(w.retire('memory'), false, 'a retiring worker is not retired twice');
     assert.equal(w.expectedExit, false);
-    w.stop(30, false, true);
+    w.stop(30);
     assert.deepEqual([w.state, w.active, w.serving, w.expectedExit], ['stopping', false, false, true]);
-    assert.deepEqual(w.sent, [{ type: 'stop', handoff: true }]);
+    assert.deepEqual(w.sent, [{ type: 'stop' }]);
     w.stop(30);
     assert.equal(w.sent.length, 1, 'a second graceful stop sends nothing');
     assert.equal(w.stopOverdue(Date.now()), false);
