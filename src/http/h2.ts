@@ -28,6 +28,8 @@ type Counted = Socket & { [OPEN_STREAMS]?: Set<ServerHttp2Stream> };
 const RAW = Symbol('tunicorn.h2Socket');
 type Raw = ServerHttp2Session & { [RAW]?: Counted };
 
+const ignore = () => {};
+
 /** An idle session (no open stream) is closed after keepalive seconds; 0 (close after each request in HTTP/1.1) means this. */
 const IDLE_WHEN_KEEPALIVE_OFF_MS = 2000;
 
@@ -65,7 +67,13 @@ export class H2Front {
       // A session that began while the worker stops: its first streams are served, then GOAWAY.
       if (this.draining && !session.closed) session.close();
     });
-    this.server.on('request', opts.onRequest);
+    this.server.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) => {
+      // node:http drops an IncomingMessage's destroy error when nobody listens; the compatibility
+      // request emits it, and uncaught it would take the worker down with every connection on it
+      // (a request timed out after its response began, by a client that does not read, did).
+      req.on('error', ignore);
+      opts.onRequest(req, res);
+    });
   }
 
   private track(session: Raw, idleMs: number): void {
