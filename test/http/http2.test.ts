@@ -220,7 +220,7 @@ describe('HTTP/2 at worker_connections', { timeout: 30_000 }, () => {
 });
 
 describe('HTTP/2 slow clients at worker_connections', { timeout: 30_000 }, () => {
-  test('connections whose every stream waits on a body that trickles are shed as slow bodies (those whose responses wait on the client\'s window are kept, for now); a new client is served', async () => {
+  test('connections whose every stream waits on a body that trickles are shed as slow bodies (slow readers: http2-slow-reader.test.ts); a new client is served', async () => {
     const { t, url } = await startServer(['--http-protocols', 'h2,h1', '--http2-cleartext', 'prior-knowledge', '--worker-connections', '4', '--keep-alive', '60', 'fetch-features.mjs'], { workers: 1, path: '/request' });
     try {
       // Two connections each with a POST that announces 1 MB and sends 10 bytes.
