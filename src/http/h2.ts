@@ -14,7 +14,7 @@ import http2, { type Http2ServerRequest, type Http2ServerResponse, type ServerHt
 import type { Socket } from 'node:net';
 import type { Config } from '../config/types.js';
 import type { ErrorLog } from '../logging/error-log.js';
-import { OPEN_STREAMS } from '../workers/connection-cap.js';
+import { LAST_STREAM_AT, OPEN_STREAMS } from '../workers/connection-cap.js';
 
 export interface H2Options {
   config: Config;
@@ -24,7 +24,7 @@ export interface H2Options {
   onRequest: (req: Http2ServerRequest, res: Http2ServerResponse) => void;
 }
 
-type Counted = Socket & { [OPEN_STREAMS]?: Set<ServerHttp2Stream> };
+type Counted = Socket & { [OPEN_STREAMS]?: Set<ServerHttp2Stream>; [LAST_STREAM_AT]?: number };
 const RAW = Symbol('tunicorn.h2Socket');
 type Raw = ServerHttp2Session & { [RAW]?: Counted };
 
@@ -63,7 +63,10 @@ export class H2Front {
       if (!session || !socket) return;
       const open = (socket[OPEN_STREAMS] ??= new Set());
       open.add(stream);
-      stream.once('close', () => open.delete(stream));
+      stream.once('close', () => {
+        open.delete(stream);
+        socket[LAST_STREAM_AT] = Date.now();
+      });
       // A session that began while the worker stops: its first streams are served, then GOAWAY.
       if (this.draining && !session.closed) session.close();
     });

@@ -54,6 +54,13 @@ interface State {
  */
 export const OPEN_STREAMS = Symbol('tunicorn.openStreams');
 
+/**
+ * On an HTTP/2 connection's socket: when its last stream closed (set by src/http/h2.ts). A connection
+ * with no stream open is idle from then (or from its start), whatever it sends: a PING each second
+ * moves bytes, and would otherwise hold a slot at the cap for 17 bytes a second.
+ */
+export const LAST_STREAM_AT = Symbol('tunicorn.lastStreamAt');
+
 /** What the cap reads of an HTTP/2 stream: Node's readable state tells a body still owed by the client. */
 interface H2Stream {
   headersSent: boolean;
@@ -74,7 +81,7 @@ interface HttpParts {
     req?: { complete?: boolean; readableLength?: number; readableHighWaterMark?: number };
   } | null;
 }
-type Tracked = Socket & HttpParts & { [OPEN_STREAMS]?: Set<H2Stream> };
+type Tracked = Socket & HttpParts & { [OPEN_STREAMS]?: Set<H2Stream>; [LAST_STREAM_AT]?: number };
 
 /** A mark's columns: bytes moved (read + sent), bytes sent. */
 const MOVED = 1;
@@ -235,9 +242,12 @@ export class ConnectionCap {
     if (now - st.connectedAt < this.minAgeMs) return null;
     if (st.handshaking) return 'headers';
     if (!res) {
-      // HTTP/2: a stream in progress is the app's (timeout deals with it); with none, idle when quiet.
+      // HTTP/2: streams waiting on the client are judged by h2Waiting; with none, idle once no stream has been open for minAgeMs.
       const streams = s[OPEN_STREAMS];
-      if (streams !== undefined) return streams.size === 0 ? (now - st.movedAt >= this.minAgeMs ? 'idle' : null) : this.h2Waiting(streams, st, bytes, sent, now, readSpan);
+      if (streams !== undefined) {
+        if (streams.size > 0) return this.h2Waiting(streams, st, bytes, sent, now, readSpan);
+        return now - Math.max(st.connectedAt, s[LAST_STREAM_AT] ?? 0) >= this.minAgeMs ? 'idle' : null;
+      }
       // Upgraded or otherwise taken over: node:http has let go of it and the app owns it.
       if ('parser' in s && !s.parser) return null;
       if (!s.bytesWritten) return 'headers';
