@@ -2,14 +2,18 @@
 // HTTP/1.1 one has a target (h2 on must not slow HTTP/1.1 down); the others place tunicorn's h2 rows.
 import { pairedRatio, pct, ratioText } from './goals.mjs';
 
-/** row over base in every scenario of the table, each as "scenario title ratio". */
+/**
+ * row over base in every scenario of the table, each as "scenario ratio, by CPU per request ratio"
+ * (the base's server CPU per request over the row's: apart from how much of the shared cores each got).
+ */
 const ratio = (id, base, min) => (t) => {
   const parts = [];
   let met = min === undefined ? undefined : true;
   for (const sid of t.scenarios) {
     const r = pairedRatio(t, id, base, sid);
     if (!r) return { text: `no figure for ${id} or ${base}`, met: min === undefined ? undefined : null };
-    parts.push(`${sid.replace(/^h2-/, '')} ${ratioText(r, pct)}`);
+    const cpu = pairedRatio(t, id, base, sid, 'CpuUs');
+    parts.push(`${sid.replace(/^h2-/, '')} ${ratioText(r, pct)}${cpu ? `, by CPU per request ${pct(cpu.value)}` : ''}`);
     if (met !== undefined) met &&= r.value >= min;
   }
   return { text: parts.join('; '), met };

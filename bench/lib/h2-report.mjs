@@ -19,8 +19,8 @@ export function h2Section(table, grid) {
     (c) => (Number.isFinite(c.cpuUs) ? c.cpuUs.toFixed(1) : '—')));
   out.push('| Contender | protocol spoken | start-up to first answers (ms) |', '|---|---|---:|');
   for (const c of table.contenders) {
-    const m = table.memory[c.id];
-    out.push(`| ${c.label} | ${table.protocols?.[c.id] ?? '—'} | ${m ? n0(m.startupMs) : table.failed[c.id]?.startsWith('not run') ? 'not run' : 'failed'} |`);
+    const ms = table.startupMs?.[c.id];
+    out.push(`| ${c.label} | ${table.protocols?.[c.id] ?? '—'} | ${ms !== undefined ? n0(ms) : table.failed[c.id]?.startsWith('not run') ? 'not run' : 'failed'} |`);
   }
   return [...out, ''].join('\n');
 }

@@ -34,7 +34,8 @@ export async function runH2Table(spec, plan, ctx, only) {
   const suite = SUITES.h2;
   const tag = `[h2 w${workers}]`;
   const contenders = suite.contenders.filter((c) => !only || only.includes(c.id));
-  const table = { kind: 'h2', workers, scenarios: spec.scenarios, contenders: [], cells: {}, memory: {}, failed: {}, protocols: {} };
+  // memory stays empty (no RSS phase here); start-up times and the protocol each row spoke are kept apart.
+  const table = { kind: 'h2', workers, scenarios: spec.scenarios, contenders: [], cells: {}, memory: {}, failed: {}, protocols: {}, startupMs: {} };
   const fail = (c, why) => { table.failed[c.id] = why; console.log(`${tag} ${c.id}: ${why}`); };
   for (const c of contenders) {
     table.contenders.push({ id: c.id, label: c.label, tunicorn: !!c.tunicorn });
@@ -48,7 +49,7 @@ export async function runH2Table(spec, plan, ctx, only) {
     for (const c of ready()) {
       try {
         running[c.id] = await launchH2(c, { workers, ctx });
-        table.memory[c.id] = { startupMs: running[c.id].startupMs };
+        table.startupMs[c.id] = running[c.id].startupMs;
         console.log(`${tag} ${c.id} started on :${running[c.id].port} in ${running[c.id].startupMs.toFixed(0)} ms`);
       } catch (err) { fail(c, `failed to start: ${err.message}`); }
     }
