@@ -45,10 +45,12 @@ function neverRead(session: ClientHttp2Session, path: string): void {
   stream.pause();
 }
 
-/** One GET over HTTP/1.1 on the same TLS port (ALPN http/1.1). */
-function http1Get(port: number, path: string): Promise<{ status: number; body: string }> {
+/** One GET over HTTP/1.1 on the same TLS port (ALPN http/1.1), through `agent`. */
+function http1Get(port: number, path: string, agent: https.Agent): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = https.get({ host: '127.0.0.1', port, path, agent: false, ca, servername: 'localhost', ALPNProtocols: ['http/1.1'] }, (res) => {
+    // Offered by ALPN, as a browser on HTTP/1.1 would (https.RequestOptions leaves the TLS option out of its type).
+    const opts: https.RequestOptions & { ALPNProtocols: string[] } = { host: '127.0.0.1', port, path, agent, ca, servername: 'localhost', ALPNProtocols: ['http/1.1'] };
+    const req = https.get(opts, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
@@ -106,14 +108,12 @@ describe('HTTP/2 slow readers at worker_connections', { timeout: 45_000 }, () =>
       void gone[3]!.then(() => clearInterval(pinger));
 
       // At the cap the worker stops accepting: these wait in the kernel's queue until slots free up.
-      const fresh = connect(url).then(async (s) => {
-        try {
-          return await get(s, '/big?kb=64');
-        } finally {
-          s.close();
-        }
-      });
-      const h1 = http1Get(port, '/request');
+      // They keep their connections open after their answer, so that the cap is reached again
+      // while slow readers remain (two are shed a check), however fast they are answered.
+      const freshSession = connect(url);
+      const fresh = freshSession.then((s) => get(s, '/big?kb=64'));
+      const agent = new https.Agent({ keepAlive: true });
+      const h1 = http1Get(port, '/request', agent);
 
       const line = await t.waitFor(/worker_connections \(5\) reached: closed \d+ connection\(s\)[^\n]*slow reads[^\n]*/, 20_000);
       const open = await Promise.race([Promise.all(gone).then(() => []), sleep(20_000).then(() => slow.map((s, i) => (s.closed || s.destroyed ? -1 : i)).filter((i) => i >= 0))]);
@@ -121,6 +121,8 @@ describe('HTTP/2 slow readers at worker_connections', { timeout: 45_000 }, () =>
       assert.deepEqual(await fresh, { status: 200, length: 64 * 1024 }, 'a new h2 client is served');
       const h1r = await h1;
       assert.equal(h1r.status, 200, `a new HTTP/1.1 client is served: ${h1r.body}\n${t.output}`);
+      (await freshSession).close();
+      agent.destroy();
 
       stop = true;
       await steadyLoop;
