@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [--table node|python|all] [--only id,id] [--node 24|current|path] [--out DIR] [--cli path/to/cli.js] [--render results.json]
-// Starts each contender on loopback, drives it with wrk, writes RESULTS.md, results.json, chart.svg.
+// npm run bench [-- --quick] [--table node|python|h2|all] [--only id,id] [--node 24|current|path] [--out DIR] [--cli path/to/cli.js] [--render results.json]
+// Starts each contender on loopback, drives it with wrk (h2load for the HTTP/2 table), writes RESULTS.md, results.json, chart.svg.
 // Every Node contender runs on Node 24 (the LTS; installed from npm into bench/.work) unless --node
 // says otherwise: the results then do not depend on the Node a machine happens to have.
 // Full mode writes into bench/; quick mode (a smoke check, < 2 min) into bench/.work/quick/ so it
@@ -15,6 +15,8 @@ import { ensureWrk } from './lib/wrk.mjs';
 import { ensureNode, versionOf } from './lib/deps.mjs';
 import { plan as makePlan } from './lib/scenarios.mjs';
 import { runTable } from './lib/runner.mjs';
+import { runH2Table } from './lib/h2-runner.mjs';
+import { ensureH2load } from './lib/h2load.mjs';
 import { evaluateGoals } from './lib/suites.mjs';
 import { resultsJson, resultsMarkdown } from './lib/report.mjs';
 import { chartSvg } from './lib/chart.mjs';
@@ -25,7 +27,7 @@ const root = dirname(bench);
 const { values: opts } = parseArgs({ options: {
   quick: { type: 'boolean', default: false },
   only: { type: 'string' },
-  table: { type: 'string', default: 'all' }, // node, python or all
+  table: { type: 'string', default: 'all' }, // node, python, h2 or all
   out: { type: 'string' },
   cli: { type: 'string' }, // another tunicorn build to measure (default: dist/cli.js)
   render: { type: 'string' }, // only rewrite the reports from a results.json (no measuring)
@@ -35,8 +37,8 @@ const { values: opts } = parseArgs({ options: {
 
 const ctx = { root, bench, apps: join(bench, 'apps'), work: join(bench, '.work'), cli: opts.cli ?? join(root, 'dist', 'cli.js'), node: process.execPath };
 const otherNode = opts.node !== DEFAULT_NODE;
-if (!['node', 'python', 'all'].includes(opts.table)) {
-  console.error(`bench: --table ${opts.table}: say node, python or all`);
+if (!['node', 'python', 'h2', 'all'].includes(opts.table)) {
+  console.error(`bench: --table ${opts.table}: say node, python, h2 or all`);
   process.exit(2);
 }
 const someTable = opts.table !== 'all';
@@ -50,7 +52,8 @@ function meta(wrkVersion, loadStart) {
   const read = (p) => { try { return JSON.parse(readFileSync(p, 'utf8')).version; } catch { return null; } };
   const num = (s) => s?.match(/\d+\.\d+(\.\d+)?/)?.[0];
   const versions = [
-    `Node ${versionOf(ctx.node, ['-v'])}`, `wrk ${num(wrkVersion)}`,
+    `Node ${versionOf(ctx.node, ['-v'])}`, wrkVersion && `wrk ${num(wrkVersion)}`,
+    plan.tables.some((t) => t.kind === 'h2') && `h2load ${num(versionOf('h2load', ['--version']))}`,
     `nginx ${num(versionOf('nginx', ['-v']))}`, `Gunicorn ${num(versionOf('/usr/bin/gunicorn', ['--version']))}`,
     `uWSGI ${num(versionOf('uwsgi', ['--version']))}`, `Python ${num(versionOf('/usr/bin/python3', ['--version']))}`,
     read(join(ctx.work, 'node_modules', 'pm2', 'package.json')) && `PM2 ${read(join(ctx.work, 'node_modules', 'pm2', 'package.json'))}`,
@@ -68,7 +71,7 @@ function writeOutputs(run) {
   if (nodeTable) writeFileSync(join(outDir, 'chart.svg'), chartSvg(nodeTable));
   console.log(`bench: wrote ${join(outDir, 'RESULTS.md')}, results.json, chart.svg`);
   for (const g of run.goals) {
-    const res = g.results.filter((r) => r.met !== undefined);
+    const res = g.results.filter((r) => r.met !== undefined || r.text !== '—');
     console.log(`  ${g.goal} (${g.target}): ${res.map((r) => `${r.workers}w ${r.text}${r.met === true ? ' met' : r.met === false ? ' NOT MET' : ''}`).join('; ')}`);
   }
 }
@@ -97,14 +100,18 @@ async function main() {
 
   mkdirSync(ctx.work, { recursive: true });
   if (opts.node !== 'current') ctx.node = ensureNode(opts.node, ctx.work);
-  const wrkVersion = ensureWrk();
+  const wrkVersion = plan.tables.some((t) => t.kind !== 'h2') ? ensureWrk() : null;
+  if (plan.tables.some((t) => t.kind === 'h2')) {
+    const why = ensureH2load();
+    if (why) { console.error(`bench: the HTTP/2 table needs h2load: ${why}`); process.exit(1); }
+  }
   const t0 = Date.now();
-  console.log(`bench: ${plan.mode} mode, ${plan.rounds} round(s) of ${plan.durationS} s, tables: ${plan.tables.map((t) => `${t.workers} workers`).join(', ')}`);
+  console.log(`bench: ${plan.mode} mode, ${plan.rounds} round(s) of ${plan.durationS} s, tables: ${plan.tables.map((t) => `${t.kind ?? 'node'} ${t.workers} workers`).join(', ')}`);
   const tables = [];
   try {
     for (const spec of plan.tables) {
       const load = loadavg()[0];
-      const table = await runTable(spec, plan, ctx, only);
+      const table = await (spec.kind === 'h2' ? runH2Table : runTable)(spec, plan, ctx, only);
       table.measured = { command, date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), load: { start: load, end: loadavg()[0] } };
       tables.push(table);
     }

@@ -12,7 +12,19 @@ export const SCENARIOS = [
   { id: 'sleep50', title: 'await 50 ms, 1000 conns', path: '/sleep', connections: 1000 },
 ];
 
-export const byId = (id) => SCENARIOS.find((s) => s.id === id);
+/**
+ * The HTTP/2 table's loads, driven by h2load: connections and concurrent streams on each (the
+ * HTTP/1.1-over-TLS rows pipeline that many requests instead).
+ */
+export const H2_SCENARIOS = [
+  { id: 'h2-c50m10', title: '50 conns × 10 streams', path: '/', connections: 50, streams: 10 },
+  { id: 'h2-c10m100', title: '10 conns × 100 streams', path: '/', connections: 10, streams: 100 },
+];
+
+export const byId = (id) => SCENARIOS.find((s) => s.id === id) ?? H2_SCENARIOS.find((s) => s.id === id);
+
+/** The HTTP/2 table: 2 workers a row, as the first Node table. */
+const h2Table = () => ({ kind: 'h2', workers: 2, scenarios: H2_SCENARIOS.map((s) => s.id) });
 
 /** The Python table: every scenario, at the seed's cpus*2+1 workers (the goals compare at the same worker count). */
 const pythonTable = (cpus, quick) => ({ kind: 'python', workers: cpus * 2 + 1, scenarios: SCENARIOS.map((s) => s.id), specials: true,
@@ -21,14 +33,16 @@ const pythonTable = (cpus, quick) => ({ kind: 'python', workers: cpus * 2 + 1, s
 
 /**
  * Run settings. quick: a smoke check in under 2 minutes a table; full: the Node tables ~30 minutes,
- * the Python table ~25. `tables`: 'node', 'python' or 'all'.
+ * the Python table ~25, the HTTP/2 table ~5. `tables`: 'node', 'python', 'h2' or 'all'.
  */
 export function plan({ quick, cpus, tables = 'all' }) {
   const p = nodePlan({ quick, cpus });
-  const node = tables === 'python' ? [] : p.tables;
-  const python = tables === 'node' ? [] : [pythonTable(cpus, quick)];
-  const deadlineMin = (node.length ? p.deadlineMin : 0) + (python.length ? (quick ? 6 : 35) : 0);
-  return { ...p, tables: [...node, ...python], deadlineMin };
+  const want = (kind) => tables === 'all' || tables === kind;
+  const node = want('node') ? p.tables : [];
+  const python = want('python') ? [pythonTable(cpus, quick)] : [];
+  const h2 = want('h2') ? [h2Table()] : [];
+  const deadlineMin = (node.length ? p.deadlineMin : 0) + (python.length ? (quick ? 6 : 35) : 0) + (h2.length ? (quick ? 3 : 10) : 0);
+  return { ...p, tables: [...node, ...python, ...h2], deadlineMin };
 }
 
 function nodePlan({ quick, cpus }) {

@@ -14,7 +14,7 @@ import http2, { type Http2ServerRequest, type Http2ServerResponse, type ServerHt
 import type { Socket } from 'node:net';
 import type { Config } from '../config/types.js';
 import type { ErrorLog } from '../logging/error-log.js';
-import { OPEN_STREAMS } from '../workers/connection-cap.js';
+import { LAST_STREAM_AT, OPEN_STREAMS } from '../workers/connection-cap.js';
 
 export interface H2Options {
   config: Config;
@@ -24,9 +24,11 @@ export interface H2Options {
   onRequest: (req: Http2ServerRequest, res: Http2ServerResponse) => void;
 }
 
-type Counted = Socket & { [OPEN_STREAMS]?: Set<ServerHttp2Stream> };
+type Counted = Socket & { [OPEN_STREAMS]?: Set<ServerHttp2Stream>; [LAST_STREAM_AT]?: number };
 const RAW = Symbol('tunicorn.h2Socket');
 type Raw = ServerHttp2Session & { [RAW]?: Counted };
+
+const ignore = () => {};
 
 /** An idle session (no open stream) is closed after keepalive seconds; 0 (close after each request in HTTP/1.1) means this. */
 const IDLE_WHEN_KEEPALIVE_OFF_MS = 2000;
@@ -61,11 +63,20 @@ export class H2Front {
       if (!session || !socket) return;
       const open = (socket[OPEN_STREAMS] ??= new Set());
       open.add(stream);
-      stream.once('close', () => open.delete(stream));
+      stream.once('close', () => {
+        open.delete(stream);
+        socket[LAST_STREAM_AT] = Date.now();
+      });
       // A session that began while the worker stops: its first streams are served, then GOAWAY.
       if (this.draining && !session.closed) session.close();
     });
-    this.server.on('request', opts.onRequest);
+    this.server.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) => {
+      // node:http drops an IncomingMessage's destroy error when nobody listens; the compatibility
+      // request emits it, and uncaught it would take the worker down with every connection on it
+      // (a request timed out after its response began, by a client that does not read, did).
+      req.on('error', ignore);
+      opts.onRequest(req, res);
+    });
   }
 
   private track(session: Raw, idleMs: number): void {

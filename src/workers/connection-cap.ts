@@ -35,8 +35,8 @@ interface State {
   /** Bytes moved (read + taken by the kernel) at the last check, and when that count last changed. */
   bytes: number;
   movedAt: number;
-  /** [time, bytes moved] every half `minAgeMs` or so, oldest first, for rates over a span (from the first check on). */
-  marks: Array<[number, number]> | null;
+  /** [time, bytes moved, bytes sent] every half `minAgeMs` or so, oldest first, for rates over a span (from the first check on). */
+  marks: Array<[number, number, number]> | null;
   /** When the last sample was taken, to tell marks left over from a calm spell. */
   checkedAt: number;
   /** The response in progress at the last check: a new request starts new marks. */
@@ -47,12 +47,19 @@ interface State {
 
 /**
  * On an HTTP/2 connection's socket: its open streams (set by src/http/h2.ts). A connection whose
- * every stream waits on the client (a body still to come, or a response still in the stream's
- * writable buffer) is judged as an HTTP/1.1 one waiting on its client; one the app works on is kept.
- * A response that nghttp2 holds back for the client's flow-control window has left that buffer:
- * such a slow reader is not told apart yet (timeout bounds it).
+ * every stream waits on the client (a body still to come, or a response not all sent) is judged as
+ * an HTTP/1.1 one waiting on its client; one the app works on is kept. A response that nghttp2
+ * holds back for the client's flow-control window (a window of 0, no WINDOW_UPDATE) keeps its write
+ * pending, so it stays in the stream's writableLength as one the kernel will not take does.
  */
 export const OPEN_STREAMS = Symbol('tunicorn.openStreams');
+
+/**
+ * On an HTTP/2 connection's socket: when its last stream closed (set by src/http/h2.ts). A connection
+ * with no stream open is idle from then (or from its start), whatever it sends: a PING each second
+ * moves bytes, and would otherwise hold a slot at the cap for 17 bytes a second.
+ */
+export const LAST_STREAM_AT = Symbol('tunicorn.lastStreamAt');
 
 /** What the cap reads of an HTTP/2 stream: Node's readable state tells a body still owed by the client. */
 interface H2Stream {
@@ -74,7 +81,11 @@ interface HttpParts {
     req?: { complete?: boolean; readableLength?: number; readableHighWaterMark?: number };
   } | null;
 }
-type Tracked = Socket & HttpParts & { [OPEN_STREAMS]?: Set<H2Stream> };
+type Tracked = Socket & HttpParts & { [OPEN_STREAMS]?: Set<H2Stream>; [LAST_STREAM_AT]?: number };
+
+/** A mark's columns: bytes moved (read + sent), bytes sent. */
+const MOVED = 1;
+const SENT = 2;
 
 export type ShedKind = 'headers' | 'body' | 'read' | 'idle';
 export type ShedCounts = Record<ShedKind, number>;
@@ -210,16 +221,17 @@ export class ConnectionCap {
   /** Update a connection's progress figures; returns what it is waiting on, or null if it is kept. */
   private classify(st: State, now: number, readSpan: number): ShedKind | null {
     const s = st.socket;
-    st.marks ??= [[st.connectedAt, 0]];
-    const bytes = (s.bytesRead ?? 0) + kernelTook(s);
+    st.marks ??= [[st.connectedAt, 0, 0]];
+    const sent = kernelTook(s);
+    const bytes = (s.bytesRead ?? 0) + sent;
     const res = s._httpMessage ?? null;
     if (bytes !== st.bytes) st.movedAt = now;
     // Marks left from a calm spell (under half the cap, nothing sampled) say nothing about now, and
     // a new request starts afresh; the first request is judged from the connection's start.
     const first = st.res === null && st.marks[0]![0] === st.connectedAt;
-    if (now - st.checkedAt > this.checkMs + this.minAgeMs || (res !== st.res && !first)) st.marks = [[now, bytes]];
+    if (now - st.checkedAt > this.checkMs + this.minAgeMs || (res !== st.res && !first)) st.marks = [[now, bytes, sent]];
     else if (now - st.marks[st.marks.length - 1]![0] >= this.minAgeMs / 2) {
-      st.marks.push([now, bytes]);
+      st.marks.push([now, bytes, sent]);
       // Keep one mark older than the longest span judged.
       while (st.marks.length > 2 && now - st.marks[1]![0] >= this.readSpanMs) st.marks.shift();
     }
@@ -230,9 +242,12 @@ export class ConnectionCap {
     if (now - st.connectedAt < this.minAgeMs) return null;
     if (st.handshaking) return 'headers';
     if (!res) {
-      // HTTP/2: a stream in progress is the app's (timeout deals with it); with none, idle when quiet.
+      // HTTP/2: streams waiting on the client are judged by h2Waiting; with none, idle once no stream has been open for minAgeMs.
       const streams = s[OPEN_STREAMS];
-      if (streams !== undefined) return streams.size === 0 ? (now - st.movedAt >= this.minAgeMs ? 'idle' : null) : this.h2Waiting(streams, st, bytes, now, readSpan);
+      if (streams !== undefined) {
+        if (streams.size > 0) return this.h2Waiting(streams, st, bytes, sent, now, readSpan);
+        return now - Math.max(st.connectedAt, s[LAST_STREAM_AT] ?? 0) >= this.minAgeMs ? 'idle' : null;
+      }
       // Upgraded or otherwise taken over: node:http has let go of it and the app owns it.
       if ('parser' in s && !s.parser) return null;
       if (!s.bytesWritten) return 'headers';
@@ -247,8 +262,12 @@ export class ConnectionCap {
     return null;
   }
 
-  /** An HTTP/2 connection with streams open: 'body' or 'read' when every stream waits on the client and the connection barely moves. */
-  private h2Waiting(streams: Set<H2Stream>, st: State, bytes: number, now: number, readSpan: number): ShedKind | null {
+  /**
+   * An HTTP/2 connection with streams open: 'body' or 'read' when every stream waits on the client
+   * and the connection barely moves. A reader is judged on the bytes it lets out only: frames it
+   * sends (PING, PRIORITY, SETTINGS) move bytes in without letting any response through.
+   */
+  private h2Waiting(streams: Set<H2Stream>, st: State, bytes: number, sent: number, now: number, readSpan: number): ShedKind | null {
     let owedBody = false;
     for (const stream of streams) {
       const rs = stream._readableState;
@@ -256,15 +275,15 @@ export class ConnectionCap {
       else if (!(stream.headersSent && stream.writableLength > 0)) return null; // the app's, not the client's
     }
     if (owedBody) return this.rateOver(st, bytes, now, this.minAgeMs) < this.minRate ? 'body' : null;
-    return this.rateOver(st, bytes, now, readSpan) < this.minRate ? 'read' : null;
+    return this.rateOver(st, sent, now, readSpan, SENT) < this.minRate ? 'read' : null;
   }
 
-  /** Bytes a second since the newest mark at least `span` old (Infinity while there is none). */
-  private rateOver(st: State, bytes: number, now: number, span: number): number {
+  /** Bytes a second (moved, or with SENT sent) since the newest mark at least `span` old (Infinity while there is none). */
+  private rateOver(st: State, bytes: number, now: number, span: number, column: typeof MOVED | typeof SENT = MOVED): number {
     const marks = st.marks ?? [];
     for (let i = marks.length - 1; i >= 0; i--) {
-      const [at, then] = marks[i]!;
-      if (now - at >= span) return ((bytes - then) * 1000) / (now - at);
+      const mark = marks[i]!;
+      if (now - mark[0] >= span) return ((bytes - mark[column]) * 1000) / (now - mark[0]);
     }
     return Infinity;
   }

@@ -219,8 +219,33 @@ describe('HTTP/2 at worker_connections', { timeout: 30_000 }, () => {
   });
 });
 
+describe('HTTP/2 idle connections that PING at worker_connections', { timeout: 30_000 }, () => {
+  test('connections with no stream open are shed as idle keep-alive though they PING every 200 ms; one with a stream in progress is kept', async () => {
+    const { t, url } = await startServer(['--http-protocols', 'h2,h1', '--http2-cleartext', 'prior-knowledge', '--worker-connections', '4', '--keep-alive', '60', 'fetch-features.mjs'], { workers: 1, path: '/request' });
+    const sessions: ClientHttp2Session[] = [];
+    const timers: NodeJS.Timeout[] = [];
+    try {
+      const busy = await connect(url);
+      sessions.push(busy);
+      const slow = request(busy, '/late?ms=4000');
+      const pinging = await Promise.all([connect(url), connect(url), connect(url)]);
+      sessions.push(...pinging);
+      for (const s of pinging) timers.push(setInterval(() => !s.destroyed && s.ping(() => {}), 200));
+      const closed = pinging.map((s) => new Promise<void>((resolve) => s.once('close', () => resolve())));
+      await t.waitFor(/worker_connections \(4\) reached: closed \d+ connection\(s\)[^\n]*[1-9]\d* idle keep-alive/, 15_000);
+      await Promise.race(closed);
+      const late = await slow;
+      assert.equal(late.body, 'too late', 'the connection with a stream in progress was kept');
+    } finally {
+      for (const timer of timers) clearInterval(timer);
+      for (const s of sessions) s.destroy();
+      assert.equal((await t.stop()).code, 0, t.output);
+    }
+  });
+});
+
 describe('HTTP/2 slow clients at worker_connections', { timeout: 30_000 }, () => {
-  test('connections whose every stream waits on a body that trickles are shed as slow bodies (those whose responses wait on the client\'s window are kept, for now); a new client is served', async () => {
+  test('connections whose every stream waits on a body that trickles are shed as slow bodies (slow readers: http2-slow-reader.test.ts); a new client is served', async () => {
     const { t, url } = await startServer(['--http-protocols', 'h2,h1', '--http2-cleartext', 'prior-knowledge', '--worker-connections', '4', '--keep-alive', '60', 'fetch-features.mjs'], { workers: 1, path: '/request' });
     try {
       // Two connections each with a POST that announces 1 MB and sends 10 bytes.
