@@ -22,6 +22,7 @@
  * at the cap the kinds are shed in that order, oldest first, at most `shedFraction` of the cap per check.
  */
 import type { Socket } from 'node:net';
+import { kernelTook, readableState, releasedByHttp, socketResponse } from '../node-internals.js';
 
 /**
  * One open connection, a node of the cap's list of them. A list, not a Set of sockets: a Set needs
@@ -61,27 +62,16 @@ export const OPEN_STREAMS = Symbol('tunicorn.openStreams');
  */
 export const LAST_STREAM_AT = Symbol('tunicorn.lastStreamAt');
 
-/** What the cap reads of an HTTP/2 stream: Node's readable state tells a body still owed by the client. */
+/** What the cap reads of an HTTP/2 stream (its readable state tells a body still owed by the client). */
 interface H2Stream {
   headersSent: boolean;
   writableLength: number;
-  _readableState?: { ended?: boolean; length?: number; highWaterMark?: number };
 }
 
 /** A connection the cap tracks, as `add` returns it (for `secured`). */
 export type CapEntry = object;
 
-interface HttpParts {
-  parser?: unknown;
-  /** Bytes handed to libuv, and libuv's live count of those the kernel has not taken yet. */
-  _bytesDispatched?: number;
-  _handle?: { writeQueueSize?: number } | null;
-  _httpMessage?: {
-    headersSent?: boolean;
-    req?: { complete?: boolean; readableLength?: number; readableHighWaterMark?: number };
-  } | null;
-}
-type Tracked = Socket & HttpParts & { [OPEN_STREAMS]?: Set<H2Stream>; [LAST_STREAM_AT]?: number };
+type Tracked = Socket & { [OPEN_STREAMS]?: Set<H2Stream>; [LAST_STREAM_AT]?: number };
 
 /** A mark's columns: bytes moved (read + sent), bytes sent. */
 const MOVED = 1;
@@ -224,7 +214,7 @@ export class ConnectionCap {
     st.marks ??= [[st.connectedAt, 0, 0]];
     const sent = kernelTook(s);
     const bytes = (s.bytesRead ?? 0) + sent;
-    const res = s._httpMessage ?? null;
+    const res = socketResponse(s);
     if (bytes !== st.bytes) st.movedAt = now;
     // Marks left from a calm spell (under half the cap, nothing sampled) say nothing about now, and
     // a new request starts afresh; the first request is judged from the connection's start.
@@ -249,7 +239,7 @@ export class ConnectionCap {
         return now - Math.max(st.connectedAt, s[LAST_STREAM_AT] ?? 0) >= this.minAgeMs ? 'idle' : null;
       }
       // Upgraded or otherwise taken over: node:http has let go of it and the app owns it.
-      if ('parser' in s && !s.parser) return null;
+      if (releasedByHttp(s)) return null;
       if (!s.bytesWritten) return 'headers';
       return now - st.movedAt >= this.minAgeMs ? 'idle' : null;
     }
@@ -270,7 +260,7 @@ export class ConnectionCap {
   private h2Waiting(streams: Set<H2Stream>, st: State, bytes: number, sent: number, now: number, readSpan: number): ShedKind | null {
     let owedBody = false;
     for (const stream of streams) {
-      const rs = stream._readableState;
+      const rs = readableState(stream);
       if (!stream.headersSent && rs && !rs.ended && (rs.length ?? 0) < (rs.highWaterMark ?? 16384)) owedBody = true;
       else if (!(stream.headersSent && stream.writableLength > 0)) return null; // the app's, not the client's
     }
@@ -289,8 +279,3 @@ export class ConnectionCap {
   }
 }
 
-/** Bytes the kernel has taken for sending (bytesWritten counts them once handed to libuv). */
-function kernelTook(s: Tracked): number {
-  if (s._bytesDispatched === undefined) return s.bytesWritten ?? 0;
-  return s._bytesDispatched - (s._handle?.writeQueueSize ?? 0);
-}
