@@ -153,7 +153,11 @@ export class Arbiter {
       get numWorkers() {
         return self.numWorkers;
       },
-      workers: () => self.workers.all().filter((w) => w.kind !== 'front').map((w) => ({ pid: w.pid, age: w.age })),
+      workers: () =>
+        self.workers
+          .all()
+          .filter((w) => w.kind !== 'front')
+          .map((w) => ({ pid: w.pid, age: w.age })),
       log: this.log,
     };
   }
@@ -173,10 +177,11 @@ export class Arbiter {
     if (py) this.runDir = mkdtempSync(join(tmpdir(), 'tunicorn-'));
     const owner = ownerOf(config);
     // Workers that run as another user bind their sockets here and write the logs the master opened.
-    if (owner) for (const path of [this.runDir, config.accesslog, config.errorlog]) {
-      const problem = chownTo(path, owner);
-      if (problem) log.warning(`${problem}; workers running as ${owner.name ?? owner.uid} may not write there.`);
-    }
+    if (owner)
+      for (const path of [this.runDir, config.accesslog, config.errorlog]) {
+        const problem = chownTo(path, owner);
+        if (problem) log.warning(`${problem}; workers running as ${owner.name ?? owner.uid} may not write there.`);
+      }
     if (config.capture_output && config.errorlog !== '-') this.output = openSync(config.errorlog, 'a');
     if (py) {
       this.forkers = new PythonForkers({
@@ -261,18 +266,23 @@ export class Arbiter {
 
   /** The control socket: its commands take the paths of the signals they stand for. */
   private startControl(): ControlServer | null {
-    return ControlServer.start(resolve(this.config.chdir, this.config.control_socket), this.config.control_socket_mode, {
-      counts: this.counts,
-      python: !!this.opts.python,
-      shuttingDown: () => this.shuttingDown,
-      workers: () => this.workers.all(),
-      numWorkers: () => this.numWorkers,
-      config: () => this.config,
-      listeners: () => (this.shuttingDown ? [] : this.listeners),
-      signal: (sig) => this.onSignal(sig),
-      setWorkers: (n) => this.setWorkers(n),
-      replace: (w) => this.replaceWorker(w),
-    }, this.log);
+    return ControlServer.start(
+      resolve(this.config.chdir, this.config.control_socket),
+      this.config.control_socket_mode,
+      {
+        counts: this.counts,
+        python: !!this.opts.python,
+        shuttingDown: () => this.shuttingDown,
+        workers: () => this.workers.all(),
+        numWorkers: () => this.numWorkers,
+        config: () => this.config,
+        listeners: () => (this.shuttingDown ? [] : this.listeners),
+        signal: (sig) => this.onSignal(sig),
+        setWorkers: (n) => this.setWorkers(n),
+        replace: (w) => this.replaceWorker(w),
+      },
+      this.log,
+    );
   }
 
   /** `worker kill PID`: retire the worker as a recycle does, its replacement serving before it stops. */
@@ -313,7 +323,12 @@ export class Arbiter {
   /** The kinds of worker this app runs, each with the number wanted. */
   private pools(): Array<[WorkerKind, number]> {
     const n = this.upgrade.winched ? 0 : this.numWorkers;
-    return this.opts.python ? [['python', n], ['front', this.upgrade.winched ? 0 : this.fronts()]] : [['node', n]];
+    return this.opts.python
+      ? [
+          ['python', n],
+          ['front', this.upgrade.winched ? 0 : this.fronts()],
+        ]
+      : [['node', n]];
   }
 
   /** Start or stop workers until each kind's active count matches its target. */
@@ -351,7 +366,7 @@ export class Arbiter {
     if (kind !== 'front') void this.hook('pre_fork', () => this.config.pre_fork?.(this.server, info), [info]);
     try {
       if (kind !== 'python') port = await freePort();
-      else forked = await this.forkers?.fork(age, this.config) ?? null;
+      else forked = (await this.forkers?.fork(age, this.config)) ?? null;
     } finally {
       this.spawning.set(kind, this.spawning.get(kind)! - 1);
     }

@@ -43,7 +43,7 @@ async function loadInMaster(resolved: Resolved, appSpec: string, log: ErrorLog):
     await loadApp(appSpec, { baseDir: resolved.config.chdir, iface: resolved.config.interface as 'auto' | 'fetch' | 'node', waitForListenMs: 5000 });
     return true;
   } catch (err) {
-    log.error(err instanceof AppLoadError ? err.message : (err as Error).stack ?? String(err));
+    log.error(err instanceof AppLoadError ? err.message : ((err as Error).stack ?? String(err)));
     log.error('App failed to load.');
     return false;
   }
@@ -80,7 +80,8 @@ function http2Line(config: Config): { level: 'info' | 'warning'; line: string } 
   if (!p.includes('h2')) return null;
   const h1 = p.includes('h1') ? ', HTTP/1.1 fallback' : ', no HTTP/1.1';
   if (tlsEnabled(config)) return { level: 'info', line: `HTTP/2: offered by ALPN (${p.join(',')})${h1}` };
-  if (config.http2_cleartext === 'prior-knowledge') return { level: 'info', line: `HTTP/2: cleartext with prior knowledge for peers in forwarded_allow_ips (${config.forwarded_allow_ips.join(',')}); HTTP/1.1 for others` };
+  if (config.http2_cleartext === 'prior-knowledge')
+    return { level: 'info', line: `HTTP/2: cleartext with prior knowledge for peers in forwarded_allow_ips (${config.forwarded_allow_ips.join(',')}); HTTP/1.1 for others` };
   return { level: 'warning', line: 'http_protocols has h2, but there is no TLS (certfile) and http2_cleartext is off: serving HTTP/1.1 only.' };
 }
 

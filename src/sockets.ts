@@ -25,7 +25,6 @@ export interface Listener {
   address: { address: string; family: string; port: number } | string;
 }
 
-
 export function parseBind(text: string): BindSpec {
   const t = text.trim();
   if (t.startsWith('unix:')) {
@@ -56,7 +55,10 @@ export function systemdBinds(env: NodeJS.ProcessEnv): BindSpec[] | null {
 }
 
 class BindError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -107,7 +109,7 @@ export async function bindAll(specs: BindSpec[], log: ErrorLog, tries = 5, delay
       try {
         listener = bindOne(spec);
       } catch (err) {
-        const code = err instanceof BindError ? err.code : (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
+        const code = err instanceof BindError ? err.code : ((err as NodeJS.ErrnoException).code ?? 'EUNKNOWN');
         if (code === 'EADDRINUSE') log.error(`Connection in use: ${spec.text}`);
         else if (code === 'EADDRNOTAVAIL') log.error(`Invalid address: ${spec.text}`);
         else log.error(`Cannot bind ${spec.text}: ${(err as Error).message}`);

@@ -225,7 +225,10 @@ describe('mistakes: one line, no stack, exit 1, nothing bound', () => {
 
   test('a config file that does not load, or no app at all', async () => {
     assert.match(await userError([APP], { cwd: project({ 'tunicorn.config.ts': 'export default {{' }) }), /^Error: tunicorn\.config\.ts failed to load/);
-    assert.match(await userError([APP], { cwd: project({ 'gunicorn.conf.py': 'workers = cpus\n' }) }), /^Error: .*gunicorn\.conf\.py failed to evaluate in python3: NameError: name 'cpus' is not defined$/);
+    assert.match(
+      await userError([APP], { cwd: project({ 'gunicorn.conf.py': 'workers = cpus\n' }) }),
+      /^Error: .*gunicorn\.conf\.py failed to evaluate in python3: NameError: name 'cpus' is not defined$/,
+    );
     assert.match(await userError(['-c', 'missing.ts', APP]), /^Error: Config file not found: .*missing\.ts/);
     assert.match(await userError([]), /^Error: No app given/);
   });

@@ -39,7 +39,7 @@ test('-D: the command exits 0 once the workers serve; the daemon has its own ses
   assert.match(readFileSync(errorlog, 'utf8'), /Shutting down: Master/);
 });
 
-test('-D with an app that cannot load: the command fails with the daemon\'s exit code and says where to look', async () => {
+test("-D with an app that cannot load: the command fails with the daemon's exit code and says where to look", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tunicorn-daemon-'));
   const errorlog = join(dir, 'error.log');
   const r = await runCli(['-D', '--bind', '127.0.0.1:0', '--workers', '1', '--error-logfile', errorlog, 'throws-at-import.mjs']);

@@ -23,8 +23,13 @@ const APP = ['--max-requests', '0', '--graceful-timeout', '10', 'ws/ws-server.mj
 function site(listen: number, a: number, b: number): string {
   const lines = SITE.split('\n');
   assert.equal(lines.filter((l) => /^\s+listen 80;$/.test(l)).length, 1);
-  assert.deepEqual(lines.filter((l) => /^\s+server 127\.0\.0\.1:\d+;$/.test(l)).map((l) => l.trim()), ['server 127.0.0.1:8080;', 'server 127.0.0.1:8081;']);
-  return SITE.replace(/listen 80;/, `listen 127.0.0.1:${listen};`).replace('127.0.0.1:8080;', `127.0.0.1:${a};`).replace('127.0.0.1:8081;', `127.0.0.1:${b};`);
+  assert.deepEqual(
+    lines.filter((l) => /^\s+server 127\.0\.0\.1:\d+;$/.test(l)).map((l) => l.trim()),
+    ['server 127.0.0.1:8080;', 'server 127.0.0.1:8081;'],
+  );
+  return SITE.replace(/listen 80;/, `listen 127.0.0.1:${listen};`)
+    .replace('127.0.0.1:8080;', `127.0.0.1:${a};`)
+    .replace('127.0.0.1:8081;', `127.0.0.1:${b};`);
 }
 
 function echo(url: string): Promise<string> {

@@ -142,7 +142,11 @@ async function serviceLaunch(): Promise<Launch> {
   const values = unitSection('tunicorn.service', 'Service');
   const [dir] = values('WorkingDirectory');
   const move = reroot(dir!);
-  const env = Object.fromEntries(values('Environment').flatMap((v) => v.split(/\s+/)).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const env = Object.fromEntries(
+    values('Environment')
+      .flatMap((v) => v.split(/\s+/))
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
   // TERM to the main process alone; with the default KillMode (control-group) systemd would TERM the workers too.
   assert.deepEqual([values('KillMode'), values('KillSignal')], [['mixed'], ['SIGTERM']]);
   // systemd-notify speaks for the master, and a USR2 master announces itself: both need NotifyAccess=all.
@@ -156,7 +160,10 @@ async function serviceLaunch(): Promise<Launch> {
     env: { PATH: basePath, ...env, NOTIFY_SOCKET: path },
     notified: socket,
     async reload(pid) {
-      const kill = new Running(reload[0]!, reload.slice(1).map((a) => (a === '$MAINPID' ? String(pid) : a)));
+      const kill = new Running(
+        reload[0]!,
+        reload.slice(1).map((a) => (a === '$MAINPID' ? String(pid) : a)),
+      );
       assert.equal((await kill.exitWithin(5000)).code, 0, kill.output);
     },
   };
@@ -188,7 +195,7 @@ describe('each production command line the shipped files give: the pid its super
     await superviseAndSignal(await serviceLaunch());
   });
 
-  test('deploy/tunicorn.socket: the service started by systemd-socket-activate on the socket\'s ListenStream, served on the inherited fd 3', async () => {
+  test("deploy/tunicorn.socket: the service started by systemd-socket-activate on the socket's ListenStream, served on the inherited fd 3", async () => {
     const listen = unitSection('tunicorn.socket', 'Socket')('ListenStream');
     assert.match(listen.join(), /^\d+$/, 'one port');
     // The socket's port moved to a free loopback one: systemd-socket-activate cannot report a port it picked.
@@ -198,7 +205,7 @@ describe('each production command line the shipped files give: the pid its super
     await superviseAndSignal({ ...how, argv: ['systemd-socket-activate', '-l', `127.0.0.1:${port}`, ...vars, ...how.argv], activatedAt: `http://127.0.0.1:${port}/` });
   });
 
-  test('deploy/Dockerfile: ENTRYPOINT and CMD exec\'d as the container\'s process 1 (docker kill -s HUP / TTIN, docker stop), its HEALTHCHECK, a non-root USER', async () => {
+  test("deploy/Dockerfile: ENTRYPOINT and CMD exec'd as the container's process 1 (docker kill -s HUP / TTIN, docker stop), its HEALTHCHECK, a non-root USER", async () => {
     const dockerfile = read('Dockerfile');
     const final = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
     assert.match(dockerfile, /^FROM \S+ AS deps$/m, 'multi-stage: dependencies installed in a stage of their own');
@@ -221,7 +228,11 @@ describe('each production command line the shipped files give: the pid its super
       async health(status) {
         const port = new URL(status).port;
         const run = async () => {
-          const check = new Running(healthcheck[0]!, healthcheck.slice(1).map((a) => a.replace(':9090/', `:${port}/`)), { env: { PATH: basePath } });
+          const check = new Running(
+            healthcheck[0]!,
+            healthcheck.slice(1).map((a) => a.replace(':9090/', `:${port}/`)),
+            { env: { PATH: basePath } },
+          );
           return (await check.exitWithin(10_000)).code === 0;
         };
         // Healthy once a worker has sent a heartbeat (Docker's start-period allows for it).
@@ -230,13 +241,16 @@ describe('each production command line the shipped files give: the pid its super
     });
   });
 
-  test('deploy/kubernetes.yaml: the container\'s command and args (the kubelet\'s TERM; kill -HUP 1 and -TTIN 1 in the pod), each probe against the server, the grace period above the stop\'s length', async () => {
+  test("deploy/kubernetes.yaml: the container's command and args (the kubelet's TERM; kill -HUP 1 and -TTIN 1 in the pod), each probe against the server, the grace period above the stop's length", async () => {
     const manifest = read('kubernetes.yaml');
     const list = (key: string) => JSON.parse(new RegExp(`^\\s+${key}: (\\[.*\\])$`, 'm').exec(manifest)![1]!) as string[];
     const workdir = /^\s+workingDir: (\S+)$/m.exec(manifest)![1]!;
     const env = Object.fromEntries([...manifest.matchAll(/- name: (\w+)\n\s+value: (\S+)/g)].map((m) => [m[1]!, m[2]!]));
     const probes = [...manifest.matchAll(/^\s+(startup|readiness|liveness)Probe:\n\s+httpGet:\n\s+path: (\S+)\n\s+port: status$/gm)].map((m) => [m[1]!, m[2]!]);
-    assert.deepEqual(probes.map(([kind]) => kind), ['startup', 'readiness', 'liveness']);
+    assert.deepEqual(
+      probes.map(([kind]) => kind),
+      ['startup', 'readiness', 'liveness'],
+    );
     const args = list('args');
     const delay = Number(args[args.indexOf('--shutdown-delay') + 1]);
     const preStop = Number(/preStop:\n\s+exec:\n\s+command: \["\/bin\/sleep", "(\d+)"\]/.exec(manifest)![1]);
@@ -267,7 +281,12 @@ describe('each production command line the shipped files give: the pid its super
     writeFileSync(conf, read('logrotate.conf').replaceAll('/var/log/app/', `${dir}/log/`).replaceAll('/run/app/', `${dir}/run/`));
     const log = (name: string) => join(dir, 'log', name);
     const { t, url } = await startServer(['--access-logfile', log('access.log'), '--error-logfile', log('error.log'), '--pid', join(dir, 'run/tunicorn.pid'), 'app.js'], { cwd: APP, workers: 2 });
-    const lines = (name: string, re: RegExp) => (existsSync(log(name)) ? readFileSync(log(name), 'utf8').split('\n').filter((l) => re.test(l)).length : 0);
+    const lines = (name: string, re: RegExp) =>
+      existsSync(log(name))
+        ? readFileSync(log(name), 'utf8')
+            .split('\n')
+            .filter((l) => re.test(l)).length
+        : 0;
     for (let i = 0; i < 6; i++) await (await fetch(`${url}/before`)).text();
     assert.ok(await eventually(async () => lines('access.log', /GET \/before/) === 6), 'the access log has the first requests');
     const rotate = new Running('logrotate', ['-f', '-s', join(dir, 'state'), conf], { cwd: dir });

@@ -63,7 +63,12 @@ describe("the seed's configurations, as the seed gives them", () => {
       pairs.flat().map(async (file) => {
         const r = await runCli(['--print-config', '-c', file], { cwd: EXAMPLES, env: CLEAN_ENV });
         assert.equal(r.code, 0, r.output);
-        return Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split(/\s+= /) as [string, string]));
+        return Object.fromEntries(
+          r.stdout
+            .trim()
+            .split('\n')
+            .map((l) => l.split(/\s+= /) as [string, string]),
+        );
       }),
     );
     for (let i = 0; i < pairs.length; i++) {

@@ -28,25 +28,32 @@ function zombiesOf(pid: number): number[] {
   return found;
 }
 
-test(`process 1 in a PID namespace (Node ${hasExecve ? 'with' : 'without'} process.execve): orphans reaped, signals passed on, the master's exit code`, { skip: !root && 'unshare --pid needs root' }, async () => {
-  const t = new Running('unshare', ['--pid', '--fork', '--mount-proc', NODE, CLI, '--bind', '127.0.0.1:0', '--workers', '1', 'orphans.mjs']);
-  const [, port] = (await t.waitFor(/Listening at: http:\/\/127\.0\.0\.1:(\d+)/)).map(Number);
-  await t.waitFor(/Booting worker with pid/);
-  const [init] = childPids(t.pid);
-  const url = `http://127.0.0.1:${port}`;
-  await waitServing(url, t);
-  if (!hasExecve) {
-    assert.match(t.output, /Running as process 1 without an init on Node v\d+.*: processes the app leaves behind are not reaped\. Start the container with an init \(docker run --init, tini\), or use Node >= 22\.15/);
-  } else {
-    assert.match(readFileSync(`/proc/${init}/cmdline`, 'utf8'), /^sh\0-c\0/, 'process 1 is the init shell');
-    for (let i = 0; i < 5; i++) assert.equal((await fetch(`${url}/orphan`, { headers: { connection: 'close' } })).status, 200);
-    await sleep(1000);
-    assert.deepEqual(zombiesOf(init!), [], 'every orphan reaped');
-  }
-  process.kill(init!, 'SIGHUP');
-  await t.waitFor(/Handling signal: hup[^]*Booting worker with pid[^]*Worker exiting/);
-  assert.equal((await fetch(url, { headers: { connection: 'close' } })).status, 200, 'serving after the HUP passed on');
-  process.kill(init!, 'SIGTERM');
-  assert.deepEqual(await t.exitWithin(20_000), { code: 0, signal: null }, t.output);
-  assert.match(t.output, /Handling signal: term[^]*Shutting down: Master/);
-});
+test(
+  `process 1 in a PID namespace (Node ${hasExecve ? 'with' : 'without'} process.execve): orphans reaped, signals passed on, the master's exit code`,
+  { skip: !root && 'unshare --pid needs root' },
+  async () => {
+    const t = new Running('unshare', ['--pid', '--fork', '--mount-proc', NODE, CLI, '--bind', '127.0.0.1:0', '--workers', '1', 'orphans.mjs']);
+    const [, port] = (await t.waitFor(/Listening at: http:\/\/127\.0\.0\.1:(\d+)/)).map(Number);
+    await t.waitFor(/Booting worker with pid/);
+    const [init] = childPids(t.pid);
+    const url = `http://127.0.0.1:${port}`;
+    await waitServing(url, t);
+    if (!hasExecve) {
+      assert.match(
+        t.output,
+        /Running as process 1 without an init on Node v\d+.*: processes the app leaves behind are not reaped\. Start the container with an init \(docker run --init, tini\), or use Node >= 22\.15/,
+      );
+    } else {
+      assert.match(readFileSync(`/proc/${init}/cmdline`, 'utf8'), /^sh\0-c\0/, 'process 1 is the init shell');
+      for (let i = 0; i < 5; i++) assert.equal((await fetch(`${url}/orphan`, { headers: { connection: 'close' } })).status, 200);
+      await sleep(1000);
+      assert.deepEqual(zombiesOf(init!), [], 'every orphan reaped');
+    }
+    process.kill(init!, 'SIGHUP');
+    await t.waitFor(/Handling signal: hup[^]*Booting worker with pid[^]*Worker exiting/);
+    assert.equal((await fetch(url, { headers: { connection: 'close' } })).status, 200, 'serving after the HUP passed on');
+    process.kill(init!, 'SIGTERM');
+    assert.deepEqual(await t.exitWithin(20_000), { code: 0, signal: null }, t.output);
+    assert.match(t.output, /Handling signal: term[^]*Shutting down: Master/);
+  },
+);

@@ -24,10 +24,7 @@ mkdirSync(join(ROOT, 'test/.tmp'), { recursive: true });
 const DIR = mkdtempSync(join(ROOT, 'test/.tmp/quickstart-'));
 writeFileSync(join(DIR, 'app.ts'), "export const app = (request: Request): Response => new Response('app.ts:app');\n");
 writeFileSync(join(DIR, 'server.js'), "export function handler(req, res) {\n  res.end('server.js:handler');\n}\n");
-writeFileSync(
-  join(DIR, 'tunicorn.config.ts'),
-  "import { defineConfig } from 'tunicorn';\n\nexport default defineConfig({ app: 'app.ts:app', workers: 1, timeout: 15 });\n",
-);
+writeFileSync(join(DIR, 'tunicorn.config.ts'), "import { defineConfig } from 'tunicorn';\n\nexport default defineConfig({ app: 'app.ts:app', workers: 1, timeout: 15 });\n");
 copyFileSync(join(ROOT, 'examples/gunicorn.conf.py'), join(DIR, 'gunicorn.conf.py'));
 
 /** Start a shell command line as typed and wait until its master serves; returns the shell and the master's bind. */

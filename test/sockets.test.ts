@@ -25,7 +25,11 @@ test('parseBind: each bad address is one ConfigError line saying what to write',
     ['[1.2.3.4]:80', /1\.2\.3\.4 is not an IPv6 address/],
   ];
   for (const [text, message] of cases) {
-    assert.throws(() => parseBind(text), (err: unknown) => err instanceof ConfigError && message.test(err.message) && !err.message.includes('\n'), text);
+    assert.throws(
+      () => parseBind(text),
+      (err: unknown) => err instanceof ConfigError && message.test(err.message) && !err.message.includes('\n'),
+      text,
+    );
   }
 });
 

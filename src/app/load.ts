@@ -13,9 +13,7 @@ export type NodeListener = (req: IncomingMessage, res: ServerResponse) => unknow
  * exported or captured http.Server); `websocket`: a fetch app's WebSocket server, given as
  * @hono/node-server's serve() takes it ({ server: new WebSocketServer({ noServer: true }) }).
  */
-export type LoadedApp =
-  | { kind: 'fetch'; fetch: FetchHandler; description: string; websocket?: { server: unknown } }
-  | { kind: 'node'; listener: NodeListener; description: string; upgrade?: Server };
+export type LoadedApp = { kind: 'fetch'; fetch: FetchHandler; description: string; websocket?: { server: unknown } } | { kind: 'node'; listener: NodeListener; description: string; upgrade?: Server };
 
 /** A user's app that cannot be loaded: reported as the app's error, not tunicorn's. */
 export class AppLoadError extends Error {
@@ -119,7 +117,10 @@ export async function loadApp(specText: string, opts: { baseDir: string; iface: 
     const waitMs = named ? Math.min(opts.waitForListenMs ?? 0, 250) : (opts.waitForListenMs ?? 0);
     const server = await capturedServer(waitMs);
     if (server) return { kind: 'node', listener: (req, res) => server.emit('request', req, res), description: 'server captured from listen()', upgrade: server };
-    if (!named) throw new AppLoadError(`${where} exports nothing and called no listen()${waitMs ? ` within ${waitMs / 1000}s` : ''}: export the app (module.exports = app, or export default app) or start it with app.listen().`);
+    if (!named)
+      throw new AppLoadError(
+        `${where} exports nothing and called no listen()${waitMs ? ` within ${waitMs / 1000}s` : ''}: export the app (module.exports = app, or export default app) or start it with app.listen().`,
+      );
   }
   if (value === undefined) {
     throw new AppLoadError(`${where} has no export "${spec.exportName}"; it exports: ${exportList(mod)}. Name one with ${spec.module}:NAME.`);

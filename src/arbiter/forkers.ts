@@ -34,7 +34,10 @@ export class PythonForkers {
   async start(config: Config, appSpec: string): Promise<boolean> {
     const { log } = this.host;
     const preload = config.preload_app;
-    const preloader = new Preloader(this.host.runDir, { app: appSpec, workerClass: this.host.workerClass, configFile: this.host.configFile }, config, this.host.output, { preload, generation: ++this.generation });
+    const preloader = new Preloader(this.host.runDir, { app: appSpec, workerClass: this.host.workerClass, configFile: this.host.configFile }, config, this.host.output, {
+      preload,
+      generation: ++this.generation,
+    });
     const failure = await preloader.ready();
     if (failure) {
       if (failure.stack) log.exception('Exception while preloading the app:', failure.stack);

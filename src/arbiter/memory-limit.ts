@@ -91,7 +91,12 @@ export class MemoryLimit {
     if (limit === null || now - this.checkedAt < 1000) return;
     this.checkedAt = now;
     const serving = workers.ready();
-    for (const { pid, rss } of this.watch.check(serving.map((w) => w.pid), limit, config.max_worker_memory_grace * 1000, now)) {
+    for (const { pid, rss } of this.watch.check(
+      serving.map((w) => w.pid),
+      limit,
+      config.max_worker_memory_grace * 1000,
+      now,
+    )) {
       // Checked in the same tick as `serving`: still ready, so retire() takes it.
       if (!workers.get(pid)?.retire('memory')) continue;
       log.warning(`Worker (pid:${pid}) uses ${MiB(rss)} of memory, above max_worker_memory ${MiB(limit)} for ${config.max_worker_memory_grace}s: replacing it`);

@@ -64,8 +64,7 @@ export function pythonSettings(age: number, boot: PythonBoot, config: Config, co
  * in again for every request (docs/python-workers.md). Set unless the environment sets either.
  */
 const MALLOC_ENV: NodeJS.ProcessEnv = { MALLOC_TRIM_THRESHOLD_: String(32 << 20), MALLOC_MMAP_THRESHOLD_: String(4 << 20) };
-const mallocEnv = (): NodeJS.ProcessEnv =>
-  process.env.MALLOC_TRIM_THRESHOLD_ === undefined && process.env.MALLOC_MMAP_THRESHOLD_ === undefined ? MALLOC_ENV : {};
+const mallocEnv = (): NodeJS.ProcessEnv => (process.env.MALLOC_TRIM_THRESHOLD_ === undefined && process.env.MALLOC_MMAP_THRESHOLD_ === undefined ? MALLOC_ENV : {});
 
 /** Spawn `python -m MODULE` from the shipped package with settings in TUNICORN_PY_WORKER and a control channel on fd 3. */
 export function spawnPython(module: string, settings: Record<string, unknown>, config: Config, output: number | 'inherit'): ChildProcess {

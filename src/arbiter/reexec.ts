@@ -42,7 +42,6 @@ export function inheritedStatusFd(env: NodeJS.ProcessEnv): number | undefined {
   return env[STATUS_FD_ENV] && parentMaster(env) && Number.isInteger(fd) ? fd : undefined;
 }
 
-
 /** Start the new master with the listening sockets (and the status socket) as its fds 3, 4, ... */
 export function spawnMaster(listeners: Listener[], statusHandle: object | null): ChildProcess {
   const fds = listeners.map((l) => handleFd(l.handle));

@@ -7,7 +7,8 @@ import { SOURCE_FILE } from '../loader/import.js';
 export function warnRestartOnly(current: Config, next: Config, log: ErrorLog): void {
   if (next.bind.join() !== current.bind.join()) log.warning('bind changed; new addresses take effect after a restart.');
   // The master's statsd socket, prefix and tags stay as started (the workers only count).
-  if ((['statsd_host', 'statsd_prefix', 'dogstatsd_tags', 'enable_backlog_metric'] as const).some((k) => next[k] !== current[k])) log.warning('statsd settings changed; they take effect after a restart.');
+  if ((['statsd_host', 'statsd_prefix', 'dogstatsd_tags', 'enable_backlog_metric'] as const).some((k) => next[k] !== current[k]))
+    log.warning('statsd settings changed; they take effect after a restart.');
   if (next.status_bind !== current.status_bind) log.warning('status_bind changed; the new address takes effect after a restart.');
   if (next.control_socket !== current.control_socket || next.control_socket_disable !== current.control_socket_disable) log.warning('control_socket changed; it takes effect after a restart.');
 }

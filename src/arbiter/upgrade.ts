@@ -64,7 +64,9 @@ export class Upgrade {
         this.host.restartWorkers();
       }
     });
-    log.info(`Started a new master (pid:${child.pid ?? '?'}) on the listening sockets: WINCH then TERM to this one (pid:${process.pid}) completes the upgrade, TERM or QUIT to the new one rolls it back`);
+    log.info(
+      `Started a new master (pid:${child.pid ?? '?'}) on the listening sockets: WINCH then TERM to this one (pid:${process.pid}) completes the upgrade, TERM or QUIT to the new one rolls it back`,
+    );
   }
 
   /** WINCH: stop the workers (the caller does), the new master serving; false without one. */

@@ -42,12 +42,16 @@ export class WorkerTable {
 
   /** Ready (serving, not retiring), oldest first; of every kind without one. */
   ready(kind?: WorkerKind): Supervised[] {
-    return this.all().filter((w) => (kind === undefined || w.kind === kind) && w.state === 'ready').sort(byAge);
+    return this.all()
+      .filter((w) => (kind === undefined || w.kind === kind) && w.state === 'ready')
+      .sort(byAge);
   }
 
   /** Retiring (waiting for a replacement), oldest first. */
   retiring(kind: WorkerKind): Supervised[] {
-    return this.all().filter((w) => w.kind === kind && w.state === 'retiring').sort(byAge);
+    return this.all()
+      .filter((w) => w.kind === kind && w.state === 'retiring')
+      .sort(byAge);
   }
 
   anyBooting(): boolean {

@@ -21,11 +21,13 @@ const SETTING_OF = new Map<string, Setting>();
 for (const s of SETTINGS) {
   if (!s.flags) continue;
   const short = s.flags.find((f) => /^-[a-zA-Z]$/.test(f))?.slice(1);
-  s.flags.filter((f) => f.startsWith('--')).forEach((f, i) => {
-    const long = f.slice(2);
-    OPTIONS[long] = { type: s.isSwitch ? 'boolean' : 'string', ...(i === 0 && short ? { short } : {}), ...(s.repeatable ? { multiple: true } : {}) };
-    SETTING_OF.set(long, s);
-  });
+  s.flags
+    .filter((f) => f.startsWith('--'))
+    .forEach((f, i) => {
+      const long = f.slice(2);
+      OPTIONS[long] = { type: s.isSwitch ? 'boolean' : 'string', ...(i === 0 && short ? { short } : {}), ...(s.repeatable ? { multiple: true } : {}) };
+      SETTING_OF.set(long, s);
+    });
 }
 
 export const ALL_FLAGS = Object.keys(OPTIONS).map((o) => `--${o}`);
@@ -59,11 +61,15 @@ function unknownOption(flag: string, source: string): string {
 export function splitArgs(line: string): string[] {
   const out: string[] = [];
   const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
-  for (const m of line.matchAll(re)) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2] ?? m[3]!);
+  for (const m of line.matchAll(re)) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? m[3]!));
   return out;
 }
 
-const SHORT_TO_LONG = new Map(Object.entries(OPTIONS).filter(([, o]) => o.short).map(([long, o]) => [o.short!, long]));
+const SHORT_TO_LONG = new Map(
+  Object.entries(OPTIONS)
+    .filter(([, o]) => o.short)
+    .map(([long, o]) => [o.short!, long]),
+);
 
 /** The long option name an argument names (`--timeout`, `-t`), or undefined. */
 function optionOf(arg: string): string | undefined {

@@ -58,7 +58,21 @@ export interface Config extends SettingValues, Hooks {
 type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
 
 /** Settings a config file may spell more loosely than the resolved Config holds them. */
-type Loose = 'worker_class_str' | 'wsgi_app' | 'workers' | 'worker_class' | 'loglevel' | 'bind' | 'raw_env' | 'forwarded_allow_ips' | 'umask' | 'proxy_protocol' | 'proxy_allow_ips' | 'ssl_version' | 'cert_reqs' | 'control_socket_mode';
+type Loose =
+  | 'worker_class_str'
+  | 'wsgi_app'
+  | 'workers'
+  | 'worker_class'
+  | 'loglevel'
+  | 'bind'
+  | 'raw_env'
+  | 'forwarded_allow_ips'
+  | 'umask'
+  | 'proxy_protocol'
+  | 'proxy_allow_ips'
+  | 'ssl_version'
+  | 'cert_reqs'
+  | 'control_socket_mode';
 
 /** The shape of a tunicorn.config.ts: camelCase keys, all optional; `app` names the app spec. */
 export type UserConfig = { [K in Exclude<keyof Config, Loose> as CamelCase<K>]?: Config[K] } & {

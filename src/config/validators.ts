@@ -4,7 +4,7 @@ import { parseStatsdAddress } from './statsd-address.js';
 /** A validator turns a raw value (a CLI string or a config-file value) into a typed one, or throws. */
 export type Validator<T> = (raw: unknown, name: string) => T;
 
-const show = (raw: unknown): string => (typeof raw === 'string' ? JSON.stringify(raw) : typeof raw === 'function' ? 'a function' : JSON.stringify(raw) ?? String(raw));
+const show = (raw: unknown): string => (typeof raw === 'string' ? JSON.stringify(raw) : typeof raw === 'function' ? 'a function' : (JSON.stringify(raw) ?? String(raw)));
 
 export function invalid(name: string, raw: unknown, expected: string): ConfigError {
   return new ConfigError(`Invalid value for ${name}: ${show(raw)}; expected ${expected}.`);
@@ -56,7 +56,8 @@ export const optionalStr: Validator<string | null> = (raw, name) => (raw === nul
 /** A secret token: printable, no spaces, long enough not to be guessed; the message never repeats it. */
 export const optionalToken: Validator<string | null> = (raw, name) => {
   const s = optionalStr(raw, name);
-  if (s !== null && !/^[\x21-\x7e]{16,}$/.test(s)) throw new ConfigError(`Invalid value for ${name}: expected at least 16 printable characters without spaces (for example from "openssl rand -hex 16").`);
+  if (s !== null && !/^[\x21-\x7e]{16,}$/.test(s))
+    throw new ConfigError(`Invalid value for ${name}: expected at least 16 printable characters without spaces (for example from "openssl rand -hex 16").`);
   return s;
 };
 
@@ -71,7 +72,11 @@ export function choice<T extends string>(choices: readonly T[], aliases: Record<
 }
 
 export const strList: Validator<string[]> = (raw, name) => {
-  if (typeof raw === 'string') return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (typeof raw === 'string')
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (Array.isArray(raw) && raw.every((x) => typeof x === 'string')) return raw as string[];
   throw invalid(name, raw, 'a list of strings');
 };
@@ -181,7 +186,13 @@ export const http2Cleartext: Validator<'off' | 'prior-knowledge'> = (raw, name) 
 export const CERT_REQS_WORDS: Record<string, 0 | 1 | 2> = { '0': 0, none: 0, cert_none: 0, '1': 1, optional: 1, cert_optional: 1, '2': 2, required: 2, cert_required: 2 };
 
 export const certReqs: Validator<0 | 1 | 2> = (raw, name) => {
-  const s = typeof raw === 'string' || typeof raw === 'number' ? String(raw).trim().toLowerCase().replace(/^ssl\./, '') : '';
+  const s =
+    typeof raw === 'string' || typeof raw === 'number'
+      ? String(raw)
+          .trim()
+          .toLowerCase()
+          .replace(/^ssl\./, '')
+      : '';
   const n = Object.hasOwn(CERT_REQS_WORDS, s) ? CERT_REQS_WORDS[s] : undefined;
   if (n !== undefined) return n;
   throw invalid(name, raw, '0 (no client certificate), 1 (optional) or 2 (required), or none, optional, required');
@@ -195,12 +206,32 @@ export type TlsMinVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
  * Gunicorn's default) negotiate the highest both sides speak, which is Node's default minimum, TLS 1.2.
  */
 const SSL_VERSIONS: Record<string, TlsMinVersion> = {
-  '2': 'TLSv1.2', '16': 'TLSv1.2', '17': 'TLSv1.2', tls: 'TLSv1.2', sslv23: 'TLSv1.2', tls_server: 'TLSv1.2', tls_client: 'TLSv1.2',
-  '3': 'TLSv1', tlsv1: 'TLSv1', tlsv1_0: 'TLSv1', '4': 'TLSv1.1', tlsv1_1: 'TLSv1.1', '5': 'TLSv1.2', tlsv1_2: 'TLSv1.2', tlsv1_3: 'TLSv1.3',
+  '2': 'TLSv1.2',
+  '16': 'TLSv1.2',
+  '17': 'TLSv1.2',
+  tls: 'TLSv1.2',
+  sslv23: 'TLSv1.2',
+  tls_server: 'TLSv1.2',
+  tls_client: 'TLSv1.2',
+  '3': 'TLSv1',
+  tlsv1: 'TLSv1',
+  tlsv1_0: 'TLSv1',
+  '4': 'TLSv1.1',
+  tlsv1_1: 'TLSv1.1',
+  '5': 'TLSv1.2',
+  tlsv1_2: 'TLSv1.2',
+  tlsv1_3: 'TLSv1.3',
 };
 
 export const sslVersion: Validator<TlsMinVersion> = (raw, name) => {
-  const s = typeof raw === 'string' || typeof raw === 'number' ? String(raw).trim().toLowerCase().replace(/^(ssl\.)?(protocol_)?/, '').replace('.', '_') : '';
+  const s =
+    typeof raw === 'string' || typeof raw === 'number'
+      ? String(raw)
+          .trim()
+          .toLowerCase()
+          .replace(/^(ssl\.)?(protocol_)?/, '')
+          .replace('.', '_')
+      : '';
   const v = Object.hasOwn(SSL_VERSIONS, s) ? SSL_VERSIONS[s] : undefined;
   if (v) return v;
   if (/^sslv[23]$/.test(s)) throw invalid(name, raw, 'TLSv1_2 or TLSv1_3 (SSLv2 and SSLv3 are broken and not offered)');

@@ -31,10 +31,10 @@ export const HELP: Record<string, string> = {
   'worker add [N]': 'Spawn N workers (default 1)',
   'worker remove [N]': 'Remove N workers (default 1)',
   'worker kill <PID>': 'Replace a worker: a new one starts, then it stops gracefully',
-  'reload': 'Graceful reload (HUP)',
-  'reopen': 'Reopen log files (USR1)',
+  reload: 'Graceful reload (HUP)',
+  reopen: 'Reopen log files (USR1)',
   'shutdown [graceful|quick]': 'Shutdown server (TERM/INT)',
-  'help': 'Show this help message',
+  help: 'Show this help message',
 };
 
 const seconds = (ms: number) => Math.round(ms / 10) / 100;

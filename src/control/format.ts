@@ -23,7 +23,15 @@ function duration(v: unknown): string {
 function workerTable(rows: Row[], indent = ''): string[] {
   return table(
     ['PID', 'AGE', 'STATE', 'REQUESTS', 'CONNS', 'UPTIME', 'LAST_BEAT'],
-    rows.map((w) => [String(w.pid), String(w.age), String(w.state ?? (w.booted ? 'ready' : 'booting')), String(w.requests ?? 'n/a'), String(w.connections ?? 'n/a'), secs(w.uptime), ago(w.last_heartbeat)]),
+    rows.map((w) => [
+      String(w.pid),
+      String(w.age),
+      String(w.state ?? (w.booted ? 'ready' : 'booting')),
+      String(w.requests ?? 'n/a'),
+      String(w.connections ?? 'n/a'),
+      secs(w.uptime),
+      ago(w.last_heartbeat),
+    ]),
     indent,
   );
 }
@@ -61,7 +69,14 @@ function stats(d: Data): string {
 function listeners(d: Data): string {
   const list = (d.listeners as Row[]) ?? [];
   if (!list.length) return 'No listeners bound';
-  return [...table(['ADDRESS', 'TYPE', 'FD'], list.map((l) => [String(l.address), String(l.type), String(l.fd ?? '-')])), '', `Total: ${d.count ?? list.length} listeners`].join('\n');
+  return [
+    ...table(
+      ['ADDRESS', 'TYPE', 'FD'],
+      list.map((l) => [String(l.address), String(l.type), String(l.fd ?? '-')]),
+    ),
+    '',
+    `Total: ${d.count ?? list.length} listeners`,
+  ].join('\n');
 }
 
 function config(d: Data): string {

@@ -14,10 +14,7 @@ export interface ProxySource {
   family: 'IPv4' | 'IPv6';
 }
 
-export type ProxyParse =
-  | { kind: 'more' }
-  | { kind: 'error'; reason: string }
-  | { kind: 'done'; version: 1 | 2; length: number; source: ProxySource | null };
+export type ProxyParse = { kind: 'more' } | { kind: 'error'; reason: string } | { kind: 'done'; version: 1 | 2; length: number; source: ProxySource | null };
 
 const V1_PREFIX = Buffer.from('PROXY ');
 /** The longest v1 line, CRLF included (the spec's 107 bytes). */
@@ -38,7 +35,12 @@ export function parseProxyHeader(buf: Buffer, mode: ProxyMode): ProxyParse {
   const v2 = mode !== 'v1' && agrees(buf, V2_SIGNATURE);
   if (v1) return buf.length < V1_PREFIX.length ? MORE : parseV1(buf);
   if (v2) return buf.length < V2_SIGNATURE.length ? MORE : parseV2(buf);
-  const other = mode === 'v1' && agrees(buf, V2_SIGNATURE) ? 'a v2 header, but proxy_protocol is v1' : mode === 'v2' && agrees(buf, V1_PREFIX) ? 'a v1 header, but proxy_protocol is v2' : `no PROXY protocol header (the connection began ${describe(buf)})`;
+  const other =
+    mode === 'v1' && agrees(buf, V2_SIGNATURE)
+      ? 'a v2 header, but proxy_protocol is v1'
+      : mode === 'v2' && agrees(buf, V1_PREFIX)
+        ? 'a v1 header, but proxy_protocol is v2'
+        : `no PROXY protocol header (the connection began ${describe(buf)})`;
   return error(other);
 }
 

@@ -54,10 +54,31 @@ type MarkedRequest = IncomingMessage & { [CHUNKED]?: true };
  * the headers would let the end of a body rewrite what the headers said.
  */
 const FORBIDDEN_TRAILERS = new Set([
-  'transfer-encoding', 'content-length', 'host', 'cache-control', 'expect', 'max-forwards', 'pragma', 'range', 'te',
-  'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since', 'if-range', 'authorization',
-  'proxy-authorization', 'cookie', 'content-encoding', 'content-type', 'content-range', 'trailer', 'connection',
-  'keep-alive', 'proxy-connection', 'upgrade',
+  'transfer-encoding',
+  'content-length',
+  'host',
+  'cache-control',
+  'expect',
+  'max-forwards',
+  'pragma',
+  'range',
+  'te',
+  'if-match',
+  'if-none-match',
+  'if-modified-since',
+  'if-unmodified-since',
+  'if-range',
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'content-encoding',
+  'content-type',
+  'content-range',
+  'trailer',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'upgrade',
 ]);
 
 /** uri-host [":" port] (RFC 3986: IP-literal, IPv4address or reg-name); empty is allowed (RFC 9110 §7.2). */
@@ -122,8 +143,7 @@ export function requestRefusal(req: IncomingMessage): Refusal | null {
       if (lower === 'transfer-encoding') {
         (te ??= []).push(raw[i + 1]!);
         (req as MarkedRequest)[CHUNKED] = true;
-      }
-      else if (lower.includes('_')) {
+      } else if (lower.includes('_')) {
         const hyphens = lower.replace(/_/g, '-');
         if (hyphens === 'transfer-encoding' || hyphens === 'content-length') return { status: 400, reason: `header name ${name} could be read as ${hyphens}` };
       } else if (SINGLETONS.has(lower) && repeated(raw, i, lower)) return { status: 400, reason: `more than one ${name} header` };
@@ -139,7 +159,10 @@ export function requestRefusal(req: IncomingMessage): Refusal | null {
     // does not decode (the app would get the coded bytes as if they were the body).
     const codings: string[] = [];
     for (const line of te) {
-      const listed = line.split(',').map((c) => c.replace(OWS, '').toLowerCase()).filter((c) => c !== '');
+      const listed = line
+        .split(',')
+        .map((c) => c.replace(OWS, '').toLowerCase())
+        .filter((c) => c !== '');
       // Legal as an empty list, but a proxy that keeps one of several lines may see no framing at all.
       if (listed.length === 0) return { status: 400, reason: 'an empty Transfer-Encoding field' };
       codings.push(...listed);
@@ -166,7 +189,7 @@ export function requestRefusal(req: IncomingMessage): Refusal | null {
       if (authority.includes('@')) return { status: 400, reason: 'userinfo in the request target' };
       if (authority === '' || authority.startsWith(':') || !HOST_VALUE.test(authority)) return { status: 400, reason: 'invalid authority in the request target' };
       if (host !== undefined && normalAuthority(host, scheme) !== normalAuthority(authority, scheme)) {
-        return { status: 400, reason: 'Host header differs from the request target\'s authority' };
+        return { status: 400, reason: "Host header differs from the request target's authority" };
       }
     }
   }

@@ -215,7 +215,10 @@ export class HttpFront {
         const headerBytes = headerBlock(res)?.length ?? 0;
         const h2Bytes = h2BodyBytes(res);
         const bytes = h2Bytes ?? Math.max(0, socket.bytesWritten - (res[WRITTEN_AT_START] ?? 0) - headerBytes);
-        access.write({ req, res, remote: (h2Bytes === undefined ? socket.remoteAddress : h2Remote(res)) ?? '-', durationNs: process.hrtime.bigint() - res[STARTED]!, bytes, startedMs: res[STARTED_MS]! }, requestId);
+        access.write(
+          { req, res, remote: (h2Bytes === undefined ? socket.remoteAddress : h2Remote(res)) ?? '-', durationNs: process.hrtime.bigint() - res[STARTED]!, bytes, startedMs: res[STARTED_MS]! },
+          requestId,
+        );
       }
       if (postRequest) withRequestId(requestId, () => runHook(log, 'post_request', () => postRequest(worker, req, res)));
       if (timed) record(res);

@@ -64,14 +64,19 @@ export function loadTlsMaterial(config: TlsConfig, baseDir: string): { material:
   if (!config.certfile) throw new ConfigError('keyfile is set but certfile is not: give --certfile, the certificate that goes with the key.');
   const certPath = resolve(baseDir, config.certfile);
   const cert = readPem('certfile', config.certfile, baseDir);
-  if (!CERT.test(cert)) throw new ConfigError(`certfile ${certPath} holds no PEM certificate (no "-----BEGIN CERTIFICATE-----" line); give the certificate in PEM form (openssl x509 -in CERT -out cert.pem).`);
+  if (!CERT.test(cert))
+    throw new ConfigError(`certfile ${certPath} holds no PEM certificate (no "-----BEGIN CERTIFICATE-----" line); give the certificate in PEM form (openssl x509 -in CERT -out cert.pem).`);
   const keyPath = config.keyfile ? resolve(baseDir, config.keyfile) : certPath;
   const key = config.keyfile ? readPem('keyfile', config.keyfile, baseDir) : cert;
   if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(key)) {
     throw new ConfigError(`The private key in ${keyPath} is encrypted with a passphrase; give an unencrypted key (openssl pkey -in KEY -out key.pem) and keep it readable by the master only.`);
   }
   if (!KEY.test(key)) {
-    throw new ConfigError(config.keyfile ? `keyfile ${keyPath} holds no PEM private key (no "-----BEGIN PRIVATE KEY-----" line); give the certificate's key in PEM form.` : `certfile ${certPath} holds no private key and keyfile is not set; give --keyfile, the certificate's key.`);
+    throw new ConfigError(
+      config.keyfile
+        ? `keyfile ${keyPath} holds no PEM private key (no "-----BEGIN PRIVATE KEY-----" line); give the certificate's key in PEM form.`
+        : `certfile ${certPath} holds no private key and keyfile is not set; give --keyfile, the certificate's key.`,
+    );
   }
   let ca: string | null = null;
   if (config.ca_certs) {

@@ -32,7 +32,6 @@ function alpn(protocols: Array<'h1' | 'h2'>): { ALPNProtocols?: string[] } {
   return { ALPNProtocols: protocols.map((p) => (p === 'h2' ? 'h2' : 'http/1.1')) };
 }
 
-
 export class TlsTerminator {
   private readonly server: tls.Server;
   /** Raw connections still handshaking, closed on shutdown (a Set's cost is small beside a handshake's). */

@@ -70,7 +70,7 @@ export class ErrorLog {
   /** An error with its stack (text: the stack on the following lines, as Python logs a traceback). */
   exception(msg: string, err: unknown, level: Level = 'error'): void {
     this.onCount?.('exception');
-    const stack = err instanceof Error ? err.stack ?? String(err) : String(err);
+    const stack = err instanceof Error ? (err.stack ?? String(err)) : String(err);
     if (this.json) this.write(level, msg, { stack });
     else this.write(level, `${msg}\n${stack}`);
   }

@@ -14,7 +14,7 @@ export function openSyncDestination(target: string): Destination {
   const write = (line: string) => {
     let buf = Buffer.from(line);
     // stderr may be a non-blocking pipe: wait a moment and retry rather than drop the line.
-    for (let tries = 0; buf.length > 0 && tries < 100; ) {
+    for (let tries = 0; buf.length > 0 && tries < 100;) {
       try {
         const n = writeSync(fd, buf);
         buf = buf.subarray(n);

@@ -58,7 +58,15 @@ export class Dispatcher {
       }
     }
     for (const info of list) {
-      if (!this.upstreams.has(info.id)) this.upstreams.set(info.id, new Upstream(info, (u) => this.gone(u), () => this.release()));
+      if (!this.upstreams.has(info.id))
+        this.upstreams.set(
+          info.id,
+          new Upstream(
+            info,
+            (u) => this.gone(u),
+            () => this.release(),
+          ),
+        );
     }
     if (!this.pinger) {
       this.pinger = setInterval(() => this.pingAll(), PING_MS);

@@ -35,7 +35,9 @@ export function checkInterpreter(python: string, workerClass: string, cwd: strin
   if (major < 3 || (major === 3 && minor < 8)) throw new ConfigError(`Python ${version} at ${python} is too old: tunicorn's Python workers need 3.8 or newer; name another with --python PATH.`);
   const info: Interpreter = { path: python, version, gevent: gevent === '-' ? null : gevent };
   if (workerClass === 'gevent' && !info.gevent) {
-    throw new ConfigError(`worker_class gevent needs gevent, which ${python} (Python ${version}) cannot import; install it with "${python} -m pip install gevent" (Debian: apt-get install python3-gevent, for /usr/bin/python3) or use --python to pick an interpreter that has it.`);
+    throw new ConfigError(
+      `worker_class gevent needs gevent, which ${python} (Python ${version}) cannot import; install it with "${python} -m pip install gevent" (Debian: apt-get install python3-gevent, for /usr/bin/python3) or use --python to pick an interpreter that has it.`,
+    );
   }
   return info;
 }

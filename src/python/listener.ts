@@ -141,7 +141,18 @@ class Exchange implements StreamHandler {
     const socket = req.socket;
     const hasBody = hasRequestBody(req);
     const scheme = isForwardedHttps(req) || (socket as TLSSocket).encrypted ? 'https' : 'http';
-    const head = JSON.stringify([req.method, req.url, req.httpVersion, req.httpVersionMajor === 2 ? h1Fields(req.rawHeaders) : req.rawHeaders, socket.remoteAddress ?? '', socket.remotePort ?? 0, scheme, socket.localAddress ?? '', String(socket.localPort ?? ''), hasBody ? 1 : 0]);
+    const head = JSON.stringify([
+      req.method,
+      req.url,
+      req.httpVersion,
+      req.httpVersionMajor === 2 ? h1Fields(req.rawHeaders) : req.rawHeaders,
+      socket.remoteAddress ?? '',
+      socket.remotePort ?? 0,
+      scheme,
+      socket.localAddress ?? '',
+      String(socket.localPort ?? ''),
+      hasBody ? 1 : 0,
+    ]);
     up.write(frame(Frame.Request, this.stream, head));
     (res as ExchangeResponse)[EXCHANGE] = this;
     res.on('close', onResponseClose);

@@ -24,7 +24,14 @@ export class PythonMasterHooks {
       errorlog: config.errorlog,
       loglevel: config.loglevel,
       log_format: config.log_format,
-      cfg: { workers: config.workers, bind: config.bind, timeout: config.timeout, worker_class: config.worker_class_str, worker_connections: config.worker_connections, max_requests: config.max_requests },
+      cfg: {
+        workers: config.workers,
+        bind: config.bind,
+        timeout: config.timeout,
+        worker_class: config.worker_class_str,
+        worker_connections: config.worker_connections,
+        max_requests: config.max_requests,
+      },
     };
     const pythonPath = [PYTHON_DIR, ...(process.env.PYTHONPATH ? [process.env.PYTHONPATH] : [])].join(delimiter);
     this.child = spawn(config.python, ['-m', 'tunicorn_worker.master_hooks'], {

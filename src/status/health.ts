@@ -41,9 +41,7 @@ export function readiness(workers: HealthWorker[], opts: { python: boolean; shut
   for (const kind of serving(opts.python)) {
     const ready = workers.filter((w) => w.kind === kind && (w.state === 'ready' || w.state === 'retiring') && answering(w, opts.now, opts.timeout)).length;
     if (ready === 0) {
-      return opts.everReady
-        ? { ok: false, status: 'not_ready', detail: `no ${label(kind)} is serving` }
-        : { ok: false, status: 'booting', detail: `the ${label(kind)}s are booting` };
+      return opts.everReady ? { ok: false, status: 'not_ready', detail: `no ${label(kind)} is serving` } : { ok: false, status: 'booting', detail: `the ${label(kind)}s are booting` };
     }
   }
   return { ok: true, status: 'ready', detail: 'workers are serving' };

@@ -63,7 +63,7 @@ export function metricsRegistry(book: StatsBook, source: StatusSource): Registry
   registry.registerMetric(new MergedHistogram(book));
   new Gauge({
     name: 'tunicorn_requests_in_flight',
-    help: 'Requests being served now, as of the workers\' last heartbeats.',
+    help: "Requests being served now, as of the workers' last heartbeats.",
     registers,
     collect() {
       let n = 0;
@@ -110,7 +110,7 @@ export function metricsRegistry(book: StatsBook, source: StatusSource): Registry
   });
   new Gauge({
     name: 'tunicorn_worker_heartbeat_age_seconds',
-    help: 'Seconds since each worker\'s last heartbeat; past `timeout` the worker is killed.',
+    help: "Seconds since each worker's last heartbeat; past `timeout` the worker is killed.",
     labelNames: ['pid', 'kind'],
     registers,
     collect() {
@@ -134,7 +134,7 @@ export function metricsRegistry(book: StatsBook, source: StatusSource): Registry
   });
   new Gauge({
     name: 'tunicorn_listen_backlog',
-    help: 'Connections waiting in the kernel\'s accept queue of each TCP bind: accepted by the kernel, not yet by a worker.',
+    help: "Connections waiting in the kernel's accept queue of each TCP bind: accepted by the kernel, not yet by a worker.",
     labelNames: ['bind'],
     registers,
     collect() {

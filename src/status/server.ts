@@ -72,7 +72,10 @@ export class StatusService {
       server.close();
       return null;
     }
-    const url = typeof where === 'string' ? `unix:${where}` : `http://${(where as AddressInfo).family === 'IPv6' ? `[${(where as AddressInfo).address}]` : (where as AddressInfo).address}:${(where as AddressInfo).port}`;
+    const url =
+      typeof where === 'string'
+        ? `unix:${where}`
+        : `http://${(where as AddressInfo).family === 'IPv6' ? `[${(where as AddressInfo).address}]` : (where as AddressInfo).address}:${(where as AddressInfo).port}`;
     const paths = `${page ? `status page at /${page.token ? ' (token required)' : ''}; ` : ''}/metrics, /healthz, /readyz`;
     log.info(`Status at: ${url} (${paths}) (${process.pid})`);
     server.on('error', (err) => log.warning(`status_bind: ${err.message}`));
@@ -126,7 +129,8 @@ export class StatusService {
     if (path.startsWith('/static/')) return sendPageFile(res, path);
     const token = this.page.token;
     if (token && !token.allows(req, query)) {
-      if (path === '/events') return send(res, 401, 'text/plain', 'Unauthorized: the status feed needs the status token (open the page with ?token=TOKEN first, or send Authorization: Bearer TOKEN).\n');
+      if (path === '/events')
+        return send(res, 401, 'text/plain', 'Unauthorized: the status feed needs the status token (open the page with ?token=TOKEN first, or send Authorization: Bearer TOKEN).\n');
       // A wrong token says so; a first visit just asks.
       return sendPageFile(res, '/static/login.html', 401, query.has('token') ? ['<p class="error" hidden>', '<p class="error">'] : undefined);
     }
@@ -184,7 +188,9 @@ function statusPage(address: string, where: ReturnType<http.Server['address']>, 
     return 'refused';
   }
   if (!token && !isLoopback(where)) {
-    log.error(`status_bind ${address} is not loopback, so its status page needs a token: set status_token_file (or status_token), or pass --no-status-page to serve only /metrics, /healthz and /readyz.`);
+    log.error(
+      `status_bind ${address} is not loopback, so its status page needs a token: set status_token_file (or status_token), or pass --no-status-page to serve only /metrics, /healthz and /readyz.`,
+    );
     return 'refused';
   }
   return { token: token ? new TokenCheck(token) : null };

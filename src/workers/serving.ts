@@ -52,7 +52,18 @@ export interface Serving {
 export async function startServing(o: ServingOptions): Promise<Serving> {
   const { config, log } = o;
   const h2 = config.http_protocols.includes('h2') ? (await import('../http/h2.js')).H2Front : null;
-  const front = new HttpFront({ H2Front: h2, config, listener: o.listener, log, access: o.access, worker: o.self, upgradeTarget: o.upgradeTarget, stats: o.stats, statsd: o.statsd, onRequestDone: o.onRequestDone });
+  const front = new HttpFront({
+    H2Front: h2,
+    config,
+    listener: o.listener,
+    log,
+    access: o.access,
+    worker: o.self,
+    upgradeTarget: o.upgradeTarget,
+    stats: o.stats,
+    statsd: o.statsd,
+    onRequestDone: o.onRequestDone,
+  });
   exposeRunning(() => front.running());
   let gate: ProxyGate | null = null;
   if (config.proxy_protocol !== 'off') {
@@ -77,7 +88,9 @@ export async function startServing(o: ServingOptions): Promise<Serving> {
       if (Date.now() - lastShedLog < 1000) return;
       lastShedLog = Date.now();
       const k = theCap.shedByKind;
-      log.warning(`worker_connections (${config.worker_connections}) reached: closed ${n} connection(s) waiting on slow or idle clients (${theCap.shedTotal} so far: ${k.headers} slow headers, ${k.body} slow bodies, ${k.read} slow reads, ${k.idle} idle keep-alive)`);
+      log.warning(
+        `worker_connections (${config.worker_connections}) reached: closed ${n} connection(s) waiting on slow or idle clients (${theCap.shedTotal} so far: ${k.headers} slow headers, ${k.body} slow bodies, ${k.read} slow reads, ${k.idle} idle keep-alive)`,
+      );
     },
   }));
   acceptors = new Acceptors({

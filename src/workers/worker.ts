@@ -139,7 +139,11 @@ export class Worker {
   /** The master prints the error, once for every worker that failed; exit once the message is on its way. */
   private bootFailed(err: unknown): void {
     const mistake = err instanceof AppLoadError || err instanceof ConfigError;
-    const report: WorkerMessage = { type: 'boot_error', message: err instanceof Error ? err.message : typeof err === 'string' ? err : inspect(err), ...(mistake || !(err instanceof Error) ? {} : { stack: inspect(err) }) };
+    const report: WorkerMessage = {
+      type: 'boot_error',
+      message: err instanceof Error ? err.message : typeof err === 'string' ? err : inspect(err),
+      ...(mistake || !(err instanceof Error) ? {} : { stack: inspect(err) }),
+    };
     if (process.connected) process.send!(report, () => this.exit(WORKER_BOOT_ERROR));
     else {
       this.log.error(mistake ? report.message : `Exception in worker process\n${inspect(err)}`);

@@ -24,7 +24,8 @@ const count = (out: string, re: RegExp) => out.split('\n').filter((l) => re.test
 describe('apps that fail to boot', { concurrency: 3, timeout: 60_000 }, () => {
   test('a spec naming a value that is not an app: one clear error listing the exports, said once for both workers', async () => {
     const out = await failsToBoot('node-app.mjs:notAnApp');
-    const line = /\[ERROR\] Could not load the app \(2 workers failed to boot\): node-app\.mjs:notAnApp is a number, not an app: export a fetch handler .* exports: default \(function\), named \(function\), notAnApp \(number\)\.$/;
+    const line =
+      /\[ERROR\] Could not load the app \(2 workers failed to boot\): node-app\.mjs:notAnApp is a number, not an app: export a fetch handler .* exports: default \(function\), named \(function\), notAnApp \(number\)\.$/;
     assert.equal(count(out, line), 1, out);
     assert.equal(count(out, /is a number, not an app/), 1, out);
     // A user's mistake, not a crash: no stack trace.
@@ -33,7 +34,14 @@ describe('apps that fail to boot', { concurrency: 3, timeout: 60_000 }, () => {
 
   test('a spec naming an export that does not exist', async () => {
     const out = await failsToBoot('node-app.mjs:handler');
-    assert.equal(count(out, /Could not load the app \(2 workers failed to boot\): .*node-app\.mjs has no export "handler"; it exports: default \(function\), named \(function\), notAnApp \(number\)\. Name one with node-app\.mjs:NAME\./), 1, out);
+    assert.equal(
+      count(
+        out,
+        /Could not load the app \(2 workers failed to boot\): .*node-app\.mjs has no export "handler"; it exports: default \(function\), named \(function\), notAnApp \(number\)\. Name one with node-app\.mjs:NAME\./,
+      ),
+      1,
+      out,
+    );
   });
 
   test('an app module that throws at import: its error and stack are printed once, the server stops', async () => {
@@ -53,7 +61,7 @@ describe('apps that fail to boot', { concurrency: 3, timeout: 60_000 }, () => {
     assert.equal(count(out, /Could not load the app \(2 workers failed to boot\): App module not found: no-such-app\.mjs/), 1, out);
   });
 
-  test('with the seed\'s 5 workers, still once', async () => {
+  test("with the seed's 5 workers, still once", async () => {
     const r = await runCli(['--bind', '127.0.0.1:0', '--workers', '5', 'throws-at-import.mjs'], { timeoutMs: 20_000 });
     assert.equal(r.code, 3, r.output);
     assert.equal(count(r.output, /database unreachable at import/), 1, r.output);

@@ -38,7 +38,14 @@ describe('fetch apps', { concurrency: 1, timeout: 60_000 }, () => {
     const text = Buffer.from('é'.repeat(100_000) + 'z');
     const json = Buffer.from(JSON.stringify({ items: Array.from({ length: 5000 }, (_, i) => ({ i, name: `item ${i}` })) }));
     const small = Buffer.from('{"a":1}');
-    for (const [as, body] of [['arrayBuffer', big], ['bytes', big], ['text', text], ['json', json], ['json', small], ['arrayBuffer', small]] as const) {
+    for (const [as, body] of [
+      ['arrayBuffer', big],
+      ['bytes', big],
+      ['text', text],
+      ['json', json],
+      ['json', small],
+      ['arrayBuffer', small],
+    ] as const) {
       const res = await fetch(`${features.url}/read?as=${as}`, { method: 'POST', body, signal: AbortSignal.timeout(10_000) });
       assert.deepEqual(await res.json(), { length: body.length, sha256: sha(body) }, `${as} of ${body.length} bytes`);
     }

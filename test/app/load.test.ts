@@ -47,7 +47,15 @@ describe('interface detection', () => {
     assert.equal((await asApp((_req: unknown, _res: unknown) => {}, 'auto'))?.kind, 'node');
   });
   test('an object with fetch (export default { fetch }) is a fetch handler bound to its object', async () => {
-    const app = await asApp({ greeting: 'hi', fetch(this: { greeting: string }) { return new Response(this.greeting); } }, 'auto');
+    const app = await asApp(
+      {
+        greeting: 'hi',
+        fetch(this: { greeting: string }) {
+          return new Response(this.greeting);
+        },
+      },
+      'auto',
+    );
     assert.equal(app?.kind, 'fetch');
     const res = (await (app as { fetch: (r: Request) => Response }).fetch(new Request('http://x/'))) as Response;
     assert.equal(await res.text(), 'hi');
@@ -121,7 +129,11 @@ describe('specs that name nothing servable', () => {
     await expectLoadError('factory.mjs', 'auto', /has no export "default"; it exports: createApp \(function\), createAsync \(function\)/);
   });
   test('a file that exports nothing (an empty module.exports) and calls no listen()', async () => {
-    await expectLoadError('commonjs/exports-nothing.js', 'auto', /commonjs\/exports-nothing\.js exports nothing and called no listen\(\): export the app \(module\.exports = app, or export default app\) or start it with app\.listen\(\)\./);
+    await expectLoadError(
+      'commonjs/exports-nothing.js',
+      'auto',
+      /commonjs\/exports-nothing\.js exports nothing and called no listen\(\): export the app \(module\.exports = app, or export default app\) or start it with app\.listen\(\)\./,
+    );
   });
   test('calling something that is not a function', async () => {
     await expectLoadError('node-app.mjs:notAnApp()', 'auto', /notAnApp is a number, not a function to call/);
@@ -134,7 +146,7 @@ describe('specs that name nothing servable', () => {
     await expectLoadError('./no/such/app.ts', 'auto', /App module not found/);
     await expectLoadError('no-such-package', 'auto', /App module not found: no-such-package .*node_modules/);
   });
-  test('the app\'s own errors are not disguised: a missing import inside the app, a throw at import', async () => {
+  test("the app's own errors are not disguised: a missing import inside the app, a throw at import", async () => {
     await assert.rejects(load('broken.mjs'), (err: NodeJS.ErrnoException) => {
       assert.ok(!(err instanceof AppLoadError));
       assert.equal(err.code, 'ERR_MODULE_NOT_FOUND');
@@ -158,10 +170,14 @@ describe('package names (bare specifiers)', () => {
     }
   };
   pkg('plain-app', { main: 'index.mjs' }, { 'index.mjs': 'export default (req) => new Response("plain")' });
-  pkg('@acme/api', { type: 'module', exports: { '.': './lib/main.js', './admin': './lib/admin.js' } }, {
-    'lib/main.js': 'export function createApp(o) { return { fetch: () => new Response("acme " + o.name) } }',
-    'lib/admin.js': 'export default (req, res) => res.end("admin")',
-  });
+  pkg(
+    '@acme/api',
+    { type: 'module', exports: { '.': './lib/main.js', './admin': './lib/admin.js' } },
+    {
+      'lib/main.js': 'export function createApp(o) { return { fetch: () => new Response("acme " + o.name) } }',
+      'lib/admin.js': 'export default (req, res) => res.end("admin")',
+    },
+  );
   pkg('esm-only', { type: 'module', exports: { import: './server.js' } }, { 'server.js': 'export const app = { fetch: () => new Response("esm only") }' });
 
   const loadFrom = (spec: string) => loadApp(spec, { baseDir: dir, iface: 'auto' });

@@ -34,8 +34,7 @@ describe('app specs and interfaces, served', { concurrency: 3, timeout: 60_000 }
   test('an async factory with several literal args returning a Node listener', () => serves(['factory.mjs:createAsync("x", 3)'], /^async factory x x3$/));
   test('--interface fetch: a (request, env) fetch handler detection would take for a Node listener', () =>
     serves(['--interface', 'fetch', 'interfaces.mjs:fetchWithEnv'], /^fetch handler, env given$/));
-  test('--interface node: a listener written (...args) detection would take for a fetch handler', () =>
-    serves(['--interface', 'node', 'interfaces.mjs:nodeRest'], /^node listener GET$/));
+  test('--interface node: a listener written (...args) detection would take for a fetch handler', () => serves(['--interface', 'node', 'interfaces.mjs:nodeRest'], /^node listener GET$/));
 });
 
 describe('a package name as the app spec', { timeout: 30_000 }, () => {
@@ -47,6 +46,5 @@ describe('a package name as the app spec', { timeout: 30_000 }, () => {
   writeFileSync(join(root, 'server.js'), 'export function createApp(o) { return { fetch: () => new Response(`shop ${o.region}`) }; }\n');
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'deploy', private: true }));
 
-  test('@scope/name:factory(args) resolves from node_modules of the working directory', () =>
-    serves(['@acme/shop:createApp({"region": "eu"})'], /^shop eu$/, { cwd: dir }));
+  test('@scope/name:factory(args) resolves from node_modules of the working directory', () => serves(['@acme/shop:createApp({"region": "eu"})'], /^shop eu$/, { cwd: dir }));
 });

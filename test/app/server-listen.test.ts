@@ -21,7 +21,7 @@ const get = async (url: string) => {
   return { status: res.status, body: await res.text() };
 };
 
-test('server-listen.mjs is served on tunicorn\'s port and does not bind its own', { timeout: 30_000 }, async () => {
+test("server-listen.mjs is served on tunicorn's port and does not bind its own", { timeout: 30_000 }, async () => {
   const { t, url, port } = await startServer(['server-listen.mjs'], { workers: 2 });
   for (let i = 0; i < 4; i++) assert.deepEqual(await get(url), { status: 200, body: 'Hello from app.listen' });
   // The app's own listen callback ran in each worker, and server.address() reported tunicorn's port.
@@ -66,7 +66,7 @@ describe('files that call listen() more than once: one line says what is served'
     const { t, url } = await startServer(['commonjs/listen-twice.js'], { workers: 2 });
     assert.deepEqual(await get(url), { status: 200, body: 'twice' });
     await t.waitFor(/(second listen called back[\s\S]*){2}/);
-    assert.ok(await refused(3000) && (await refused(3001)), 'the app bound a port of its own');
+    assert.ok((await refused(3000)) && (await refused(3001)), 'the app bound a port of its own');
     assert.equal((await t.stop()).code, 0, t.output);
     const line = /\[WARNING\] The app called listen\(3001\) after listen\(3000\): tunicorn serves it once, on its own sockets, and binds nothing for listen\(3001\)\.$/;
     assert.equal(t.count(line), 1, t.output);

@@ -159,10 +159,10 @@ test('--reload: a changed file under the app directory replaces the workers', as
   assert.equal((await t.stop()).code, 0);
 });
 
-test('node flags given to the master reach the workers (as with cluster.fork), the inspector\'s excepted', async () => {
+test("node flags given to the master reach the workers (as with cluster.fork), the inspector's excepted", async () => {
   const { t, url } = await startServer(['app.mjs'], { workers: 1, nodeArgs: ['--max-old-space-size=123', '--inspect-port=0'] });
   const argv = (await (await fetch(`${url}/exec-argv`)).json()) as string[];
   assert.ok(argv.includes('--max-old-space-size=123'), argv.join(' '));
-  assert.ok(!argv.includes('--inspect-port=0'), 'the master\'s inspector flag is not passed on');
+  assert.ok(!argv.includes('--inspect-port=0'), "the master's inspector flag is not passed on");
   assert.equal((await t.stop()).code, 0);
 });

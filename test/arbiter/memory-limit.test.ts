@@ -17,7 +17,10 @@ test('max_worker_memory values: MB, a percentage, 0 for off; anything else is on
   assert.equal(memoryLimit('80%', 'max_worker_memory'), '80%');
   assert.equal(limitBytes(0), null);
   assert.equal(limitBytes(100), 100 * 1024 * 1024);
-  assert.equal(limitBytes('50%', () => 2000), 1000);
+  assert.equal(
+    limitBytes('50%', () => 2000),
+    1000,
+  );
   for (const bad of ['-1', '1.5GB', '0%', '150%', 'lots']) assert.throws(() => memoryLimit(bad, 'max_worker_memory'), /expected a whole number of MB \(0 for off\), or a percentage/);
   const r = await runCli(['--max-worker-memory', 'lots', 'app.mjs']);
   assert.equal(r.code, 1);
@@ -27,7 +30,10 @@ test('max_worker_memory values: MB, a percentage, 0 for off; anything else is on
 
 test('MemoryWatch: over the limit for the grace period, then reported once; dipping under resets it', () => {
   const w = new MemoryWatch();
-  const rss = new Map([[1, 200], [2, 50]]);
+  const rss = new Map([
+    [1, 200],
+    [2, 50],
+  ]);
   const check = (now: number) => w.check([1, 2], 100, 1000, now, (p) => rss.get(p) ?? null);
   assert.deepEqual(check(0), []);
   assert.deepEqual(check(900), []);
@@ -51,20 +57,24 @@ async function leakLoad(url: string, ms: number, enough: () => boolean, loops = 
   const end = Date.now() + ms;
   const one = () =>
     new Promise<void>((resolve) => {
-      http.get(`${url}/leak`, { agent }, (res) => {
-        res.resume().on('end', () => {
-          if (res.statusCode === 200) ok++;
-          else failed.push(String(res.statusCode));
-          resolve();
-        });
-      }).on('error', (err) => (failed.push(err.message), resolve()));
+      http
+        .get(`${url}/leak`, { agent }, (res) => {
+          res.resume().on('end', () => {
+            if (res.statusCode === 200) ok++;
+            else failed.push(String(res.statusCode));
+            resolve();
+          });
+        })
+        .on('error', (err) => (failed.push(err.message), resolve()));
     });
-  await Promise.all(Array.from({ length: loops }, async () => {
-    while (Date.now() < end && !enough()) {
-      await one();
-      await sleep(pauseMs);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: loops }, async () => {
+      while (Date.now() < end && !enough()) {
+        await one();
+        await sleep(pauseMs);
+      }
+    }),
+  );
   agent.destroy();
   return { ok, failed };
 }

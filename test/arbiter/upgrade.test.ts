@@ -63,7 +63,7 @@ test('USR2, WINCH, TERM under load: the new master takes over the sockets, zero 
   console.log(`USR2 under load: ${r.requests} requests, ${r.errors} errors, ${r.non2xx} non-2xx`);
   assert.ok(r.requests > 1000, `load ran (${r.requests} requests)`);
   assert.deepEqual({ errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx }, { errors: 0, timeouts: 0, non2xx: 0 });
-  assert.ok(newWorkers.includes(await getPid(url)), 'the new master\'s workers answer');
+  assert.ok(newWorkers.includes(await getPid(url)), "the new master's workers answer");
   assert.ok(!existsSync(`${pidfile}.oldbin`), 'the old master removed PIDFILE.oldbin');
   assert.equal(readFileSync(pidfile, 'utf8').trim(), String(next));
 

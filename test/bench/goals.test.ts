@@ -45,12 +45,17 @@ test('the fetch app is compared with the twin cluster when there is one, else wi
     't-node': { ka50: cell([96, 96], [10, 10]), close: cell([19, 19], [52, 52]) },
     't-fetch': { ka50: cell([92, 92], [11, 11]), close: cell([18, 18], [55, 55]) },
   };
-  const fetchGoal = (t: ReturnType<typeof table>) =>
-    evaluateGoals([t]).find((g: { goal: string }) => g.goal === 'tunicorn fetch app vs plain cluster, keep-alive').results[0];
+  const fetchGoal = (t: ReturnType<typeof table>) => evaluateGoals([t]).find((g: { goal: string }) => g.goal === 'tunicorn fetch app vs plain cluster, keep-alive').results[0];
   assert.match(fetchGoal(table(base)).text, /^fetch 92%, by CPU per request 91%/);
   const withTwin = table({ ...base, 'cluster-twin': { ka50: cell([80, 80], [12, 12]), close: cell([20, 20], [50, 50]) } });
   const goal = fetchGoal(withTwin);
   assert.match(goal.text, /^fetch 115%/);
   assert.equal(goal.met, true);
-  assert.deepEqual(noiseReference(withTwin).map((r: { scenario: string; value: number }) => [r.scenario, r.value]), [['ka50', 0.8], ['close', 1]]);
+  assert.deepEqual(
+    noiseReference(withTwin).map((r: { scenario: string; value: number }) => [r.scenario, r.value]),
+    [
+      ['ka50', 0.8],
+      ['close', 1],
+    ],
+  );
 });

@@ -98,7 +98,7 @@ describe('precedence: defaults < config file < TUNICORN_CMD_ARGS < command line'
       assert.equal(all.config.keepalive, 7, 'file still over default');
       assert.equal(all.config.max_requests, 5000);
       assert.equal(all.config.graceful_timeout, 30, 'default where nothing sets it');
-      assert.deepEqual(all.config.bind, ['127.0.0.1:7003'], 'a command-line bind replaces the file\'s list');
+      assert.deepEqual(all.config.bind, ['127.0.0.1:7003'], "a command-line bind replaces the file's list");
     });
   }
 
@@ -238,7 +238,11 @@ describe('proxy_protocol and proxy_allow_ips, as Gunicorn takes them', () => {
   });
 
   test('gunicorn.conf.py: the older boolean and the newer modes', async () => {
-    for (const [line, mode] of [['proxy_protocol = True', 'auto'], ['proxy_protocol = False', 'off'], ['proxy_protocol = "v2"', 'v2']]) {
+    for (const [line, mode] of [
+      ['proxy_protocol = True', 'auto'],
+      ['proxy_protocol = False', 'off'],
+      ['proxy_protocol = "v2"', 'v2'],
+    ]) {
       const { config, warnings } = await resolveIn(project({ 'gunicorn.conf.py': `${line}\nproxy_allow_ips = "10.1.2.3,10.2.0.0/16"\n` }));
       assert.deepEqual(warnings, []);
       assert.equal(config.proxy_protocol, mode, line);
@@ -286,7 +290,7 @@ describe('mistakes: one line naming the setting, what was given and what is allo
     test(argv.join(' '), async () => assert.match(await configError(cli(argv)), expected));
   }
 
-  test('a setting\'s name as a flag (as Gunicorn config files spell it) names the setting\'s flag, for every setting', async () => {
+  test("a setting's name as a flag (as Gunicorn config files spell it) names the setting's flag, for every setting", async () => {
     assert.match(await configError(cli(['--pidfile', 'x.pid'])), /^Unknown option --pidfile on the command line; did you mean --pid \(the pidfile setting\)\? Run "tunicorn --help" for the list\.$/);
     assert.match(await configError(cli(['--accesslog', '-'])), /did you mean --access-logfile \(the accesslog setting\)\?/);
     assert.match(await configError(cli(['--errorlog', '-'])), /did you mean --error-logfile \(the errorlog setting\)\?/);
@@ -299,7 +303,8 @@ describe('mistakes: one line naming the setting, what was given and what is allo
         if (ALL_FLAGS.includes(spelling)) continue;
         const message = await configError(cli([spelling]));
         if (own) assert.match(message, new RegExp(`did you mean ${own}[ ?]`), `${spelling}: ${message}`);
-        else assert.match(message, new RegExp(`^Option ${spelling} on the command line names the setting ${s.name}, which has no flag; .*set \\w+ in tunicorn\\.config\\.ts`), `${spelling}: ${message}`);
+        else
+          assert.match(message, new RegExp(`^Option ${spelling} on the command line names the setting ${s.name}, which has no flag; .*set \\w+ in tunicorn\\.config\\.ts`), `${spelling}: ${message}`);
       }
     }
     assert.match(await configError(cli(['--on-starting'])), /names the setting on_starting, which has no flag; set onStarting in tunicorn\.config\.ts \(on_starting in gunicorn\.conf\.py\)\.$/);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { parseStatsdAddress } from '../../src/config/statsd-address.js';
 import { statsdAddress } from '../../src/config/validators.js';
 
-test('Gunicorn\'s forms', () => {
+test("Gunicorn's forms", () => {
   assert.deepEqual(parseStatsdAddress('localhost'), { kind: 'udp', host: 'localhost', port: 8125 });
   assert.deepEqual(parseStatsdAddress('statsd:7777'), { kind: 'udp', host: 'statsd', port: 7777 });
   assert.deepEqual(parseStatsdAddress('tcp://127.0.0.1:9125'), { kind: 'udp', host: '127.0.0.1', port: 9125 });
@@ -25,6 +25,10 @@ test('bad addresses are refused with one line; empty is off', () => {
     ['unix://', 'needs a socket path'],
     ['bad host:1', 'is not a host name'],
   ] as const) {
-    assert.throws(() => statsdAddress(bad, 'statsd_host'), (err: Error) => err.message.includes(why) && !err.message.includes('\n'), bad);
+    assert.throws(
+      () => statsdAddress(bad, 'statsd_host'),
+      (err: Error) => err.message.includes(why) && !err.message.includes('\n'),
+      bad,
+    );
   }
 });

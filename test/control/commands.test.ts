@@ -48,7 +48,11 @@ test('bad counts, pids and modes are refused with one line; nothing is pulled', 
     ['show', /^Missing show target/],
     ['', /^Empty command$/],
   ] as const) {
-    assert.throws(() => runCommand(src, cmd, []), (e: Error) => e instanceof CommandError && re.test(e.message), cmd);
+    assert.throws(
+      () => runCommand(src, cmd, []),
+      (e: Error) => e instanceof CommandError && re.test(e.message),
+      cmd,
+    );
   }
   assert.deepEqual(pulled, []);
 });
@@ -58,10 +62,13 @@ test('worker kill, show workers, and shutdown acting only after its reply is wri
   assert.deepEqual(runCommand(src, 'worker kill 102', []).data, { success: true, killed: 102 });
   assert.deepEqual(runCommand(src, 'worker kill 999', []).data, { success: false, error: 'Worker 999 not found' });
   const rows = runCommand(src, 'show workers', []).data.workers as Array<Record<string, unknown>>;
-  assert.deepEqual(rows.map((w) => [w.pid, w.age, w.booted, w.state, w.requests]), [
-    [101, 1, true, 'ready', 5],
-    [102, 2, false, 'booting', 0],
-  ]);
+  assert.deepEqual(
+    rows.map((w) => [w.pid, w.age, w.booted, w.state, w.requests]),
+    [
+      [101, 1, true, 'ready', 5],
+      [102, 2, false, 'booting', 0],
+    ],
+  );
   const bye = runCommand(src, 'shutdown quick', []);
   assert.deepEqual(bye.data, { status: 'shutting_down', mode: 'quick' });
   assert.deepEqual(pulled, ['replace 102'], 'not yet signalled');

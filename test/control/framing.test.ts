@@ -28,7 +28,13 @@ test('FrameReader: a frame split at every byte, and several frames in one chunk'
 test('FrameReader: an oversized length or a body that is not JSON is a FrameError with one line', () => {
   const huge = Buffer.alloc(4);
   huge.writeUInt32BE(MAX_MESSAGE + 1);
-  assert.throws(() => new FrameReader().push(huge), (e: Error) => e instanceof FrameError && /^Message too large: \d+ bytes/.test(e.message));
+  assert.throws(
+    () => new FrameReader().push(huge),
+    (e: Error) => e instanceof FrameError && /^Message too large: \d+ bytes/.test(e.message),
+  );
   const bad = Buffer.concat([Buffer.from([0, 0, 0, 3]), Buffer.from('{x}')]);
-  assert.throws(() => new FrameReader().push(bad), (e: Error) => e instanceof FrameError && /^Invalid JSON/.test(e.message));
+  assert.throws(
+    () => new FrameReader().push(bad),
+    (e: Error) => e instanceof FrameError && /^Invalid JSON/.test(e.message),
+  );
 });

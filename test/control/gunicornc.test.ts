@@ -56,10 +56,11 @@ test(`Gunicorn ${GUNICORN}'s gunicornc drives tunicorn: every command, its table
   };
   const json = async <T = Record<string, unknown>>(command: string) => JSON.parse(await gc('-j', '-c', command)) as T;
   type Workers = { workers: Array<{ pid: number; age: number; booted: boolean }>; count: number };
-  const booted = (n: number) => until(`${n} booted workers`, async () => {
-    const w = await json<Workers>('show workers');
-    return w.count === n && w.workers.every((x) => x.booted) && w;
-  });
+  const booted = (n: number) =>
+    until(`${n} booted workers`, async () => {
+      const w = await json<Workers>('show workers');
+      return w.count === n && w.workers.every((x) => x.booted) && w;
+    });
 
   // Its own tables, filled from tunicorn's replies.
   const first = (await booted(1)).workers[0]!;

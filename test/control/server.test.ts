@@ -138,7 +138,10 @@ test('every command, through tunicorn ctl, with its effect on the running server
   // The wire itself: requests pipelined on one connection are answered in order with their ids;
   // a frame that is not JSON gets an error reply, then the connection is closed.
   const replies = await exchange(sock, Buffer.concat([encode({ id: 7, command: 'show stats', args: [] }), encode({ id: 8, command: 'worker', args: ['kill', '1'] })]), 2);
-  assert.deepEqual(replies.map((r) => (r as { id: number; status: string }).id), [7, 8]);
+  assert.deepEqual(
+    replies.map((r) => (r as { id: number; status: string }).id),
+    [7, 8],
+  );
   assert.deepEqual(replies[1], { id: 8, status: 'ok', data: { success: false, error: 'Worker 1 not found' } });
   const junk = Buffer.concat([Buffer.from([0, 0, 0, 5]), Buffer.from('nope!')]);
   const [bad] = await exchange(sock, junk, 99);
@@ -202,4 +205,3 @@ test('tunicorn ctl without a command, or with an unknown option: one line, exit 
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /^Error: Unknown option '--bogus'; run "tunicorn ctl --help"\.\n$/);
 });
-

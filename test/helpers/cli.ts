@@ -189,7 +189,10 @@ export async function runCli(args: string[], opts: RunOptions & { timeoutMs?: nu
  * level above info, an error log file), the one its socket shows in /proc. `bind` adds binds after
  * the loopback one (their lines are in t.output when printed; see listeningLines).
  */
-export async function startServer(args: string[], opts: RunOptions & { path?: string; workers?: number; bind?: string[]; serveMs?: number; tls?: https.RequestOptions } = {}): Promise<{ t: Tunicorn; port: number; url: string }> {
+export async function startServer(
+  args: string[],
+  opts: RunOptions & { path?: string; workers?: number; bind?: string[]; serveMs?: number; tls?: https.RequestOptions } = {},
+): Promise<{ t: Tunicorn; port: number; url: string }> {
   const binds = ['127.0.0.1:0', ...(opts.bind ?? [])];
   const t = new Tunicorn([...binds.flatMap((b) => ['--bind', b]), ...(opts.workers ? ['--workers', String(opts.workers)] : []), ...args], opts);
   const port = await boundPort(t).catch((err: Error) => {
@@ -226,7 +229,9 @@ export async function waitServing(url: string, t?: Running, ms = 15_000, tls: ht
     try {
       // A one-off connection (Connection: close), so no idle keep-alive socket lingers in the server.
       await new Promise<void>((resolve, reject) => {
-        const get = url.startsWith('https:') ? (u: string, o: https.RequestOptions, cb: (res: http.IncomingMessage) => void) => https.get(u, { rejectUnauthorized: false, ...tls, ...o }, cb) : http.get;
+        const get = url.startsWith('https:')
+          ? (u: string, o: https.RequestOptions, cb: (res: http.IncomingMessage) => void) => https.get(u, { rejectUnauthorized: false, ...tls, ...o }, cb)
+          : http.get;
         const req = get(url, { agent: false, timeout: 2000 }, (res) => {
           res.resume();
           res.on('end', resolve);

@@ -147,7 +147,10 @@ export function fileTimeout(seconds: number): void {
 fileTimeout(120);
 
 // Stopped by the runner or interrupted: the groups would survive this process otherwise.
-for (const [sig, n] of [['SIGINT', 2], ['SIGTERM', 15]] as const) {
+for (const [sig, n] of [
+  ['SIGINT', 2],
+  ['SIGTERM', 15],
+] as const) {
   process.once(sig, () => {
     report(`got ${sig}`, stopLeft());
     process.exit(128 + n);

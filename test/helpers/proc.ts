@@ -40,7 +40,12 @@ export function tcpPorts(pid: number, host = '127.0.0.1'): number[] {
     return []; // not running (yet, or any more)
   }
   // local_address is the address in hex, least significant byte first, then ":PORT" in hex.
-  const local = host.split('.').reverse().map((o) => Number(o).toString(16).padStart(2, '0')).join('').toUpperCase();
+  const local = host
+    .split('.')
+    .reverse()
+    .map((o) => Number(o).toString(16).padStart(2, '0'))
+    .join('')
+    .toUpperCase();
   const ports: number[] = [];
   for (const line of table.split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);

@@ -109,7 +109,21 @@ export function startNginxHttp(http: (port: number) => string): Promise<Proxy> {
     const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `  ${k}_temp_path ${dir}/${k};`);
     // keepalive_requests: nginx closes a client connection after 1000 requests by default, and a
     // load generator that sends its next request into that close counts a socket error.
-    writeFileSync(cfg, [`pid ${dir}/nginx-${port}.pid;`, 'error_log stderr warn;', 'events { worker_connections 1024; }', 'http {', '  access_log off;', '  keepalive_requests 1000000;', ...temp, http(port), '}', ''].join('\n'));
+    writeFileSync(
+      cfg,
+      [
+        `pid ${dir}/nginx-${port}.pid;`,
+        'error_log stderr warn;',
+        'events { worker_connections 1024; }',
+        'http {',
+        '  access_log off;',
+        '  keepalive_requests 1000000;',
+        ...temp,
+        http(port),
+        '}',
+        '',
+      ].join('\n'),
+    );
     return new Running('/usr/sbin/nginx', ['-e', 'stderr', '-p', dir, '-c', cfg, '-g', 'daemon off; master_process off;'], { cwd: dir });
   });
 }

@@ -27,13 +27,14 @@ export async function udpAgent(): Promise<Agent> {
     address: `127.0.0.1:${(sock.address() as AddressInfo).port}`,
     datagrams,
     lines: () => datagrams.flatMap((d) => d.split('\n')),
-    close: () => new Promise<void>((resolve) => {
-      try {
-        sock.close(() => resolve());
-      } catch {
-        resolve(); // closed already
-      }
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        try {
+          sock.close(() => resolve());
+        } catch {
+          resolve(); // closed already
+        }
+      }),
   };
 }
 

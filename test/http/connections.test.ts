@@ -23,7 +23,7 @@ describe('connections', { timeout: 60_000, concurrency: true }, () => {
     ]);
   });
 
-  test('a Node app\'s request running past --timeout gets 504 and an error-log line; the worker serves on', async () => {
+  test("a Node app's request running past --timeout gets 504 and an error-log line; the worker serves on", async () => {
     const pid = await (await fetch(`${timeouts.url}/pid`)).text();
     const started = Date.now();
     const res = await fetch(`${timeouts.url}/hang`, { signal: AbortSignal.timeout(10_000) });

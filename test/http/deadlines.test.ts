@@ -18,7 +18,10 @@ test('deadlines: items expire oldest first, never before their timeout; finished
     d.delete('done');
     assert.equal(d.size, 2);
     while (expired.length < 2) await sleep(50);
-    assert.deepEqual(expired.map(([item]) => item), ['a', 'b']);
+    assert.deepEqual(
+      expired.map(([item]) => item),
+      ['a', 'b'],
+    );
     for (const [item, ms] of expired) assert.ok(ms >= 300, `${item} expired after ${ms} ms`);
     assert.equal(d.size, 0);
   } finally {

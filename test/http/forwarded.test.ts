@@ -56,7 +56,7 @@ describe('forwarded headers, end to end', { timeout: 60_000 }, () => {
     assert.match(r.url as string, /^https:\/\//);
   });
 
-  test('--forwarded-allow-ips 10.0.0.1: a loopback client\'s forwarded headers are removed (fetch app)', async () => {
+  test("--forwarded-allow-ips 10.0.0.1: a loopback client's forwarded headers are removed (fetch app)", async () => {
     const r = await getJson('127.0.0.1', strict.port, '/request', { ...FORWARDED, 'X-Forwarded-Host': 'evil.example', Forwarded: 'for=1.2.3.4', 'X-Other': 'kept' });
     const headers = r.headers as Record<string, string>;
     for (const h of ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded']) assert.equal(headers[h], undefined, `${h} reached the app`);
@@ -90,7 +90,10 @@ describe('forwarded headers, unit', () => {
   });
 
   test('stripForwarded removes them from headers and rawHeaders; schemeIsHttps reads the secure headers', () => {
-    const req = { headers: { host: 'x', 'x-forwarded-for': '1.2.3.4', 'x-forwarded-proto': 'https', 'x-keep': '1' }, rawHeaders: ['Host', 'x', 'X-Forwarded-For', '1.2.3.4', 'x-forwarded-proto', 'https', 'X-Keep', '1'] } as unknown as http.IncomingMessage;
+    const req = {
+      headers: { host: 'x', 'x-forwarded-for': '1.2.3.4', 'x-forwarded-proto': 'https', 'x-keep': '1' },
+      rawHeaders: ['Host', 'x', 'X-Forwarded-For', '1.2.3.4', 'x-forwarded-proto', 'https', 'X-Keep', '1'],
+    } as unknown as http.IncomingMessage;
     const secure = secureHeaders({ 'X-FORWARDED-PROTOCOL': 'ssl', 'X-FORWARDED-PROTO': 'https', 'X-FORWARDED-SSL': 'on' });
     assert.equal(schemeIsHttps(req, secure), true);
     stripForwarded(req, forwardedHeaderNames({ 'X-FORWARDED-PROTO': 'https' }));

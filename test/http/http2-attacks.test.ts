@@ -60,7 +60,10 @@ describe('HTTP/2 attacks are refused without harm to other clients', { timeout: 
   const log = join(mkdtempSync(join(tmpdir(), 'tunicorn-h2-')), 'access.log');
   let client: http2.ClientHttp2Session;
   before(async () => {
-    server = await startServer(['--http-protocols', 'h2,h1', '--http2-cleartext', 'prior-knowledge', '--log-level', 'debug', '--access-logfile', log, 'fetch-features.mjs'], { workers: 1, path: '/request' });
+    server = await startServer(['--http-protocols', 'h2,h1', '--http2-cleartext', 'prior-knowledge', '--log-level', 'debug', '--access-logfile', log, 'fetch-features.mjs'], {
+      workers: 1,
+      path: '/request',
+    });
     client = http2.connect(server.url);
   });
   after(async () => {

@@ -70,8 +70,22 @@ async function shedByKind(statusBase: string): Promise<{ read: number; other: nu
 const closed = (s: ClientHttp2Session) => new Promise<void>((resolve) => s.once('close', () => resolve()));
 
 describe('HTTP/2 slow readers at worker_connections', { timeout: 45_000 }, () => {
-  test('connections whose responses wait on the client\'s flow-control window are shed as slow reads; a reading h2 client keeps its connection; new h2 and HTTP/1.1 clients are served', async () => {
-    const args = ['--certfile', certs.server.cert, '--keyfile', certs.server.key, '--http-protocols', 'h2,h1', '--worker-connections', '5', '--keep-alive', '60', '--status-bind', '127.0.0.1:0', 'fetch-features.mjs'];
+  test("connections whose responses wait on the client's flow-control window are shed as slow reads; a reading h2 client keeps its connection; new h2 and HTTP/1.1 clients are served", async () => {
+    const args = [
+      '--certfile',
+      certs.server.cert,
+      '--keyfile',
+      certs.server.key,
+      '--http-protocols',
+      'h2,h1',
+      '--worker-connections',
+      '5',
+      '--keep-alive',
+      '60',
+      '--status-bind',
+      '127.0.0.1:0',
+      'fetch-features.mjs',
+    ];
     const { t, port, url } = await startServer(args, { workers: 1, path: '/request', tls: { ca } });
     try {
       const status = await statusUrl(t);

@@ -76,7 +76,10 @@ function httpsGet(url: string): Promise<{ status: number; body: string; version:
 describe('HTTP/2 over TLS (ALPN), a Node listener', { timeout: 60_000 }, () => {
   let server: { t: Tunicorn; port: number; url: string };
   before(async () => {
-    server = await startServer([...tlsArgs, '--http-protocols', 'h2,h1', '--access-logfile', '-', '--limit-request-field_size', '1000', '--http2-max-header-list-size', '6000', 'node-app.mjs'], { workers: 1, tls: { ca } });
+    server = await startServer([...tlsArgs, '--http-protocols', 'h2,h1', '--access-logfile', '-', '--limit-request-field_size', '1000', '--http2-max-header-list-size', '6000', 'node-app.mjs'], {
+      workers: 1,
+      tls: { ca },
+    });
   });
   after(async () => {
     if (server) assert.equal((await server.t.stop()).code, 0, server.t.output);
@@ -108,7 +111,10 @@ describe('HTTP/2 over TLS (ALPN), a Node listener', { timeout: 60_000 }, () => {
     assert.equal(big.status, 400);
     assert.match(big.body, /header field x-big is too large/);
     // Over http2_max_header_list_size: nghttp2 resets the stream before the app sees it.
-    await assert.rejects(request(session, '/', Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`x-${i}`, 'v'.repeat(900)]))), /NGHTTP2_ENHANCE_YOUR_CALM|NGHTTP2_REFUSED|Stream closed with error code/);
+    await assert.rejects(
+      request(session, '/', Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`x-${i}`, 'v'.repeat(900)]))),
+      /NGHTTP2_ENHANCE_YOUR_CALM|NGHTTP2_REFUSED|Stream closed with error code/,
+    );
     // limit_request_fields (100) counts fields, not the pseudo-headers.
     const fields = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`h${i}`, 'v']));
     assert.equal((await request(session, '/', fields(100))).status, 200);
@@ -142,7 +148,10 @@ describe('http_protocols h2 alone', { timeout: 30_000 }, () => {
 describe('HTTP/2 cleartext with prior knowledge, a fetch app', { timeout: 60_000 }, () => {
   let server: { t: Tunicorn; port: number; url: string };
   before(async () => {
-    server = await startServer(['--http-protocols', 'h2,h1', '--http2-cleartext', 'prior-knowledge', '--timeout', '2', '--graceful-timeout', '10', '--max-requests', '6', '--max-requests-jitter', '0', 'fetch-features.mjs'], { workers: 1, path: '/request' });
+    server = await startServer(
+      ['--http-protocols', 'h2,h1', '--http2-cleartext', 'prior-knowledge', '--timeout', '2', '--graceful-timeout', '10', '--max-requests', '6', '--max-requests-jitter', '0', 'fetch-features.mjs'],
+      { workers: 1, path: '/request' },
+    );
   });
   after(async () => {
     if (server?.t.running) await server.t.stop();
@@ -199,7 +208,10 @@ describe('HTTP/2 cleartext with prior knowledge, a fetch app', { timeout: 60_000
 
 describe('HTTP/2 at worker_connections', { timeout: 30_000 }, () => {
   test('idle HTTP/2 connections are shed; one with a stream in progress is kept and its response arrives', async () => {
-    const { t, url } = await startServer(['--http-protocols', 'h2,h1', '--http2-cleartext', 'prior-knowledge', '--worker-connections', '4', '--keep-alive', '60', 'fetch-features.mjs'], { workers: 1, path: '/request' });
+    const { t, url } = await startServer(['--http-protocols', 'h2,h1', '--http2-cleartext', 'prior-knowledge', '--worker-connections', '4', '--keep-alive', '60', 'fetch-features.mjs'], {
+      workers: 1,
+      path: '/request',
+    });
     try {
       const busy = await connect(url);
       const slow = request(busy, '/late?ms=3000');
@@ -221,7 +233,10 @@ describe('HTTP/2 at worker_connections', { timeout: 30_000 }, () => {
 
 describe('HTTP/2 idle connections that PING at worker_connections', { timeout: 30_000 }, () => {
   test('connections with no stream open are shed as idle keep-alive though they PING every 200 ms; one with a stream in progress is kept', async () => {
-    const { t, url } = await startServer(['--http-protocols', 'h2,h1', '--http2-cleartext', 'prior-knowledge', '--worker-connections', '4', '--keep-alive', '60', 'fetch-features.mjs'], { workers: 1, path: '/request' });
+    const { t, url } = await startServer(['--http-protocols', 'h2,h1', '--http2-cleartext', 'prior-knowledge', '--worker-connections', '4', '--keep-alive', '60', 'fetch-features.mjs'], {
+      workers: 1,
+      path: '/request',
+    });
     const sessions: ClientHttp2Session[] = [];
     const timers: NodeJS.Timeout[] = [];
     try {
@@ -246,7 +261,10 @@ describe('HTTP/2 idle connections that PING at worker_connections', { timeout: 3
 
 describe('HTTP/2 slow clients at worker_connections', { timeout: 30_000 }, () => {
   test('connections whose every stream waits on a body that trickles are shed as slow bodies (slow readers: http2-slow-reader.test.ts); a new client is served', async () => {
-    const { t, url } = await startServer(['--http-protocols', 'h2,h1', '--http2-cleartext', 'prior-knowledge', '--worker-connections', '4', '--keep-alive', '60', 'fetch-features.mjs'], { workers: 1, path: '/request' });
+    const { t, url } = await startServer(['--http-protocols', 'h2,h1', '--http2-cleartext', 'prior-knowledge', '--worker-connections', '4', '--keep-alive', '60', 'fetch-features.mjs'], {
+      workers: 1,
+      path: '/request',
+    });
     try {
       // Two connections each with a POST that announces 1 MB and sends 10 bytes.
       const trickling = await Promise.all([connect(url), connect(url)]);
@@ -269,7 +287,12 @@ describe('HTTP/2 slow clients at worker_connections', { timeout: 30_000 }, () =>
       const fresh = await once(url, '/request');
       assert.equal(fresh.status, 200, 'a new client is served once the slow ones are shed');
       for (const s of [...trickling, ...notReading]) s.destroy();
-      const m = /\((\d+) so far: (\d+) slow headers, (\d+) slow bodies, (\d+) slow reads/.exec(t.output.split('\n').filter((l) => /worker_connections \(4\) reached/.test(l)).pop() ?? '');
+      const m = /\((\d+) so far: (\d+) slow headers, (\d+) slow bodies, (\d+) slow reads/.exec(
+        t.output
+          .split('\n')
+          .filter((l) => /worker_connections \(4\) reached/.test(l))
+          .pop() ?? '',
+      );
       console.log(`HTTP/2 slow clients at the cap: ${m?.[0] ?? t.output}`);
       assert.ok(Number(m?.[3]) >= 2, 'the trickling bodies were shed as slow bodies');
     } finally {
@@ -320,7 +343,24 @@ describe('HTTP/2: a WSGI environ', { timeout: 60_000 }, () => {
 
 describe('HTTP/2 settings', { timeout: 30_000 }, () => {
   test('http2_max_concurrent_streams, initial_window_size, max_frame_size and max_header_list_size are what the server announces in its SETTINGS', async () => {
-    const { t, port } = await startServer(['--http-protocols', 'h2,h1', '--http2-cleartext', 'prior-knowledge', '--http2-max-concurrent-streams', '7', '--http2-initial-window-size', '131072', '--http2-max-frame-size', '32768', '--http2-max-header-list-size', '12000', 'fetch-features.mjs'], { workers: 1, path: '/request' });
+    const { t, port } = await startServer(
+      [
+        '--http-protocols',
+        'h2,h1',
+        '--http2-cleartext',
+        'prior-knowledge',
+        '--http2-max-concurrent-streams',
+        '7',
+        '--http2-initial-window-size',
+        '131072',
+        '--http2-max-frame-size',
+        '32768',
+        '--http2-max-header-list-size',
+        '12000',
+        'fetch-features.mjs',
+      ],
+      { workers: 1, path: '/request' },
+    );
     const session = http2.connect(`http://127.0.0.1:${port}`);
     const settings = await new Promise<http2.Settings>((resolve, reject) => {
       session.once('remoteSettings', resolve);

@@ -76,12 +76,16 @@ describe('request limits and malformed requests', { timeout: 60_000 }, () => {
     assert.equal(old.body, 'Hello, World!');
   });
 
-  test('what Node\'s parser rejects is 400 Bad Request, logged with the parser\'s reason', async () => {
+  test("what Node's parser rejects is 400 Bad Request, logged with the parser's reason", async () => {
     const cases: Array<[string, string, RegExp]> = [
       ['not HTTP at all', 'HELLO\r\n\r\n', /HPE_INVALID_METHOD/],
       ['a space in a header name', get('/', ['Host: x', 'Bad Header: v']), /HPE_INVALID_HEADER_TOKEN/],
       ['an unknown HTTP version', 'GET / HTTP/9.9\r\nHost: x\r\n\r\n', /HPE_INVALID_VERSION/],
-      ['Content-Length with Transfer-Encoding (request smuggling)', 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', /HPE_INVALID_TRANSFER_ENCODING|HPE_UNEXPECTED_CONTENT_LENGTH/],
+      [
+        'Content-Length with Transfer-Encoding (request smuggling)',
+        'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+        /HPE_INVALID_TRANSFER_ENCODING|HPE_UNEXPECTED_CONTENT_LENGTH/,
+      ],
       ['a bad chunk size', 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', /HPE_INVALID_CHUNK_SIZE/],
     ];
     for (const [what, bytes, code] of cases) {

@@ -48,7 +48,7 @@ describe('PROXY protocol v1', () => {
     assert.deepEqual(r.kind === 'done' && r.source, { address: '2001:db8::1', port: 1, family: 'IPv6' });
   });
 
-  test('UNKNOWN: done, no source (the connection\'s own address stays)', () => {
+  test("UNKNOWN: done, no source (the connection's own address stays)", () => {
     for (const line of ['PROXY UNKNOWN\r\n', 'PROXY UNKNOWN ffff:f...f:ffff ffff:f...f:ffff 65535 65535\r\n']) {
       const r = parseProxyHeader(Buffer.from(line), 'auto');
       assert.deepEqual(r, { kind: 'done', version: 1, length: line.length, source: null });
@@ -111,7 +111,7 @@ describe('PROXY protocol v2', () => {
     assert.deepEqual(r, { kind: 'done', version: 2, length: 16 + 12 + tlvs.length, source: { address: '192.0.2.1', port: 1234, family: 'IPv4' } });
   });
 
-  test('LOCAL (a proxy\'s health check): done, no source, whatever the family', () => {
+  test("LOCAL (a proxy's health check): done, no source, whatever the family", () => {
     for (const fam of [0x00, 0x11]) {
       const h = v2(0x20, fam, fam ? ipv4Block([1, 2, 3, 4], [5, 6, 7, 8], 1, 2) : Buffer.alloc(0));
       assert.deepEqual(parseProxyHeader(h, 'v2'), { kind: 'done', version: 2, length: h.length, source: null });

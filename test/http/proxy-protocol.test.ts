@@ -56,7 +56,7 @@ describe('behind HAProxy, send-proxy-v2 (proxy_protocol auto, default proxy_allo
     if (server) assert.equal((await server.t.stop()).code, 0, server.t.output);
   });
 
-  test('the Node app sees the client\'s address and port as req.socket\'s; the access log\'s h is the client', async () => {
+  test("the Node app sees the client's address and port as req.socket's; the access log's h is the client", async () => {
     const r = await getFrom('127.0.0.5', haproxy.port, '/haproxy-a');
     assert.equal(r.status, 200);
     assert.equal(r.json.remoteAddress, '127.0.0.5');
@@ -73,7 +73,7 @@ describe('behind HAProxy, send-proxy-v2 (proxy_protocol auto, default proxy_allo
     assert.equal(trusted.json.forwardedFor, '198.51.100.1');
   });
 
-  test('a v2 LOCAL header (a health check) is served with the connection\'s own address; TLVs are skipped', async () => {
+  test("a v2 LOCAL header (a health check) is served with the connection's own address; TLVs are skipped", async () => {
     const tlv = Buffer.from([0x05, 0x00, 0x03, 0x61, 0x62, 0x63]);
     const local = Buffer.concat([V2_SIGNATURE, Buffer.from([0x20, 0x00, 0x00, tlv.length]), tlv, Buffer.from(GET('/local'))]);
     const r = await rawRequest(server.port, local);
@@ -83,11 +83,17 @@ describe('behind HAProxy, send-proxy-v2 (proxy_protocol auto, default proxy_allo
 
   test('an IPv6 client in a v1 line, with two pipelined requests after it in the same packet', async () => {
     const raw = await untilClosed(server.port, v1Header('2001:db8::7', 51000) + `GET /v6 HTTP/1.1\r\nHost: t\r\n\r\n` + GET('/v6-second'));
-    const bodies = raw.split('\r\n\r\n').filter((p) => p.startsWith('{')).map((b) => JSON.parse(b.slice(0, b.lastIndexOf('}') + 1)));
-    assert.deepEqual(bodies.map((b) => [b.url, b.remoteAddress, b.remotePort, b.remoteFamily]), [
-      ['/v6', '2001:db8::7', 51000, 'IPv6'],
-      ['/v6-second', '2001:db8::7', 51000, 'IPv6'],
-    ]);
+    const bodies = raw
+      .split('\r\n\r\n')
+      .filter((p) => p.startsWith('{'))
+      .map((b) => JSON.parse(b.slice(0, b.lastIndexOf('}') + 1)));
+    assert.deepEqual(
+      bodies.map((b) => [b.url, b.remoteAddress, b.remotePort, b.remoteFamily]),
+      [
+        ['/v6', '2001:db8::7', 51000, 'IPv6'],
+        ['/v6-second', '2001:db8::7', 51000, 'IPv6'],
+      ],
+    );
     assert.equal(await waitLogged(server.t, '/v6-second'), '2001:db8::7');
   });
 
@@ -121,14 +127,17 @@ describe('behind HAProxy, send-proxy-v2 (proxy_protocol auto, default proxy_allo
     assert.equal(server.t.count(invalid), before);
   });
 
-  test('proxy_protocol v2 refuses nginx\'s v1 header (a real proxy, the wrong version)', async () => {
+  test("proxy_protocol v2 refuses nginx's v1 header (a real proxy, the wrong version)", async () => {
     const wrong = /Invalid PROXY protocol header from ip=127\.0\.0\.1: a v1 header, but proxy_protocol is v2; connection closed/;
     // Until its worker listens, connections are refused (closed unanswered too): ready once one was judged.
     const strict = await startProxied(['--proxy-protocol', 'v2', 'peer.mjs'], { ready: (_r, t) => wrong.test(t.output) });
     try {
       nginxToV2 = await startNginxStream(strict.port);
       const before = strict.t.count(wrong);
-      const ok = await getFrom('127.0.0.6', nginxToV2.port, '/wrong-version').then(() => true, () => false);
+      const ok = await getFrom('127.0.0.6', nginxToV2.port, '/wrong-version').then(
+        () => true,
+        () => false,
+      );
       assert.equal(ok, false);
       await strict.t.waitFor(new RegExp(`(?:${wrong.source}[^]*){${before + 1}}`)).catch((err: Error) => {
         throw new Error(`${err.message}\nnginx:\n${nginxToV2.proc.output}`);
@@ -221,7 +230,7 @@ describe('a header that does not arrive is shed like a slow request header', { t
 });
 
 describe('more behind HAProxy: its HTTP health checks, a WebSocket, TERM while a header is pending', { timeout: 60_000 }, () => {
-  test('option httpchk with check-send-proxy: the checks are served (logged from the proxy\'s own address)', async () => {
+  test("option httpchk with check-send-proxy: the checks are served (logged from the proxy's own address)", async () => {
     const { t, port } = await startProxied(['--proxy-protocol', 'peer.mjs']);
     const haproxy = await startHaproxy(port, 2, { httpCheck: '/health' });
     try {
@@ -233,7 +242,7 @@ describe('more behind HAProxy: its HTTP health checks, a WebSocket, TERM while a
     }
   });
 
-  test('a WebSocket through HAProxy: the upgrade after the header reaches the app\'s ws server', async () => {
+  test("a WebSocket through HAProxy: the upgrade after the header reaches the app's ws server", async () => {
     const { t, port } = await startProxied(['--proxy-protocol', 'ws/ws-server.mjs']);
     const haproxy = await startHaproxy(port, 2);
     try {

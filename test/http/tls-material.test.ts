@@ -12,7 +12,10 @@ type TlsConfig = Parameters<typeof loadTlsMaterial>[0];
 const base: TlsConfig = { certfile: certs.server.cert, keyfile: certs.server.key, ca_certs: null, cert_reqs: 0, ciphers: null, ssl_version: 'TLSv1.2' };
 
 const refuses = (config: Partial<TlsConfig>, line: RegExp) =>
-  assert.throws(() => loadTlsMaterial({ ...base, ...config }, certs.dir), (err: Error) => err instanceof ConfigError && !err.message.includes('\n') && line.test(err.message));
+  assert.throws(
+    () => loadTlsMaterial({ ...base, ...config }, certs.dir),
+    (err: Error) => err instanceof ConfigError && !err.message.includes('\n') && line.test(err.message),
+  );
 
 test('good material loads, with the certificate described for the log', () => {
   const { material, describe, expired } = loadTlsMaterial(base, '/');

@@ -67,7 +67,10 @@ async function waitCertificate(server: { t: Tunicorn; url: string }, fingerprint
 /** Files the server is started with, rewritten by the reload tests. */
 const live = { cert: join(certs.dir, 'live.pem'), key: join(certs.dir, 'live.key') };
 function install(pair: { cert: string; key: string }, how: 'in place' | 'renamed over' = 'in place'): void {
-  for (const [from, to] of [[pair.key, live.key], [pair.cert, live.cert]] as const) {
+  for (const [from, to] of [
+    [pair.key, live.key],
+    [pair.cert, live.cert],
+  ] as const) {
     if (how === 'in place') copyFileSync(from, to);
     else {
       // As renewal tools write: a new file, renamed over the old one (a new inode).
@@ -81,7 +84,11 @@ describe('TLS: a fetch app over https, reloads', { timeout: 90_000 }, () => {
   let server: { t: Tunicorn; port: number; url: string };
   before(async () => {
     install(certs.server);
-    server = await startServer(['--certfile', live.cert, '--keyfile', live.key, '--keep-alive', '10', '--status-bind', '127.0.0.1:0', '--health-check-path', '/request', 'fetch-features.mjs'], { workers: 2, path: '/request', tls: {} });
+    server = await startServer(['--certfile', live.cert, '--keyfile', live.key, '--keep-alive', '10', '--status-bind', '127.0.0.1:0', '--health-check-path', '/request', 'fetch-features.mjs'], {
+      workers: 2,
+      path: '/request',
+      tls: {},
+    });
   });
   after(async () => {
     if (server) assert.equal((await server.t.stop()).code, 0, server.t.output);
@@ -162,7 +169,9 @@ describe('TLS: a fetch app over https, reloads', { timeout: 90_000 }, () => {
     await sleep(1500);
     install(certs.server);
     const r = await loading;
-    t.diagnostic(`${r.requests} requests over TLS in 4 s (${Math.round(r.rps)} req/s) across a HUP and a renewal on disk: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx, ${r.resets} resets`);
+    t.diagnostic(
+      `${r.requests} requests over TLS in 4 s (${Math.round(r.rps)} req/s) across a HUP and a renewal on disk: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx, ${r.resets} resets`,
+    );
     assert.ok(r.requests > 100, `only ${r.requests} requests`);
     assert.deepEqual({ errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx, resets: r.resets }, { errors: 0, timeouts: 0, non2xx: 0, resets: 0 }, JSON.stringify(r));
     await waitCertificate(server, certs.server.fingerprint);
@@ -173,7 +182,26 @@ describe('TLS: client certificates (cert_reqs 2), ssl_version and stalled handsh
   let server: { t: Tunicorn; port: number; url: string };
   const client = { cert: certs.read(certs.client.cert), key: certs.read(certs.client.key) };
   before(async () => {
-    server = await startServer(['--certfile', certs.server.cert, '--keyfile', certs.server.key, '--ca-certs', certs.ca, '--cert-reqs', '2', '--ssl-version', 'TLSv1_3', '--worker-connections', '2', '--log-level', 'debug', 'fetch-features.mjs'], { workers: 1, path: '/request', tls: client });
+    server = await startServer(
+      [
+        '--certfile',
+        certs.server.cert,
+        '--keyfile',
+        certs.server.key,
+        '--ca-certs',
+        certs.ca,
+        '--cert-reqs',
+        '2',
+        '--ssl-version',
+        'TLSv1_3',
+        '--worker-connections',
+        '2',
+        '--log-level',
+        'debug',
+        'fetch-features.mjs',
+      ],
+      { workers: 1, path: '/request', tls: client },
+    );
   });
   after(async () => {
     if (server) assert.equal((await server.t.stop()).code, 0, server.t.output);
@@ -245,11 +273,27 @@ describe('TLS: client certificates (cert_reqs 2), ssl_version and stalled handsh
 describe('TLS: start-up refuses bad material with one line, before binding', { timeout: 60_000, concurrency: true }, () => {
   const cases: Array<[string, string[], RegExp]> = [
     ['a missing certfile', ['--certfile', join(certs.dir, 'nope.pem'), '--keyfile', certs.server.key], /^Error: Cannot read certfile \S+nope\.pem: no such file; check the path/],
-    ['a key for another certificate', ['--certfile', certs.server.cert, '--keyfile', certs.client.key], /^Error: The private key in \S+client\.key does not match the certificate in \S+server\.pem; give the key the certificate was made for\.$/],
+    [
+      'a key for another certificate',
+      ['--certfile', certs.server.cert, '--keyfile', certs.client.key],
+      /^Error: The private key in \S+client\.key does not match the certificate in \S+server\.pem; give the key the certificate was made for\.$/,
+    ],
     ['a certfile that is not PEM', ['--certfile', certs.server.key, '--keyfile', certs.server.key], /^Error: certfile \S+server\.key holds no PEM certificate/],
-    ['cert_reqs 2 without ca_certs', ['--certfile', certs.server.cert, '--keyfile', certs.server.key, '--cert-reqs', 'required'], /^Error: cert_reqs 2 \(client certificates required\) needs ca_certs/],
-    ['a cipher list OpenSSL knows nothing of', ['--certfile', certs.server.cert, '--keyfile', certs.server.key, '--ciphers', 'NOT-A-CIPHER'], /^Error: Invalid value for ciphers: "NOT-A-CIPHER" matches no cipher OpenSSL knows/],
-    ['an SSLv3 ssl_version', ['--certfile', certs.server.cert, '--keyfile', certs.server.key, '--ssl-version', 'SSLv3'], /^Error: Invalid value for ssl_version \(--ssl-version\): "SSLv3"; expected TLSv1_2 or TLSv1_3/],
+    [
+      'cert_reqs 2 without ca_certs',
+      ['--certfile', certs.server.cert, '--keyfile', certs.server.key, '--cert-reqs', 'required'],
+      /^Error: cert_reqs 2 \(client certificates required\) needs ca_certs/,
+    ],
+    [
+      'a cipher list OpenSSL knows nothing of',
+      ['--certfile', certs.server.cert, '--keyfile', certs.server.key, '--ciphers', 'NOT-A-CIPHER'],
+      /^Error: Invalid value for ciphers: "NOT-A-CIPHER" matches no cipher OpenSSL knows/,
+    ],
+    [
+      'an SSLv3 ssl_version',
+      ['--certfile', certs.server.cert, '--keyfile', certs.server.key, '--ssl-version', 'SSLv3'],
+      /^Error: Invalid value for ssl_version \(--ssl-version\): "SSLv3"; expected TLSv1_2 or TLSv1_3/,
+    ],
   ];
   for (const [what, args, line] of cases) {
     test(what, async () => {
@@ -267,7 +311,9 @@ describe('TLS: a Python app behind a PROXY header', { timeout: 60_000 }, () => {
   let server: { t: Tunicorn; port: number };
   before(async () => {
     const t = (await import('../helpers/cli.js')).Tunicorn;
-    const proc = new t(['--bind', '127.0.0.1:0', '--workers', '1', '--python', PYTHON, '--proxy-protocol', '--certfile', certs.server.cert, '--keyfile', certs.server.key, 'app:application'], { cwd: PY_FIXTURES });
+    const proc = new t(['--bind', '127.0.0.1:0', '--workers', '1', '--python', PYTHON, '--proxy-protocol', '--certfile', certs.server.cert, '--keyfile', certs.server.key, 'app:application'], {
+      cwd: PY_FIXTURES,
+    });
     const [bound] = await proc.listening();
     server = { t: proc, port: bound!.port };
     await proc.waitFor(/Booting front with pid/);

@@ -15,7 +15,20 @@ after(() => {
   else process.env.TZ = savedTz;
 });
 
-function record(over: { url?: string; method?: string; headers?: Record<string, string>; status?: number; resHeaders?: Record<string, string>; rawHeader?: string; headersSent?: boolean; bytes?: number; durationNs?: bigint; httpVersion?: string } = {}): AccessRecord {
+function record(
+  over: {
+    url?: string;
+    method?: string;
+    headers?: Record<string, string>;
+    status?: number;
+    resHeaders?: Record<string, string>;
+    rawHeader?: string;
+    headersSent?: boolean;
+    bytes?: number;
+    durationNs?: bigint;
+    httpVersion?: string;
+  } = {},
+): AccessRecord {
   const resHeaders = Object.fromEntries(Object.entries(over.resHeaders ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   const req = { method: over.method ?? 'GET', url: over.url ?? '/items/7?color=red&size=m', httpVersion: over.httpVersion ?? '1.1', headers: over.headers ?? {} } as unknown as IncomingMessage;
   const res = {
@@ -137,7 +150,21 @@ describe('JSON access lines', () => {
     r.startedMs = Date.UTC(2026, 0, 2, 3, 4, 5, 7);
     assert.equal(
       jsonAccessLine(r, 'id"1'),
-      JSON.stringify({ time: '2026-01-02T03:04:05.007Z', pid: process.pid, remote_addr: '192.0.2.10', method: 'GET', path: '/p"a\\th', query: 'q="x"&é=ü', protocol: 'HTTP/1.1', status: 200, bytes: 1024, duration_ms: 0, referer: null, user_agent: 'ua "quoted" \u0001 ✓', request_id: 'id"1' }),
+      JSON.stringify({
+        time: '2026-01-02T03:04:05.007Z',
+        pid: process.pid,
+        remote_addr: '192.0.2.10',
+        method: 'GET',
+        path: '/p"a\\th',
+        query: 'q="x"&é=ü',
+        protocol: 'HTTP/1.1',
+        status: 200,
+        bytes: 1024,
+        duration_ms: 0,
+        referer: null,
+        user_agent: 'ua "quoted" \u0001 ✓',
+        request_id: 'id"1',
+      }),
     );
   });
 });

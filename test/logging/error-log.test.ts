@@ -39,7 +39,7 @@ describe('error log, text', () => {
     );
   });
 
-  test('the time is local time with its offset (Python\'s %Y-%m-%d %H:%M:%S %z)', () => {
+  test("the time is local time with its offset (Python's %Y-%m-%d %H:%M:%S %z)", () => {
     const saved = process.env.TZ;
     try {
       process.env.TZ = 'UTC';
@@ -57,12 +57,26 @@ describe('error log, text', () => {
   test('levels filter: warning hides debug and info; critical shows only critical', () => {
     const w = open('warning');
     for (const l of ['debug', 'info', 'warning', 'error', 'critical'] as const) w.log[l](`at ${l}`);
-    assert.deepEqual(w.read().trimEnd().split('\n').map((l) => LINE.exec(l)?.[11]), ['WARNING', 'ERROR', 'CRITICAL']);
+    assert.deepEqual(
+      w
+        .read()
+        .trimEnd()
+        .split('\n')
+        .map((l) => LINE.exec(l)?.[11]),
+      ['WARNING', 'ERROR', 'CRITICAL'],
+    );
     assert.equal(w.log.enabled('info'), false);
     assert.equal(w.log.enabled('error'), true);
     const c = open('critical');
     for (const l of ['debug', 'info', 'warning', 'error', 'critical'] as const) c.log[l](`at ${l}`);
-    assert.deepEqual(c.read().trimEnd().split('\n').map((l) => LINE.exec(l)?.[11]), ['CRITICAL']);
+    assert.deepEqual(
+      c
+        .read()
+        .trimEnd()
+        .split('\n')
+        .map((l) => LINE.exec(l)?.[11]),
+      ['CRITICAL'],
+    );
   });
 
   test('an exception: the message line, then the stack on the lines after it', () => {
@@ -91,7 +105,10 @@ describe('error log, JSON', () => {
     const { log, read } = open('info', 'json');
     log.info('Listening at: http://127.0.0.1:8080');
     log.exception('Error handling request GET /x', new RangeError('bad range'));
-    const [a, b] = read().trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, string | number>);
+    const [a, b] = read()
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, string | number>);
     assert.deepEqual(Object.keys(a!), ['time', 'pid', 'level', 'msg']);
     assert.match(String(a!.time), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     assert.equal(a!.pid, process.pid);
@@ -101,7 +118,7 @@ describe('error log, JSON', () => {
     assert.match(String(b!.stack), /^RangeError: bad range\n\s+at /);
   });
 
-  test('lines written on a request\'s behalf carry its request_id', () => {
+  test("lines written on a request's behalf carry its request_id", () => {
     const { log, read } = open('info', 'json');
     withRequestId('req-42', () => {
       log.error('for the request');
@@ -110,7 +127,10 @@ describe('error log, JSON', () => {
     });
     log.error('outside any request');
     withRequestId(undefined, () => log.error('no id to give'));
-    const ids = read().trimEnd().split('\n').map((l) => (JSON.parse(l) as Record<string, unknown>).request_id);
+    const ids = read()
+      .trimEnd()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as Record<string, unknown>).request_id);
     assert.deepEqual(ids, ['req-42', 'req-43', 'req-42', undefined, undefined]);
   });
 });

@@ -171,7 +171,21 @@ describe('logs', { timeout: 90_000, concurrency: true }, () => {
     assert.equal(byQuery('a=2')?.request_id, genId);
     assert.deepEqual(
       { ...byQuery('a=1'), time: 0, duration_ms: 0 },
-      { time: 0, pid: json.t.workerPids()[0], remote_addr: '127.0.0.1', method: 'GET', path: '/', query: 'a=1', protocol: 'HTTP/1.1', status: 200, bytes: 13, duration_ms: 0, referer: null, user_agent: 'node', request_id: 'trace-abc-123' },
+      {
+        time: 0,
+        pid: json.t.workerPids()[0],
+        remote_addr: '127.0.0.1',
+        method: 'GET',
+        path: '/',
+        query: 'a=1',
+        protocol: 'HTTP/1.1',
+        status: 200,
+        bytes: 13,
+        duration_ms: 0,
+        referer: null,
+        user_agent: 'node',
+        request_id: 'trace-abc-123',
+      },
     );
     const appError = errors.find((o) => o.msg === 'Error handling request GET /throw');
     assert.ok(appError, 'no error line for /throw');

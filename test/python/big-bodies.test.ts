@@ -28,7 +28,10 @@ function children(t: Tunicorn): number[] {
   return pids.filter((p) => p > 0);
 }
 
-for (const [k, extra] of [['gevent', []], ['sync', []]] as const) {
+for (const [k, extra] of [
+  ['gevent', []],
+  ['sync', []],
+] as const) {
   test(`${k}: 1 GB up and 1 GB down, the front's and the Python worker's peak memory flat after the first 256 MiB`, async () => {
     const { t, url } = await startServer(['--python', PYTHON, '-k', k, ...extra, 'app:application'], { cwd: PY_FIXTURES, workers: 1 });
     try {
@@ -48,7 +51,10 @@ for (const [k, extra] of [['gevent', []], ['sync', []]] as const) {
       const counted = await new Promise<string>((resolve, reject) => {
         const req = http.request(`${url}/count`, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' } }, (res) => {
           let text = '';
-          res.setEncoding('utf8').on('data', (c) => (text += c)).on('end', () => resolve(text));
+          res
+            .setEncoding('utf8')
+            .on('data', (c) => (text += c))
+            .on('end', () => resolve(text));
         });
         req.on('error', reject);
         body.pipe(req);
@@ -56,10 +62,12 @@ for (const [k, extra] of [['gevent', []], ['sync', []]] as const) {
       assert.equal(counted, String(GB));
 
       const received = await new Promise<number>((resolve, reject) => {
-        http.get(`${url.replace(/\/$/, '')}/download-1024`, (res) => {
-          let n = 0;
-          res.on('data', (c: Buffer) => (n += c.length)).on('end', () => resolve(n));
-        }).on('error', reject);
+        http
+          .get(`${url.replace(/\/$/, '')}/download-1024`, (res) => {
+            let n = 0;
+            res.on('data', (c: Buffer) => (n += c.length)).on('end', () => resolve(n));
+          })
+          .on('error', reject);
       });
       assert.equal(received, GB);
       for (const p of pids) {

@@ -12,10 +12,15 @@ import { PY_FIXTURES, PYTHON } from '../helpers/python.js';
 
 function get(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    http.get(url, { agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c) => (body += c)).on('end', () => resolve(`${res.statusCode} ${body}`));
-    }).on('error', reject);
+    http
+      .get(url, { agent: false }, (res) => {
+        let body = '';
+        res
+          .setEncoding('utf8')
+          .on('data', (c) => (body += c))
+          .on('end', () => resolve(`${res.statusCode} ${body}`));
+      })
+      .on('error', reject);
   });
 }
 
@@ -26,7 +31,10 @@ test('gevent: a worker whose hub is blocked gets no new requests once its heartb
     await sleep(4000); // heartbeats are 3 s late: the master takes the worker off the fronts' list
     const answers = await Promise.all(Array.from({ length: 60 }, () => get(`${url}/pidsleep?0.2`)));
     const blockedPid = (await blocked).split(' ')[1];
-    assert.ok(answers.every((a) => a.startsWith('200 ')), answers.join(', '));
+    assert.ok(
+      answers.every((a) => a.startsWith('200 ')),
+      answers.join(', '),
+    );
     assert.ok(!answers.some((a) => a.endsWith(` ${blockedPid}`)), `no request went to the blocked worker ${blockedPid}: ${answers.join(', ')}`);
     // Beating again, it is back on the list.
     const seen = new Set<string>();

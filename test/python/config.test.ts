@@ -40,7 +40,7 @@ test('gunicorn.conf.py: wsgi_app, pythonpath, raw_env; worker hooks run in the P
       'def when_ready(server):',
       '    server.log.info("when_ready: %d workers wanted" % server.num_workers)',
       'def child_exit(server, worker):',
-      '    # as prometheus_client\'s multiprocess.mark_process_dead(worker.pid) is used',
+      "    # as prometheus_client's multiprocess.mark_process_dead(worker.pid) is used",
       '    with open("dead.txt", "a") as f:',
       '        f.write("%d\\n" % worker.pid)',
       'def on_exit(server):',

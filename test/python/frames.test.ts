@@ -15,7 +15,15 @@ test('frames: a 9-byte big-endian header, split anywhere across reads, in order'
   const bytes = Buffer.concat([frame(Frame.Request, 7, '["GET"]'), frame(Frame.End, 7), creditFrame(Frame.Credit, 0x01020304, 65536), frame(Frame.Data, 9, Buffer.from('body'))]);
   assert.deepEqual([...bytes.subarray(0, 9)], [1, 0, 0, 0, 7, 0, 0, 0, 7]);
   for (let i = 0; i < bytes.length; i += 5) reader.push(bytes.subarray(i, i + 5));
-  assert.deepEqual(got.map(([t, s]) => [t, s]), [[1, 7], [3, 7], [5, 0x01020304], [2, 9]]);
+  assert.deepEqual(
+    got.map(([t, s]) => [t, s]),
+    [
+      [1, 7],
+      [3, 7],
+      [5, 0x01020304],
+      [2, 9],
+    ],
+  );
   assert.equal(got[0]![2], '["GET"]');
   assert.equal(got[3]![2], 'body');
 });
@@ -30,10 +38,28 @@ test('frames: a streamed type comes in pieces as read, views into the chunks; ot
     reader.push(bytes.subarray(at, cut));
     at = cut;
   }
-  assert.deepEqual(got.map(([t, s]) => [t, s]), [[11, 3], [12, 3], [12, 3], [12, 3], [13, 3]]);
+  assert.deepEqual(
+    got.map(([t, s]) => [t, s]),
+    [
+      [11, 3],
+      [12, 3],
+      [12, 3],
+      [12, 3],
+      [13, 3],
+    ],
+  );
   assert.equal(got[0]![2], '[200,"OK",[]]');
-  assert.equal(got.filter(([t]) => t === 12).map(([, , p]) => p).join(''), 'abcdefghij');
-  assert.deepEqual(got.filter(([t]) => t === 12).map(([, , , more]) => more), [true, true, false]);
+  assert.equal(
+    got
+      .filter(([t]) => t === 12)
+      .map(([, , p]) => p)
+      .join(''),
+    'abcdefghij',
+  );
+  assert.deepEqual(
+    got.filter(([t]) => t === 12).map(([, , , more]) => more),
+    [true, true, false],
+  );
   assert.equal(got[4]![3], false);
 });
 
@@ -65,7 +91,7 @@ test('dispatcher: the bounded queue refuses when full and when a request waited 
   assert.deepEqual(d.refused, { full: 1, timeout: 1 });
 });
 
-test("dispatcher: a worker taken out, put back and taken out again still reports the request on its first connection", async () => {
+test('dispatcher: a worker taken out, put back and taken out again still reports the request on its first connection', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tunicorn-dispatch-'));
   const path = join(dir, 'w.sock');
   const server = net.createServer((s) => s.on('error', () => {})).listen(path);
@@ -80,7 +106,10 @@ test("dispatcher: a worker taken out, put back and taken out again still reports
     d.update([info]); // a late heartbeat: back, on a new connection
     assert.notEqual(d.take(), first);
     d.update([]); // timed out
-    assert.deepEqual(d.running(7).map((r) => r.path), ['/block']);
+    assert.deepEqual(
+      d.running(7).map((r) => r.path),
+      ['/block'],
+    );
   } finally {
     server.close();
     rmSync(dir, { recursive: true, force: true });

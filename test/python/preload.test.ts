@@ -20,7 +20,7 @@ for (const k of ['sync', 'gevent']) {
       assert.match(t.output, /workers forked from the preloaded app/);
       const [first] = t.workerPids();
       const preloader = parentOf(first!);
-      assert.notEqual(preloader, t.pid, 'a worker is the preloader\'s child, not the master\'s');
+      assert.notEqual(preloader, t.pid, "a worker is the preloader's child, not the master's");
       assert.equal(parentOf(preloader), t.pid);
       assert.deepEqual(await (await fetch(`${url}/api/items/9`)).json(), { id: 9, name: 'item 9', q: null });
 

@@ -26,7 +26,7 @@ describe('proxy_protocol, Python app', { timeout: 60_000 }, () => {
     }
   });
 
-  test('REMOTE_ADDR is the client behind HAProxy, and so is the access log\'s h', { timeout: 30_000 }, async () => {
+  test("REMOTE_ADDR is the client behind HAProxy, and so is the access log's h", { timeout: 30_000 }, async () => {
     const r = await getFrom('127.0.0.7', haproxy.port, '/environ');
     assert.equal(r.status, 200);
     assert.equal(r.json.REMOTE_ADDR, '127.0.0.7');

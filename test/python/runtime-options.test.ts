@@ -16,21 +16,30 @@ mkdirSync(join(ROOT, 'test/.tmp'), { recursive: true });
 
 function get(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    http.get(url, { agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c) => (body += c)).on('end', () => resolve(body));
-    }).on('error', reject);
+    http
+      .get(url, { agent: false }, (res) => {
+        let body = '';
+        res
+          .setEncoding('utf8')
+          .on('data', (c) => (body += c))
+          .on('end', () => resolve(body));
+      })
+      .on('error', reject);
   });
 }
 
-const app = (word: string) => `import sys\n\ndef application(environ, start_response):\n    start_response("200 OK", [("Content-Type", "text/plain")])\n    return [("${word} " + sys.prefix).encode()]\n`;
+const app = (word: string) =>
+  `import sys\n\ndef application(environ, start_response):\n    start_response("200 OK", [("Content-Type", "text/plain")])\n    return [("${word} " + sys.prefix).encode()]\n`;
 
 test('a virtualenv: --python .venv/bin/python, and $VIRTUAL_ENV alone, run the workers in it', async () => {
   const dir = mkdtempSync(join(ROOT, 'test/.tmp/pyvenv-'));
   execFileSync(PYTHON, ['-m', 'venv', '--without-pip', '--system-site-packages', join(dir, '.venv')]);
   writeFileSync(join(dir, 'hello.py'), app('venv'));
   const venv = join(dir, '.venv');
-  for (const [args, env] of [[['--python', '.venv/bin/python'], {}], [[], { VIRTUAL_ENV: venv }]] as const) {
+  for (const [args, env] of [
+    [['--python', '.venv/bin/python'], {}],
+    [[], { VIRTUAL_ENV: venv }],
+  ] as const) {
     const { t, url } = await startServer([...args, 'hello:application'], { cwd: dir, workers: 1, env });
     try {
       assert.equal(await get(url), `venv ${venv}`);
@@ -65,7 +74,10 @@ for (const sig of ['SIGINT', 'SIGQUIT'] as const) {
     const { t, url } = await startServer(['--python', PYTHON, '-k', 'gevent', '--graceful-timeout', '20', 'app:application'], { cwd: PY_FIXTURES, workers: 1 });
     // A quick stop cuts the request: the client sees the connection close, or the front's 502 if the
     // Python worker went first.
-    const inflight = get(`${url}/sleep?10`).then((body) => (/Bad Gateway/.test(body) ? 'cut' : `answered: ${body}`), () => 'cut');
+    const inflight = get(`${url}/sleep?10`).then(
+      (body) => (/Bad Gateway/.test(body) ? 'cut' : `answered: ${body}`),
+      () => 'cut',
+    );
     await sleep(300);
     const started = Date.now();
     t.signal(sig);

@@ -43,7 +43,10 @@ test('the interpreter: missing, too old, or without gevent for worker_class geve
   writeFileSync(join(dir, 'nogevent/gevent.py'), 'raise ImportError("No module named gevent")\n');
   const noGevent = await runCli([...py, '-k', 'gevent', '-b', '127.0.0.1:0', 'app:application'], { cwd: PY_FIXTURES, env: { PYTHONPATH: join(dir, 'nogevent') } });
   assert.equal(noGevent.code, 1);
-  assert.match(noGevent.stderr, /worker_class gevent needs gevent, which \S+ \(Python 3\.\d+\.\d+\) cannot import; install it with ".* -m pip install gevent" \(Debian: apt-get install python3-gevent/);
+  assert.match(
+    noGevent.stderr,
+    /worker_class gevent needs gevent, which \S+ \(Python 3\.\d+\.\d+\) cannot import; install it with ".* -m pip install gevent" \(Debian: apt-get install python3-gevent/,
+  );
 });
 
 test('kill -9 of a Python worker: logged, replaced, serving continues', async () => {

@@ -23,7 +23,14 @@ const pythonMix = [
 ];
 const cases = [
   { name: 'Node app', args: ['app.mjs'], opts: {}, requests: undefined, missing: null, seconds },
-  { name: 'Python app (Flask, gevent)', args: ['--python', PYTHON, '-k', 'gevent', 'attack_flask:app'], opts: { cwd: PY_FIXTURES }, requests: pythonMix, missing: pythonHas('gevent', 'flask'), seconds: pySeconds },
+  {
+    name: 'Python app (Flask, gevent)',
+    args: ['--python', PYTHON, '-k', 'gevent', 'attack_flask:app'],
+    opts: { cwd: PY_FIXTURES },
+    requests: pythonMix,
+    missing: pythonHas('gevent', 'flask'),
+    seconds: pySeconds,
+  },
 ];
 
 for (const c of cases) {
@@ -40,8 +47,17 @@ for (const c of cases) {
     t.signal('SIGTTOU');
     const r = await running;
     const restarts = t.count(/Autorestarting worker after current request\./);
-    console.log(`churn, ${c.name}: ${r.requests} requests in ${c.seconds} s (${Math.round(r.rps)} req/s), ${restarts} recycles, HUP+TTIN+TTOU, ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`);
-    if (r.errors + r.timeouts + r.non2xx > 0) console.log(t.output.split('\n').filter((l) => /WARNING|ERROR|CRITICAL/.test(l)).slice(0, 20).join('\n'));
+    console.log(
+      `churn, ${c.name}: ${r.requests} requests in ${c.seconds} s (${Math.round(r.rps)} req/s), ${restarts} recycles, HUP+TTIN+TTOU, ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`,
+    );
+    if (r.errors + r.timeouts + r.non2xx > 0)
+      console.log(
+        t.output
+          .split('\n')
+          .filter((l) => /WARNING|ERROR|CRITICAL/.test(l))
+          .slice(0, 20)
+          .join('\n'),
+      );
     for (const sig of ['hup', 'ttin', 'ttou']) assert.match(t.output, new RegExp(`Handling signal: ${sig}`));
     assert.ok(restarts > 0);
     assert.deepEqual({ errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx }, { errors: 0, timeouts: 0, non2xx: 0 });

@@ -74,7 +74,6 @@ if (targets.some((t) => t.startsWith('gunicorn'))) {
 const limits = fdLimits();
 console.log(`open-file limit: soft ${limits.soft}, hard ${limits.hard}; ${connections} attacking connections, ${seconds} s per attack`);
 
-
 interface Server {
   proc: ChildProcess;
   output: () => string;
@@ -84,8 +83,7 @@ interface Server {
 function start(target: string, port: number): Server {
   const bind = `127.0.0.1:${port}`;
   // Both get the hard open-file limit, as an operator would set it for 1000 connections a worker.
-  const wrap = (cmd: string, args: string[], cwd: string) =>
-    spawn('sh', ['-c', 'ulimit -n "$(ulimit -H -n)" 2>/dev/null; exec "$0" "$@"', cmd, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const wrap = (cmd: string, args: string[], cwd: string) => spawn('sh', ['-c', 'ulimit -n "$(ulimit -H -n)" 2>/dev/null; exec "$0" "$@"', cmd, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let proc: ChildProcess;
   if (target === 'tunicorn') proc = wrap(process.execPath, [`${ROOT}dist/cli.js`, '-w', '2', '--bind', bind, `${APPS}/fetch.mjs`], ROOT);
   else if (target === 'gunicorn') proc = wrap('/usr/bin/gunicorn', ['-c', SEED_CONF, '--bind', bind, 'wsgi_app:application'], APPS);
@@ -156,7 +154,9 @@ for (const target of targets) {
       rows.push(row);
       const same = workersBefore.join() === workersAfter.join();
       console.log(`\n[${target}] ${describe(r)}`);
-      console.log(`[${target}] workers ${same ? 'unchanged' : `CHANGED ${workersBefore.join(',')} -> ${workersAfter.join(',')}`}, ${restarts.length} restart/error lines${restarts.length ? `: ${restarts.slice(0, 3).join(' | ')}` : ''}${target.startsWith('tunicorn') ? `, ${sheds} connections shed (logged)` : ''}`);
+      console.log(
+        `[${target}] workers ${same ? 'unchanged' : `CHANGED ${workersBefore.join(',')} -> ${workersAfter.join(',')}`}, ${restarts.length} restart/error lines${restarts.length ? `: ${restarts.slice(0, 3).join(' | ')}` : ''}${target.startsWith('tunicorn') ? `, ${sheds} connections shed (logged)` : ''}`,
+      );
     } finally {
       await stop(server);
       if (values.logs) {
@@ -174,7 +174,9 @@ function sheddingTotal(out: string): number {
   return [...perPid.values()].reduce((a, b) => a + b, 0);
 }
 
-console.log('\n| server | attack | normal requests | errors | p50 / p99 / max (ms) | fresh connections served | fresh p50 / p99 / max (ms) | slowhttptest: service unavailable | workers restarted | load avg |');
+console.log(
+  '\n| server | attack | normal requests | errors | p50 / p99 / max (ms) | fresh connections served | fresh p50 / p99 / max (ms) | slowhttptest: service unavailable | workers restarted | load avg |',
+);
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {
   const n = r.normal;

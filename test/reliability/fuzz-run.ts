@@ -114,7 +114,9 @@ export async function fuzzRun(o: FuzzRunOptions): Promise<void> {
   }
   // No worker crashed or was replaced; nothing was blamed on the app; it still serves.
   const lines = t.output.split('\n');
-  const bad = lines.flatMap((l, i) => (/was sent SIG|exited with code|failed to boot|asked to be replaced|\[ERROR\]|\[CRITICAL\]|Error handling request|Uncaught/.test(l) ? [lines.slice(i, i + 6).join('\n')] : []));
+  const bad = lines.flatMap((l, i) =>
+    /was sent SIG|exited with code|failed to boot|asked to be replaced|\[ERROR\]|\[CRITICAL\]|Error handling request|Uncaught/.test(l) ? [lines.slice(i, i + 6).join('\n')] : [],
+  );
   assert.deepEqual(bad, [], 'no crash, error or app-error lines');
   assert.deepEqual(childPids(t.pid).sort(), workers);
   assert.equal(t.workerPids().length, 2);

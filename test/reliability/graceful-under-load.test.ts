@@ -13,7 +13,14 @@ import { SEED_CONF } from './python-lib.js';
 
 const cases = [
   { name: 'Node app', args: ['app.mjs'], opts: { workers: 2 }, path: (ms: number) => `/slow?ms=${ms}`, body: null, missing: null },
-  { name: 'Python app (seed config, gevent)', args: ['--python', PYTHON, '-c', SEED_CONF, 'attack_flask:app'], opts: { cwd: PY_FIXTURES }, path: (ms: number) => `/sleep?s=${(ms / 1000).toFixed(1)}`, body: 'slept', missing: pythonHas('gevent', 'flask') },
+  {
+    name: 'Python app (seed config, gevent)',
+    args: ['--python', PYTHON, '-c', SEED_CONF, 'attack_flask:app'],
+    opts: { cwd: PY_FIXTURES },
+    path: (ms: number) => `/sleep?s=${(ms / 1000).toFixed(1)}`,
+    body: 'slept',
+    missing: pythonHas('gevent', 'flask'),
+  },
 ];
 
 for (const c of cases) {
@@ -50,7 +57,13 @@ for (const c of cases) {
     agent.destroy();
     const left = procs.filter(alive);
     console.log(`graceful shutdown, ${c.name}: ${results.filter((s) => s === 200).length}/100 answered, exit ${code} after ${took} ms; processes left: ${left.length}`);
-    if (results.some((r) => r !== 200)) console.log(t.output.split('\n').filter((l) => !/Booting|Worker exiting/.test(l)).join('\n'));
+    if (results.some((r) => r !== 200))
+      console.log(
+        t.output
+          .split('\n')
+          .filter((l) => !/Booting|Worker exiting/.test(l))
+          .join('\n'),
+      );
     assert.deepEqual(results, Array(100).fill(200));
     assert.equal(code, 0);
     assert.ok(took < 10_000);

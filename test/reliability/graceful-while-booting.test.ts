@@ -49,8 +49,21 @@ test('Python app: TERM while workers boot, 100 requests in flight: all answered 
     agent.destroy();
     const ok = results.filter((r) => r === 200).length;
     console.log(`round ${round}: ${ok}/100 answered, exit ${code} ${Date.now() - termAt} ms after TERM`);
-    if (ok < 100 || code !== 0) console.log(t.output.split('\n').filter((l) => !/Booting|Worker exiting/.test(l)).join('\n'));
-    assert.equal(ok, 100, `round ${round}: ${results.filter((r) => r !== 200).slice(0, 3).join(', ')}`);
+    if (ok < 100 || code !== 0)
+      console.log(
+        t.output
+          .split('\n')
+          .filter((l) => !/Booting|Worker exiting/.test(l))
+          .join('\n'),
+      );
+    assert.equal(
+      ok,
+      100,
+      `round ${round}: ${results
+        .filter((r) => r !== 200)
+        .slice(0, 3)
+        .join(', ')}`,
+    );
     assert.equal(code, 0, `round ${round}`);
   }
 });

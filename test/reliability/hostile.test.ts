@@ -48,7 +48,6 @@ const CLOSED: Expect = { statuses: [], seen: 0, close: true };
 const WAITS: Expect = { statuses: [], seen: 0, close: false };
 const served = (statuses: number[], more: Partial<Expect> = {}): Expect => ({ statuses, seen: statuses.filter((s) => s >= 200 && s < 400).length, ...more });
 
-
 const cases: Case[] = [];
 const add = (name: string, steps: Step[] | string | Buffer, expect: Expect, opts: Partial<Case> = {}) => cases.push({ name, steps, expect, ...opts });
 
@@ -114,7 +113,7 @@ add('authority-form with GET', get('example.com:443'), R(400));
 add('CONNECT (no tunnelling: closed)', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', CLOSED);
 add('CONNECT with an origin-form target', `CONNECT / HTTP/1.1\r\n${H}\r\n`, CLOSED);
 add('request line over limit_request_line (4094)', get(`/${'a'.repeat(4100)}`), R(400));
-add('request line of 1 MiB (past the parser\'s header size)', get(`/${'a'.repeat(1 << 20)}`), R(431));
+add("request line of 1 MiB (past the parser's header size)", get(`/${'a'.repeat(1 << 20)}`), R(431));
 
 // ---- Header syntax -------------------------------------------------------------------------------
 add('space before the colon (Host : x)', get('/', 'Host : x\r\n'), R(400));
@@ -148,8 +147,8 @@ add('header field over limit_request_field_size (8190)', get('/', `${H}X-Big: ${
 // tunicorn answers 400 when it counts the fields; when the block arrives in several TCP segments
 // node's parser has answered 431 (Request Header Fields Too Large) first (seen once, on CI). Both refuse.
 add('more than limit_request_fields (100) fields', get('/', H + Array.from({ length: 110 }, (_, i) => `X-F${i}: v\r\n`).join('')), { ...R(400), orStatuses: [[431]] });
-add('header block of 1 MiB (past the parser\'s header size)', get('/', `${H}X-Huge: ${'h'.repeat(1 << 20)}\r\n`), R(431));
-add('many small fields adding up past the parser\'s header size', get('/', H + Array.from({ length: 1200 }, (_, i) => `X-${i}: ${'v'.repeat(900)}\r\n`).join('')), R(431));
+add("header block of 1 MiB (past the parser's header size)", get('/', `${H}X-Huge: ${'h'.repeat(1 << 20)}\r\n`), R(431));
+add("many small fields adding up past the parser's header size", get('/', H + Array.from({ length: 1200 }, (_, i) => `X-${i}: ${'v'.repeat(900)}\r\n`).join('')), R(431));
 
 // ---- Host ----------------------------------------------------------------------------------------
 add('HTTP/1.1 without Host', 'GET / HTTP/1.1\r\n\r\n', R(400));
@@ -282,41 +281,70 @@ add('[guard] refused request (two Hosts) then a valid one: the second never reac
 add('[guard] refused request (asterisk GET) then two valid ones', get('*') + get('/a') + get('/b'), R(400));
 add('[guard] refused TE on HTTP/1.0 then a smuggled request in the same packet', post('Transfer-Encoding: chunked\r\n', `5\r\nhello\r\n0\r\n\r\n${SMUGGLED}`, 'HTTP/1.0'), R(400));
 add('over-limit request line then a valid one: the second never reaches the app', get(`/${'a'.repeat(4100)}`) + get('/after'), R(400));
-add('pipelined behind a slow request, client leaves before either is answered: nothing stays in flight (checked at shutdown)', [get('/slow?ms=300') + get('/queued'), { pause: 50 }], { statuses: [], seen: 2 }, { ms: 0 });
+add(
+  'pipelined behind a slow request, client leaves before either is answered: nothing stays in flight (checked at shutdown)',
+  [get('/slow?ms=300') + get('/queued'), { pause: 50 }],
+  { statuses: [], seen: 2 },
+  { ms: 0 },
+);
 add('valid POST with a body then a valid GET', post(`${H}Content-Length: 5\r\n`, 'hello') + get('/2'), served([200, 200], { close: false }));
 add('valid chunked POST then a valid GET', chunked(CHUNKS) + get('/2'), served([200, 200], { close: false }));
 
 // ---- Valid edge cases: served correctly ------------------------------------------------------------------
 add('chunked body', chunked(CHUNKS), served([200], { close: false, check: ([r]) => assert.match(r!.body, /^APP-SEEN POST \/echo 1\.1 5 hello/) }));
 add('chunked body in several chunks with extensions', chunked('2;a=b\r\nhe\r\n3;c="d e"\r\nllo\r\n0\r\n\r\n'), served([200], { check: ([r]) => assert.match(r!.body, / 5 hello/) }));
-add('chunked body with trailers', chunked('5\r\nhello\r\n0\r\nX-Checksum: abc\r\nX-Other: 1\r\n\r\n', 'Trailer: X-Checksum, X-Other\r\n'), served([200], {
-  check: ([r], seen) => {
-    assert.match(r!.body, / 5 hello trailers=\["X-Checksum","abc","X-Other","1"\]/);
-    assert.match(seen[0]!, /trailers=\["X-Checksum","abc","X-Other","1"\]/);
-  },
-}));
+add(
+  'chunked body with trailers',
+  chunked('5\r\nhello\r\n0\r\nX-Checksum: abc\r\nX-Other: 1\r\n\r\n', 'Trailer: X-Checksum, X-Other\r\n'),
+  served([200], {
+    check: ([r], seen) => {
+      assert.match(r!.body, / 5 hello trailers=\["X-Checksum","abc","X-Other","1"\]/);
+      assert.match(seen[0]!, /trailers=\["X-Checksum","abc","X-Other","1"\]/);
+    },
+  }),
+);
 add('last chunk written 000', chunked('5\r\nhello\r\n000\r\n\r\n'), served([200]));
 add('Transfer-Encoding: CHUNKED (codings are case-insensitive)', post(`${H}Transfer-Encoding: CHUNKED\r\n`, CHUNKS), served([200]));
 add('Transfer-Encoding: , chunked (empty list element)', post(`${H}Transfer-Encoding: , chunked\r\n`, CHUNKS), served([200]));
-add('Expect: 100-continue: 100, then the body, then 200', [`POST /echo HTTP/1.1\r\n${H}Content-Length: 5\r\nExpect: 100-continue\r\n\r\n`, { until: /^HTTP\/1\.1 100 Continue\r\n\r\n/ }, 'hello'], served([200], {
-  check: ([c, r]) => {
-    assert.equal(c!.status, 100);
-    assert.match(r!.body, / 5 hello/);
-  },
-}));
+add(
+  'Expect: 100-continue: 100, then the body, then 200',
+  [`POST /echo HTTP/1.1\r\n${H}Content-Length: 5\r\nExpect: 100-continue\r\n\r\n`, { until: /^HTTP\/1\.1 100 Continue\r\n\r\n/ }, 'hello'],
+  served([200], {
+    check: ([c, r]) => {
+      assert.equal(c!.status, 100);
+      assert.match(r!.body, / 5 hello/);
+    },
+  }),
+);
 add('Expect: 100-continue with a chunked body', [`POST /echo HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n`, { until: / 100 Continue\r\n\r\n/ }, CHUNKS], served([200]));
-add('Expect: 100-continue on a refused request ([guard] two Hosts): no 200', [`POST /echo HTTP/1.1\r\nHost: x\r\nHost: y\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n`, { pause: 50 }, 'hello'], R(400));
+add(
+  'Expect: 100-continue on a refused request ([guard] two Hosts): no 200',
+  [`POST /echo HTTP/1.1\r\nHost: x\r\nHost: y\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n`, { pause: 50 }, 'hello'],
+  R(400),
+);
 add('Expect: something-else is 417 (node:http)', get('/', `${H}Expect: bogus\r\n`), { statuses: [417], seen: 0 });
-add('HEAD: Content-Length but no body, then a GET on the same connection', `HEAD / HTTP/1.1\r\n${H}\r\n${get('/2')}`, served([200, 200], {
-  heads: [0],
-  check: ([h, g]) => {
-    assert.ok(Number(h!.headers['content-length']) > 0);
-    assert.equal(h!.body, '');
-    assert.match(g!.body, /^APP-SEEN GET \/2 /);
-  },
-}));
-add('204 without a body, then a GET on the same connection', get('/204') + get('/2'), served([204, 200], { check: ([a, b]) => (assert.equal(a!.raw.endsWith('\r\n\r\n'), true), assert.match(b!.body, /^APP-SEEN GET \/2 /)) }));
-add('304 without a body, then a GET on the same connection', get('/304') + get('/2'), served([304, 200], { check: ([a, b]) => (assert.equal(a!.headers['content-length'], undefined), assert.match(b!.body, /^APP-SEEN GET \/2 /)) }));
+add(
+  'HEAD: Content-Length but no body, then a GET on the same connection',
+  `HEAD / HTTP/1.1\r\n${H}\r\n${get('/2')}`,
+  served([200, 200], {
+    heads: [0],
+    check: ([h, g]) => {
+      assert.ok(Number(h!.headers['content-length']) > 0);
+      assert.equal(h!.body, '');
+      assert.match(g!.body, /^APP-SEEN GET \/2 /);
+    },
+  }),
+);
+add(
+  '204 without a body, then a GET on the same connection',
+  get('/204') + get('/2'),
+  served([204, 200], { check: ([a, b]) => (assert.equal(a!.raw.endsWith('\r\n\r\n'), true), assert.match(b!.body, /^APP-SEEN GET \/2 /)) }),
+);
+add(
+  '304 without a body, then a GET on the same connection',
+  get('/304') + get('/2'),
+  served([304, 200], { check: ([a, b]) => (assert.equal(a!.headers['content-length'], undefined), assert.match(b!.body, /^APP-SEEN GET \/2 /)) }),
+);
 add('OPTIONS * (asterisk-form)', `OPTIONS * HTTP/1.1\r\n${H}\r\n`, served([200]));
 add('OPTIONS * on HTTP/1.0 without Host', 'OPTIONS * HTTP/1.0\r\n\r\n', served([200], { close: true }));
 add('absolute-form matching Host', get('http://x/p?q=1'), served([200]));
@@ -404,7 +432,10 @@ test(`hostile requests: ${cases.length} malformed or hostile raw requests, each 
     if (problems.length) failures.push(`${c.name}: ${problems.join('; ')}\n    sent ${JSON.stringify(String(c.steps).slice(0, 160))}\n    got ${JSON.stringify(r.raw.slice(0, 300))}`);
   });
 
-  const summary = [...outcomes].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}: ${v}`).join(', ');
+  const summary = [...outcomes]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ');
   console.log(`hostile requests: ${cases.length} cases in ${elapsed} ms; outcomes ${summary}; the app saw ${[...seenBy.values()].flat().length} requests (the valid ones)`);
   assert.deepEqual(failures, []);
 
@@ -414,7 +445,9 @@ test(`hostile requests: ${cases.length} malformed or hostile raw requests, each 
   assert.ok(t.count(/\[WARNING\] Invalid request from ip=127\.0\.0\.1: transfer coding "gzip" is not implemented/) >= 1);
   // No worker crashed, nothing was blamed on the app, and the workers are the ones we started with.
   const lines = t.output.split('\n');
-  const bad = lines.flatMap((l, i) => (/was sent SIG|exited with code|failed to boot|asked to be replaced|\[ERROR\]|\[CRITICAL\]|Error handling request|Uncaught/.test(l) ? [lines.slice(i, i + 6).join('\n')] : []));
+  const bad = lines.flatMap((l, i) =>
+    /was sent SIG|exited with code|failed to boot|asked to be replaced|\[ERROR\]|\[CRITICAL\]|Error handling request|Uncaught/.test(l) ? [lines.slice(i, i + 6).join('\n')] : [],
+  );
   assert.deepEqual(bad, [], 'no crash, error or app-error lines');
   assert.deepEqual(childPids(t.pid).sort(), pids);
   assert.equal(t.workerPids().length, 2);

@@ -41,10 +41,52 @@ export const SEEDS: string[] = [
 ];
 
 const TOKENS = [
-  '\r', '\n', '\r\n', '\0', ' ', '\t', ':', ',', ';', '=', '"', '\x0b', '\x0c', '\x7f', '\xff', '\x80', '0', '-', '+', '#', '*', '\\', '/', '?', '%', '%00', '@',
-  'chunked', ' chunked', 'identity, ', 'HTTP/1.1', 'HTTP/1.0', 'HTTP/2.0', '\r\n\r\n', '0\r\n\r\n',
-  'Transfer-Encoding: chunked\r\n', 'Transfer-Encoding: identity\r\n', 'Content-Length: 0\r\n', 'Content-Length: 5\r\n', 'Content-Length: 99999999999\r\n',
-  'Host: y\r\n', 'Connection: close\r\n', 'Expect: 100-continue\r\n', ' folded\r\n', 'ffffffffffffffff', '1'.repeat(20),
+  '\r',
+  '\n',
+  '\r\n',
+  '\0',
+  ' ',
+  '\t',
+  ':',
+  ',',
+  ';',
+  '=',
+  '"',
+  '\x0b',
+  '\x0c',
+  '\x7f',
+  '\xff',
+  '\x80',
+  '0',
+  '-',
+  '+',
+  '#',
+  '*',
+  '\\',
+  '/',
+  '?',
+  '%',
+  '%00',
+  '@',
+  'chunked',
+  ' chunked',
+  'identity, ',
+  'HTTP/1.1',
+  'HTTP/1.0',
+  'HTTP/2.0',
+  '\r\n\r\n',
+  '0\r\n\r\n',
+  'Transfer-Encoding: chunked\r\n',
+  'Transfer-Encoding: identity\r\n',
+  'Content-Length: 0\r\n',
+  'Content-Length: 5\r\n',
+  'Content-Length: 99999999999\r\n',
+  'Host: y\r\n',
+  'Connection: close\r\n',
+  'Expect: 100-continue\r\n',
+  ' folded\r\n',
+  'ffffffffffffffff',
+  '1'.repeat(20),
 ];
 
 /** One mutation of `input` (latin1 string: one char per byte). */
@@ -160,10 +202,7 @@ export const EXPECTED_STATUSES = new Set([100, 200, 204, 304, 400, 408, 413, 417
  * pipelined), stopping early at `deadline` (epoch ms). A third of the connections half-close after
  * sending, a few are cut at once; the rest wait for the answers, or give up after `waitMs`.
  */
-export async function fuzz(
-  port: number,
-  opts: { total: number; concurrency: number; seed: number; deadline?: number; waitMs?: number; expected?: Set<number> },
-): Promise<FuzzStats> {
+export async function fuzz(port: number, opts: { total: number; concurrency: number; seed: number; deadline?: number; waitMs?: number; expected?: Set<number> }): Promise<FuzzStats> {
   const expected = opts.expected ?? EXPECTED_STATUSES;
   const r = rng(opts.seed);
   const stats: FuzzStats = { requests: 0, connections: 0, statuses: new Map(), closedSilently: 0, gaveUp: 0, connectErrors: 0, unexpected: [], ms: 0 };
@@ -201,6 +240,9 @@ export async function fuzz(
 }
 
 export function describe(s: FuzzStats): string {
-  const statuses = [...s.statuses].sort(([a], [b]) => a - b).map(([k, v]) => `${k}: ${v}`).join(', ');
+  const statuses = [...s.statuses]
+    .sort(([a], [b]) => a - b)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ');
   return `${s.requests} mutated requests over ${s.connections} connections in ${(s.ms / 1000).toFixed(1)} s (${Math.round(s.requests / (s.ms / 1000))}/s); responses ${statuses}; closed without an answer ${s.closedSilently}, client gave up waiting ${s.gaveUp}, connect errors ${s.connectErrors}`;
 }

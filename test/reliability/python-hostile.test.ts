@@ -13,8 +13,17 @@ import { crashLines, processes, startPython } from './python-lib.js';
 import { exchange, parseResponses, pool } from './wire.js';
 import { CHUNKS, chunked, get, H, post, SMUGGLED } from './requests.js';
 
-
-interface Case { name: string; send: string; statuses: number[]; seen: number; close?: boolean; ms?: number; end?: boolean; heads?: number[]; check?: (bodies: string[], seen: string[]) => void }
+interface Case {
+  name: string;
+  send: string;
+  statuses: number[];
+  seen: number;
+  close?: boolean;
+  ms?: number;
+  end?: boolean;
+  heads?: number[];
+  check?: (bodies: string[], seen: string[]) => void;
+}
 const cases: Case[] = [];
 const refused = (name: string, send: string, status = 400, prefix: number[] = []) => cases.push({ name, send, statuses: [...prefix, status], seen: prefix.length, close: true });
 const served = (name: string, send: string, statuses: number[], more: Partial<Case> = {}) => cases.push({ name, send, statuses, seen: statuses.filter((s) => s >= 200 && s < 400).length, ...more });
@@ -58,9 +67,14 @@ cases.push({ name: 'missing final chunk, client half-closes', send: chunked('5\r
 cases.push({ name: 'request line never finished, client waits', send: 'GET /slow', statuses: [], seen: 0, close: false, ms: 300 });
 
 served('three valid requests pipelined', get('/1') + get('/2') + get('/3'), [200, 200, 200], { close: false });
-served('chunked body reaches wsgi.input whole', chunked('2;a=b\r\nhe\r\n3\r\nllo\r\n0\r\nX-Sum: 1\r\n\r\n', 'Trailer: X-Sum\r\n'), [200], { check: ([b]) => assert.match(b!, /^APP-SEEN POST \/echo HTTP\/1\.1 5 hello/) });
+served('chunked body reaches wsgi.input whole', chunked('2;a=b\r\nhe\r\n3\r\nllo\r\n0\r\nX-Sum: 1\r\n\r\n', 'Trailer: X-Sum\r\n'), [200], {
+  check: ([b]) => assert.match(b!, /^APP-SEEN POST \/echo HTTP\/1\.1 5 hello/),
+});
 served('Expect: 100-continue', `POST /echo HTTP/1.1\r\n${H}Content-Length: 5\r\nExpect: 100-continue\r\n\r\nhello`, [200], { check: ([b]) => assert.match(b!, / 5 hello/) });
-served('HEAD: no body, then a GET on the same connection', `HEAD / HTTP/1.1\r\n${H}\r\n${get('/2')}`, [200, 200], { heads: [0], check: ([h, g]) => (assert.equal(h, ''), assert.match(g!, /^APP-SEEN GET \/2 /)) });
+served('HEAD: no body, then a GET on the same connection', `HEAD / HTTP/1.1\r\n${H}\r\n${get('/2')}`, [200, 200], {
+  heads: [0],
+  check: ([h, g]) => (assert.equal(h, ''), assert.match(g!, /^APP-SEEN GET \/2 /)),
+});
 served('204 and 304 without a body, then a GET', get('/204') + get('/304') + get('/2'), [204, 304, 200]);
 served('obs-text in a header value reaches the environ as latin-1', get('/', `${H}X-A: caf\xe9\r\n`), [200], { check: (_b, [s]) => assert.match(s!, /\["HTTP_X_A", "caf\\u00e9"\]/) });
 served('a percent-encoded NUL in the query', get('/?a=%00'), [200]);
@@ -72,7 +86,9 @@ test(`Python hostile requests: ${cases.length} raw requests against a WSGI echo 
   const { t, port } = await startPython('attack_echo:application', ['-k', 'gevent'], { workers: 2 });
   const procs = processes(t);
   const from = t.output.length;
-  const results = await pool(cases, 8, (c) => exchange(port, c.send, { ms: c.ms ?? (c.close === false && c.statuses.length === 0 ? 300 : 1500), responses: c.close === true ? undefined : c.statuses.length, end: c.end }));
+  const results = await pool(cases, 8, (c) =>
+    exchange(port, c.send, { ms: c.ms ?? (c.close === false && c.statuses.length === 0 ? 300 : 1500), responses: c.close === true ? undefined : c.statuses.length, end: c.end }),
+  );
   const expectedSeen = cases.reduce((n, c) => n + c.seen, 0);
   for (let i = 0; i < 40 && (t.output.slice(from).match(/^APP-SEEN /gm)?.length ?? 0) < expectedSeen; i++) await new Promise((r) => setTimeout(r, 50));
   await new Promise((r) => setTimeout(r, 300));
@@ -92,7 +108,10 @@ test(`Python hostile requests: ${cases.length} raw requests against a WSGI echo 
     for (const x of finals) if (x.status >= 400 && x.headers['x-app-seen']) problems.push(`${x.status} came from the app`);
     if (!problems.length && c.check) {
       try {
-        c.check(finals.map((x) => x.body), seen);
+        c.check(
+          finals.map((x) => x.body),
+          seen,
+        );
       } catch (err) {
         problems.push(`check: ${(err as Error).message}`);
       }
@@ -100,7 +119,9 @@ test(`Python hostile requests: ${cases.length} raw requests against a WSGI echo 
     if (problems.length) failures.push(`${c.name}: ${problems.join('; ')}\n    got ${JSON.stringify(r.raw.slice(0, 300))}`);
   });
   const total = [...seenBy.values()].flat().length;
-  console.log(`Python hostile requests: ${cases.length} cases, ${cases.filter((c) => c.seen === 0).length} refused or closed, the app saw ${total} requests (expected ${expectedSeen}, the valid ones)`);
+  console.log(
+    `Python hostile requests: ${cases.length} cases, ${cases.filter((c) => c.seen === 0).length} refused or closed, the app saw ${total} requests (expected ${expectedSeen}, the valid ones)`,
+  );
   assert.deepEqual(failures, []);
   assert.equal(total, expectedSeen);
   assert.deepEqual(crashLines(t.output), [], 'no crash, error or traceback lines');

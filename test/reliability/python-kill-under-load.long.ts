@@ -34,7 +34,9 @@ test('a Python worker killed under load: only its in-flight requests fail, a rep
   }
   const r = await running;
   for (const l of crashLines(t.output, /\[(WARNING|ERROR|CRITICAL)\]/).slice(0, 10)) console.log(`server: ${l.split('\n')[0]}`);
-  console.log(`Python kill -9 under load: ${r.requests} requests, ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx (at most ${connections} in flight); replacement ${replacement} serving after ${replacementMs} ms`);
+  console.log(
+    `Python kill -9 under load: ${r.requests} requests, ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx (at most ${connections} in flight); replacement ${replacement} serving after ${replacementMs} ms`,
+  );
   await t.waitFor(new RegExp(`\\[ERROR\\] Worker \\(pid:${victim}\\) was sent SIGKILL! Perhaps out of memory\\?`));
   assert.ok(replacementMs >= 0 && replacementMs < 2000, `replacement served after ${replacementMs} ms`);
   assert.ok(r.errors + r.timeouts + r.non2xx <= connections, `only requests in flight on the killed worker fail (${r.errors} errors, ${r.non2xx} non-2xx)`);

@@ -134,7 +134,9 @@ export async function pythonFuzzRun(o: { total: number; concurrency: number; max
   const after = all.map((p) => ({ fds: openFds(p), rss: rssKb(p) }));
   const seen = await get(`${url}/seen`);
   console.log(`${o.label} (attack_echo.py, gevent, seed ${seed}): ${describe(stats)}; connections left open: ${left}`);
-  all.forEach((p, i) => console.log(`${o.label}: ${procs.fronts.includes(p) ? 'front' : 'Python worker'} ${p}: fds ${before[i]!.fds} -> ${after[i]!.fds}, RSS ${before[i]!.rss} -> ${after[i]!.rss} kB`));
+  all.forEach((p, i) =>
+    console.log(`${o.label}: ${procs.fronts.includes(p) ? 'front' : 'Python worker'} ${p}: fds ${before[i]!.fds} -> ${after[i]!.fds}, RSS ${before[i]!.rss} -> ${after[i]!.rss} kB`),
+  );
   assert.ok(stats.requests >= o.total, `sent ${stats.requests} of ${o.total} within ${o.maxSeconds} s`);
   assert.equal(stats.connectErrors, 0);
   assert.deepEqual(stats.unexpected, [], 'no status outside the expected set (no 500, 502 or 504)');

@@ -38,15 +38,23 @@ test(`Python soak: ${seconds} s of mixed Flask traffic, RSS and fds of every pro
   const start = processes(t);
   const procs = [t.pid, ...start.fronts, ...start.workers];
   const name = (p: number) => (p === t.pid ? `master ${p}` : start.fronts.includes(p) ? `front ${p}` : `Python worker ${p}`);
-  let requests = 0, errors = 0, timeouts = 0, non2xx = 0;
+  let requests = 0,
+    errors = 0,
+    timeouts = 0,
+    non2xx = 0;
   const rss: number[][] = procs.map(() => []);
   const fds: number[][] = procs.map(() => []);
   for (let s = 1; s <= SAMPLES; s++) {
     const r = await load(url, { seconds: seconds / SAMPLES, connections: 40, requests: mix });
-    requests += r.requests; errors += r.errors; timeouts += r.timeouts; non2xx += r.non2xx;
+    requests += r.requests;
+    errors += r.errors;
+    timeouts += r.timeouts;
+    non2xx += r.non2xx;
     await sleep(1000);
     procs.forEach((p, i) => (rss[i]!.push(rssKb(p)), fds[i]!.push(openFds(p))));
-    console.log(`python soak ${Math.round((s * seconds) / SAMPLES)} s: ${r.requests} requests, ${r.errors + r.timeouts + r.non2xx} failed; ${procs.map((p, i) => `${name(p)} ${(rss[i]!.at(-1)! / 1024).toFixed(1)} MB ${fds[i]!.at(-1)} fds`).join('; ')}`);
+    console.log(
+      `python soak ${Math.round((s * seconds) / SAMPLES)} s: ${r.requests} requests, ${r.errors + r.timeouts + r.non2xx} failed; ${procs.map((p, i) => `${name(p)} ${(rss[i]!.at(-1)! / 1024).toFixed(1)} MB ${fds[i]!.at(-1)} fds`).join('; ')}`,
+    );
   }
   console.log(`python soak ${seconds} s: ${requests} requests (${Math.round(requests / seconds)} req/s), ${errors} errors, ${timeouts} timeouts, ${non2xx} non-2xx`);
   assert.deepEqual({ errors, timeouts, non2xx }, { errors: 0, timeouts: 0, non2xx: 0 });

@@ -42,7 +42,14 @@ for (const c of CASES) {
       `stuck ${c.workerClass} ${c.path}: the stuck request got ${'status' in s ? s.status : s.error} after ${stuckMs} ms; worker ${killed} killed; ` +
         `${others.requests} other requests during the stall, ${failed(others)} failed (${fmt(others.failures)}); answered by ${fmt(others.byPid)}`,
     );
-    if (failed(others) || !('status' in s && s.status === 504)) console.log(t.output.split('\n').filter((l) => /WARNING|ERROR|CRITICAL|504|502/.test(l)).slice(0, 30).join('\n'));
+    if (failed(others) || !('status' in s && s.status === 504))
+      console.log(
+        t.output
+          .split('\n')
+          .filter((l) => /WARNING|ERROR|CRITICAL|504|502/.test(l))
+          .slice(0, 30)
+          .join('\n'),
+      );
     assert.ok('status' in s && s.status === 504, `the stuck request: 504 (${JSON.stringify(s)})`);
     assert.ok([a, b].includes(killed));
     assert.ok(others.requests > 20, `other requests were served (${others.requests})`);
@@ -52,6 +59,9 @@ for (const c of CASES) {
     // The issue asks 100% from the other workers: a request the front sent the stuck worker in the
     // ~250 ms before it counted as silent is the stuck worker's, answered 504 and named in the line.
     const onStuck = Number(/WORKER TIMEOUT \(pid:\d+\) running [^\n]*?; (\d+) more requests? in flight/.exec(t.output)?.[1] ?? 0);
-    assert.ok(failed(others) <= onStuck && (others.failures.get('status 504') ?? 0) === failed(others), `other requests: 100% success but for ${onStuck} sent to the stuck worker (${fmt(others.failures)})`);
+    assert.ok(
+      failed(others) <= onStuck && (others.failures.get('status 504') ?? 0) === failed(others),
+      `other requests: 100% success but for ${onStuck} sent to the stuck worker (${fmt(others.failures)})`,
+    );
   });
 }

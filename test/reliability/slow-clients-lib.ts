@@ -71,14 +71,7 @@ export interface AttackOptions {
 
 /** Run one slowhttptest attack to its end (its -l), with the open-file limit raised to the hard limit. */
 export function attack(opts: AttackOptions): { done: Promise<AttackResult>; pid: number } {
-  const args = [
-    FLAG[opts.mode],
-    '-c', String(opts.connections),
-    '-r', String(opts.rate ?? 1000),
-    '-l', String(opts.seconds),
-    '-i', String(opts.interval ?? 10),
-    '-u', opts.url,
-  ];
+  const args = [FLAG[opts.mode], '-c', String(opts.connections), '-r', String(opts.rate ?? 1000), '-l', String(opts.seconds), '-i', String(opts.interval ?? 10), '-u', opts.url];
   // slowhttptest needs one descriptor per connection.
   const proc = spawn('sh', ['-c', 'ulimit -n "$(ulimit -H -n)" 2>/dev/null; exec "$0" "$@"', SLOWHTTPTEST, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -206,7 +199,16 @@ export interface RoundResult {
  * One round: start the attack, let it ramp up for `rampSeconds`, then measure normal clients (and a
  * fresh-connection probe) until `measureSeconds` have passed; wait for the attack to end.
  */
-export async function round(opts: { mode: Mode; base: string; connections: number; seconds: number; rampSeconds?: number; measureSeconds?: number; rate?: number; interval?: number }): Promise<RoundResult> {
+export async function round(opts: {
+  mode: Mode;
+  base: string;
+  connections: number;
+  seconds: number;
+  rampSeconds?: number;
+  measureSeconds?: number;
+  rate?: number;
+  interval?: number;
+}): Promise<RoundResult> {
   const ramp = opts.rampSeconds ?? 2;
   const measure = opts.measureSeconds ?? opts.seconds - ramp - 2;
   const a = attack({ mode: opts.mode, url: opts.base + PATH[opts.mode], connections: opts.connections, seconds: opts.seconds, rate: opts.rate, interval: opts.interval });

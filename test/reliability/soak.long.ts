@@ -16,7 +16,12 @@ const SAMPLES = 10;
 const body = 'x'.repeat(16 * 1024);
 const MB = 1024 * 1024;
 
-interface Heap { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number }
+interface Heap {
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
 
 /** What each worker says of its own heap: GET /memory over new connections until every pid answered. */
 async function heaps(url: string, pids: number[]): Promise<Map<number, Heap>> {
@@ -52,12 +57,16 @@ test(`soak: ${seconds} s of mixed load, RSS and fds flat, zero errors`, { timeou
   // The run is cut into SAMPLES stretches of load. After each, with no load running (so open
   // connections do not count), every process's RSS and descriptors are read from /proc and each
   // worker reports its V8 heap, so a rise can be told apart: heap, buffers, or outside V8.
-  let requests = 0, errors = 0, timeouts = 0;
+  let requests = 0,
+    errors = 0,
+    timeouts = 0;
   const rss: number[][] = procs.map(() => []);
   const fds: number[][] = procs.map(() => []);
   for (let s = 1; s <= SAMPLES; s++) {
     const r = await load(url, { seconds: seconds / SAMPLES, connections: 40, requests: mix });
-    requests += r.requests; errors += r.errors; timeouts += r.timeouts;
+    requests += r.requests;
+    errors += r.errors;
+    timeouts += r.timeouts;
     await new Promise((res) => setTimeout(res, 1000));
     const heap = await heaps(url, workers);
     const line = procs.map((p, i) => {

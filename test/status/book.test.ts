@@ -10,7 +10,7 @@ const figures = (get200: number, inflight = 0, extra: Partial<WorkerFigures> = {
   return { requests: [['GET', 200, get200]], buckets, sum: get200 * 0.001, inflight, shed: { headers: 0, body: 0, read: 0, idle: 0 }, ...extra };
 };
 
-test('each report adds its increase over the same worker\'s last one', () => {
+test("each report adds its increase over the same worker's last one", () => {
   const b = new StatsBook();
   b.report(1, figures(5));
   b.report(2, figures(3));

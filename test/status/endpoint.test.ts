@@ -85,9 +85,14 @@ test('a stuck worker: /metrics still answers and shows the listen backlog; /heal
   process.kill(pid, 'SIGSTOP');
   // Connections the kernel accepts for a worker that cannot take them wait in the listen queue.
   const port = Number(new URL(app).port);
-  const clients = await Promise.all([1, 2, 3].map(() => new Promise<net.Socket>((resolve) => {
-    const c = net.connect(port, '127.0.0.1', () => resolve(c));
-  })));
+  const clients = await Promise.all(
+    [1, 2, 3].map(
+      () =>
+        new Promise<net.Socket>((resolve) => {
+          const c = net.connect(port, '127.0.0.1', () => resolve(c));
+        }),
+    ),
+  );
   try {
     const m = (await get(`${status}/metrics`)).body;
     assert.equal(metric(m, 'tunicorn_listen_backlog', { bind: '127.0.0.1:0' }), 3, m);
@@ -149,7 +154,7 @@ test('restarts by reason: a worker above max_worker_memory is a memory restart',
   assert.equal((await t.stop()).code, 0);
 });
 
-test('health_check_path: /readyz follows the app\'s own check, through the app\'s bind', async () => {
+test("health_check_path: /readyz follows the app's own check, through the app's bind", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tunicorn-health-'));
   try {
     const down = join(dir, 'down');

@@ -37,7 +37,10 @@ test('the token: from the setting or a file (whitespace trimmed), one clear line
     writeFileSync(join(dir, 'ok'), '  0123456789abcdef0123\n');
     assert.equal(loadToken({ status_token: null, status_token_file: join(dir, 'ok') }), '0123456789abcdef0123');
     writeFileSync(join(dir, 'short'), 'short\n');
-    assert.throws(() => loadToken({ status_token: null, status_token_file: join(dir, 'short') }), /^Error: status_token_file \S+ must hold one token of at least 16 printable characters without spaces\.$/);
+    assert.throws(
+      () => loadToken({ status_token: null, status_token_file: join(dir, 'short') }),
+      /^Error: status_token_file \S+ must hold one token of at least 16 printable characters without spaces\.$/,
+    );
     assert.throws(() => loadToken({ status_token: null, status_token_file: join(dir, 'missing') }), /^Error: Cannot read status_token_file \S+missing: ENOENT\.$/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -78,7 +81,11 @@ test('percentiles from bucket counts, linear within a bucket as histogram_quanti
 });
 
 test('the config view masks raw_env values and tokens, shows file paths, lists set hooks only', async () => {
-  const { config } = await resolveConfig({ argv: ['-e', 'DB_PASSWORD=p4ss', '-e', 'MODE=x=y', '--status-token', 'x'.repeat(20), '--status-token-file', '/run/secrets/t', 'app.js'], env: {}, cwd: process.cwd() });
+  const { config } = await resolveConfig({
+    argv: ['-e', 'DB_PASSWORD=p4ss', '-e', 'MODE=x=y', '--status-token', 'x'.repeat(20), '--status-token-file', '/run/secrets/t', 'app.js'],
+    env: {},
+    cwd: process.cwd(),
+  });
   const view = new Map(configView({ ...config, on_starting: function greet() {} } as Config));
   assert.equal(view.get('raw_env'), `DB_PASSWORD=${MASK}, MODE=${MASK}`);
   assert.equal(view.get('status_token'), MASK);

@@ -42,7 +42,7 @@ describe('status page', () => {
     rmSync(TMP, { recursive: true, force: true });
   });
 
-  test('workers, live charts under load, a TTIN row, the blocked worker\'s stack, masked secrets', async () => {
+  test("workers, live charts under load, a TTIN row, the blocked worker's stack, masked secrets", async () => {
     const { t, url } = await startServer(['--status-bind', '127.0.0.1:0', '--timeout', '2', '-e', 'API_KEY=s3cret-value', 'status-page.mjs'], { workers: 2 });
     const status = await statusUrl(t);
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -52,7 +52,7 @@ describe('status page', () => {
 
     await page.goto(`${status}/`);
     await page.waitForSelector('#live.on');
-    await until('both workers\' rows', async () => (await rowPids(page)).length === 2, 5000);
+    await until("both workers' rows", async () => (await rowPids(page)).length === 2, 5000);
     assert.deepEqual((await rowPids(page)).sort(), t.workerPids().sort());
     assert.equal(await page.locator('#app').textContent(), 'status-page.mjs');
 
@@ -77,15 +77,22 @@ describe('status page', () => {
     // Bounded load; the charts' points move and the request rate is no longer zero.
     const before = await page.evaluate(() => (window as unknown as { tunicornStatus: { points: number } }).tunicornStatus.points);
     const loading = load(url, { seconds: 5, connections: 8, requests: [{ path: '/' }, { path: '/' }, { path: '/' }, { path: '/' }, { path: '/fail' }] });
-    await page.waitForFunction(() => {
-      const s = (window as unknown as { tunicornStatus: { rps: number[]; p99: Array<number | null> } }).tunicornStatus;
-      return s.rps.slice(-2).every((v) => v > 0) && s.p99.some((v) => v !== null && v > 0);
-    }, undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => {
+        const s = (window as unknown as { tunicornStatus: { rps: number[]; p99: Array<number | null> } }).tunicornStatus;
+        return s.rps.slice(-2).every((v) => v > 0) && s.p99.some((v) => v !== null && v > 0);
+      },
+      undefined,
+      { timeout: 10_000 },
+    );
     const after = await page.evaluate(() => (window as unknown as { tunicornStatus: { points: number } }).tunicornStatus.points);
     assert.ok(after > before, `chart points ${before} -> ${after}`);
     assert.notEqual(await page.locator('#now-rps').textContent(), '–');
     const requests = await page.$$eval('#workers tbody tr td:nth-child(5)', (cells) => cells.map((c) => c.textContent));
-    assert.ok(requests.some((r) => r !== '0'), `requests per worker: ${requests}`);
+    assert.ok(
+      requests.some((r) => r !== '0'),
+      `requests per worker: ${requests}`,
+    );
 
     // While the load runs (a few seconds of it on the charts): the README's pictures, wide and phone-sized.
     await page.waitForFunction(() => (window as unknown as { tunicornStatus: { rps: number[] } }).tunicornStatus.rps.slice(-3).every((v) => v > 0), undefined, { timeout: 10_000 });
@@ -123,7 +130,7 @@ describe('status page', () => {
 
     const page = await browser.newPage();
     assert.equal((await page.goto(`${status}/?token=not-the-right-token`))!.status(), 401);
-    assert.equal(await page.locator('.error').textContent(), 'That token is not this server\'s: try again.');
+    assert.equal(await page.locator('.error').textContent(), "That token is not this server's: try again.");
     await page.fill('#token', TOKEN);
     await page.click('button[type=submit]');
     await page.waitForSelector('#workers tbody tr');

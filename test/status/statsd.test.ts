@@ -32,7 +32,7 @@ const status = (url: string) =>
 const sum = (agent: Agent, type: string, name: string) => totals(agent.lines(), type).get(name)?.[0] ?? 0;
 const count = (agent: Agent, type: string, name: string) => totals(agent.lines(), type).get(name)?.[1] ?? 0;
 
-test('a Node app: Gunicorn\'s names and lines, summing to the requests sent', async () => {
+test("a Node app: Gunicorn's names and lines, summing to the requests sent", async () => {
   const agent = await track(udpAgent());
   const { t, url } = await startServer(['--statsd-host', agent.address, '--enable-backlog-metric', 'app.mjs'], { workers: 2 });
   const N = 30;
@@ -41,17 +41,27 @@ test('a Node app: Gunicorn\'s names and lines, summing to the requests sent', as
   assert.equal(await status(`${url}/throw`), 500); // the worker logs the exception
   t.signal('SIGWINCH'); // the master logs a warning (no USR2 before it)
   const sent = N + 1 + 3 + 1; // startServer's own request too
-  await until(agent, `${sent} requests and the log lines`, () => sum(agent, 'c', 'gunicorn.requests') === sent && sum(agent, 'c', 'gunicorn.log.warning') >= 1 && sum(agent, 'c', 'gunicorn.log.exception') === 1);
+  await until(
+    agent,
+    `${sent} requests and the log lines`,
+    () => sum(agent, 'c', 'gunicorn.requests') === sent && sum(agent, 'c', 'gunicorn.log.warning') >= 1 && sum(agent, 'c', 'gunicorn.log.exception') === 1,
+  );
   const lines = agent.lines();
   assert.equal(count(agent, 'ms', 'gunicorn.request.duration'), sent, 'one timer line per request');
   assert.equal(sum(agent, 'c', 'gunicorn.request.status.200'), N + 1);
   assert.equal(sum(agent, 'c', 'gunicorn.request.status.404'), 3);
   assert.equal(sum(agent, 'c', 'gunicorn.request.status.500'), 1);
   assert.ok(lines.includes('gunicorn.workers:2|g'), 'the workers gauge');
-  assert.ok(lines.some((l) => /^gunicorn\.backlog:\d+\|h$/.test(l)), 'the backlog histogram');
+  assert.ok(
+    lines.some((l) => /^gunicorn\.backlog:\d+\|h$/.test(l)),
+    'the backlog histogram',
+  );
   // Gunicorn's exact forms: counters `:N|c|@1.0`, timers `:MS|ms` in float milliseconds.
   for (const line of lines) {
-    assert.match(line, /^gunicorn\.(requests:\d+\|c\|@1\.0|request\.status\.\d{3}:\d+\|c\|@1\.0|request\.duration:\d+\.\d+\|ms|workers:\d+\|g|backlog:\d+\|h|log\.(critical|error|warning|exception):\d+\|c\|@1\.0)$/);
+    assert.match(
+      line,
+      /^gunicorn\.(requests:\d+\|c\|@1\.0|request\.status\.\d{3}:\d+\|c\|@1\.0|request\.duration:\d+\.\d+\|ms|workers:\d+\|g|backlog:\d+\|h|log\.(critical|error|warning|exception):\d+\|c\|@1\.0)$/,
+    );
   }
   for (const d of agent.datagrams) assert.ok(d.length <= 1432, `a datagram of ${d.length} bytes`);
   assert.equal((await t.stop()).code, 0);
@@ -100,7 +110,10 @@ test('the agent away: requests are served, and the drops are counted in one warn
 test('a bad statsd_host stops the start with one line', async () => {
   const r = await runCli(['--statsd-host', 'localhost:notaport', 'app.mjs']);
   assert.equal(r.code, 1);
-  assert.match(r.output.trim(), /^Error: Invalid value for statsd_host \(--statsd-host\): "localhost:notaport"; expected HOST:PORT \(as 127\.0\.0\.1:8125\) or unix:\/\/PATH; "notaport" is not a port number \(1-65535\)\.$/);
+  assert.match(
+    r.output.trim(),
+    /^Error: Invalid value for statsd_host \(--statsd-host\): "localhost:notaport"; expected HOST:PORT \(as 127\.0\.0\.1:8125\) or unix:\/\/PATH; "notaport" is not a port number \(1-65535\)\.$/,
+  );
 });
 
 test('a Python (Flask) app: the fronts count the requests, the Python worker its exception line', { skip: pythonHas('flask') ?? false }, async () => {

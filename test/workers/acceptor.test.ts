@@ -24,16 +24,27 @@ function oneShot(port: number, path: string): Promise<string> {
 test('a burst of 300 connections to a busy worker holding 150 others is taken within a few turns of its loop', async () => {
   const { t, port } = await startServer(['app.mjs'], { workers: 1 });
   // 150 idle keep-alive connections: the worker holds many (it grows its listeners from 100 on).
-  const idle = await Promise.all(Array.from({ length: 150 }, () => new Promise<net.Socket>((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1', () => resolve(s));
-    s.on('error', reject);
-  })));
+  const idle = await Promise.all(
+    Array.from(
+      { length: 150 },
+      () =>
+        new Promise<net.Socket>((resolve, reject) => {
+          const s = net.connect(port, '127.0.0.1', () => resolve(s));
+          s.on('error', reject);
+        }),
+    ),
+  );
   // Every turn of the worker's loop blocks for 4 ms, for the next 600 turns.
   await oneShot(port, '/busy?turns=600&ms=4');
-  while (Number(await oneShot(port, '/blocked')) < 5) { /* until the loop is busy */ }
+  while (Number(await oneShot(port, '/blocked')) < 5) {
+    /* until the loop is busy */
+  }
   const counts = (await Promise.all(Array.from({ length: 300 }, () => oneShot(port, '/blocked')))).map(Number);
 
-  assert.ok(counts.every((n) => Number.isInteger(n)), 'every connection of the burst was answered');
+  assert.ok(
+    counts.every((n) => Number.isInteger(n)),
+    'every connection of the burst was answered',
+  );
   const spread = Math.max(...counts) - Math.min(...counts);
   console.log(`turns of the loop between the first and the last connection of the burst: ${spread}`);
   // One listener takes one connection a turn: about 300 turns.

@@ -50,7 +50,10 @@ test('at the cap, slow-header connections are shed so a normal client is still s
   assert.equal(res.status, 200);
   console.log(`served past 3 slow-header connections in ${Date.now() - started} ms`);
   await t.waitFor(/worker_connections \(3\) reached: closed \d+ connection\(s\) waiting on slow or idle clients/);
-  assert.ok(slow.some((s) => s.destroyed || s.readableEnded), 'a slow connection was shed');
+  assert.ok(
+    slow.some((s) => s.destroyed || s.readableEnded),
+    'a slow connection was shed',
+  );
   for (const s of slow) s.destroy();
   assert.equal((await t.stop()).code, 0);
 });

@@ -39,7 +39,11 @@ test('resolveOwner: names and numbers through the user database; each bad value 
   assert.deepEqual(resolveOwner({ user: 'nobody', group: 'nogroup', initgroups: true }, { uid: 0, gid: 0 }), { uid: NOBODY, gid: NOBODY, name: 'nobody', initgroups: true });
   assert.deepEqual(resolveOwner({ user: '4321', group: '4321', initgroups: false }, { uid: 0, gid: 0 }), { uid: 4321, gid: 4321, name: null, initgroups: false });
   assert.deepEqual(resolveOwner({ user: null, group: 'nogroup', initgroups: false }, { uid: 0, gid: 0 }), { uid: 0, gid: NOBODY, name: null, initgroups: false });
-  const fails = (s: Parameters<typeof resolveOwner>[0], self: { uid: number; gid: number }, re: RegExp) => assert.throws(() => resolveOwner(s, self), (e: Error) => e instanceof ConfigError && re.test(e.message));
+  const fails = (s: Parameters<typeof resolveOwner>[0], self: { uid: number; gid: number }, re: RegExp) =>
+    assert.throws(
+      () => resolveOwner(s, self),
+      (e: Error) => e instanceof ConfigError && re.test(e.message),
+    );
   fails({ user: 'no-such-user-here', group: null, initgroups: false }, { uid: 0, gid: 0 }, /^user "no-such-user-here" does not exist here .*: create it or fix --user\.$/);
   fails({ user: null, group: 'no-such-group', initgroups: false }, { uid: 0, gid: 0 }, /^group "no-such-group" does not exist here .*fix --group\.$/);
   fails({ user: 'nobody', group: null, initgroups: false }, { uid: 1000, gid: 1000 }, /needs the master to start as root \(it runs as uid 1000\)/);
@@ -71,7 +75,7 @@ test('as root: the master binds a port below 1024, Node workers run as nobody wi
   await waitServing(`http://127.0.0.1:${port}/`, t);
   const who = (await (await fetch(`http://127.0.0.1:${port}/`)).json()) as { uid: number; gid: number; groups: number[]; umask: number };
   assert.deepEqual(who, { uid: NOBODY, gid: NOBODY, groups: [NOBODY], umask: 0o077 });
-  assert.equal(statSync(log).uid, NOBODY, 'the access log belongs to the workers\' user');
+  assert.equal(statSync(log).uid, NOBODY, "the access log belongs to the workers' user");
   assert.equal(statSync(log).mode & 0o777, 0o600, 'created under umask 077');
   t.signal('SIGUSR1');
   await t.waitFor(/Handling signal: usr1/);

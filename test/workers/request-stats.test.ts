@@ -11,7 +11,11 @@ test('counts by method and status; unknown methods as OTHER; durations into thei
   s.record('POST', 500, 0.3);
   s.record('BREW', 400, 120);
   const f = s.figures(2, { headers: 1, body: 0, read: 0, idle: 0 });
-  assert.deepEqual(f.requests.sort(), [['GET', 200, 2], ['OTHER', 400, 1], ['POST', 500, 1]]);
+  assert.deepEqual(f.requests.sort(), [
+    ['GET', 200, 2],
+    ['OTHER', 400, 1],
+    ['POST', 500, 1],
+  ]);
   assert.equal(f.buckets.length, DURATION_BUCKETS.length + 1);
   assert.equal(f.buckets[0], 2);
   assert.equal(f.buckets[DURATION_BUCKETS.indexOf(0.5)], 1);

@@ -12,7 +12,15 @@ test('counts by status, durations in ms to the microsecond, log lines; reset by 
   t.record(0, 9); // the client left before a status: not a response Gunicorn counts
   t.logged('warning');
   t.logged('exception');
-  assert.deepEqual(t.take(), { status: [[200, 2], [404, 1]], durations: [1.235, 2, 0.5], timed: 3, logs: [0, 0, 1, 1] });
+  assert.deepEqual(t.take(), {
+    status: [
+      [200, 2],
+      [404, 1],
+    ],
+    durations: [1.235, 2, 0.5],
+    timed: 3,
+    logs: [0, 0, 1, 1],
+  });
   assert.equal(t.take(), undefined);
 });
 

@@ -145,7 +145,9 @@ test('a reload with sockets open: each gets 1001, reconnects to a new worker, no
   stop = true;
   stopNow();
   const results = await Promise.all(runs);
-  console.log(`reload with ${clients} sockets open: ${codes.filter((c) => c === 1001).length} closed with 1001, ${refused} handshake(s) refused by a stopping worker and retried, ${next} messages acked`);
+  console.log(
+    `reload with ${clients} sockets open: ${codes.filter((c) => c === 1001).length} closed with 1001, ${refused} handshake(s) refused by a stopping worker and retried, ${next} messages acked`,
+  );
   assert.ok(results.every(Boolean), 'every client reconnected to a new worker');
   assert.ok(codes.filter((c) => c === 1001).length >= clients, `1001 for each client: ${codes.join(',')}`);
   for (let n = 0; n < next; n++) assert.ok(acked.has(n), `message ${n} was never acked`);

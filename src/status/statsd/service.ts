@@ -87,10 +87,11 @@ export class Statsd {
     clearInterval(this.timer);
     if (this.log.onCount) this.log.onCount = null;
     this.flush();
-    if (this.inFlight > 0) await new Promise<void>((resolve) => {
-      this.idle = resolve;
-      setTimeout(resolve, 200).unref();
-    });
+    if (this.inFlight > 0)
+      await new Promise<void>((resolve) => {
+        this.idle = resolve;
+        setTimeout(resolve, 200).unref();
+      });
     this.sink.close();
   }
 
@@ -162,6 +163,8 @@ export class Statsd {
     const n = this.dropped;
     this.dropped = 0;
     this.warnedAt = Date.now();
-    this.log.warning(`statsd: cannot send to ${this.sink.where} (${this.dropCode}): dropped ${n} metric line${n === 1 ? '' : 's'}${secs > 1 ? ` in the last ${secs}s` : ''}; requests are not affected`);
+    this.log.warning(
+      `statsd: cannot send to ${this.sink.where} (${this.dropCode}): dropped ${n} metric line${n === 1 ? '' : 's'}${secs > 1 ? ` in the last ${secs}s` : ''}; requests are not affected`,
+    );
   }
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LineFormat, pack, pyFloat, statsdPrefix } from '../../../src/status/statsd/format.js';
 
-test('the prefix rule is Gunicorn\'s: one trailing dot, none added to one character', () => {
+test("the prefix rule is Gunicorn's: one trailing dot, none added to one character", () => {
   assert.equal(statsdPrefix(''), '');
   assert.equal(statsdPrefix('test'), 'test.');
   assert.equal(statsdPrefix('test.'), 'test.');
@@ -34,7 +34,7 @@ test('a sampled timer carries its rate', () => {
   assert.equal(f.timer('gunicorn.request.duration', 1.5, 1), 'gunicorn.request.duration:1.5|ms|#a:b');
 });
 
-test('pyFloat prints as Python\'s str(float)', () => {
+test("pyFloat prints as Python's str(float)", () => {
   assert.equal(pyFloat(0.5), '0.5');
   assert.equal(pyFloat(120), '120.0');
   assert.equal(pyFloat(0.001), '0.001');
@@ -48,7 +48,13 @@ test('pack: newline-joined datagrams within the limit, in order, nothing lost', 
     assert.ok(g.text.length <= 1432, `${g.text.length}`);
     assert.equal(g.text.split('\n').length, g.lines);
   }
-  assert.deepEqual(grams.flatMap((g) => g.text.split('\n')), lines);
-  assert.deepEqual(pack(['x'.repeat(2000), 'y'], 1432), [{ text: 'x'.repeat(2000), lines: 1 }, { text: 'y', lines: 1 }]);
+  assert.deepEqual(
+    grams.flatMap((g) => g.text.split('\n')),
+    lines,
+  );
+  assert.deepEqual(pack(['x'.repeat(2000), 'y'], 1432), [
+    { text: 'x'.repeat(2000), lines: 1 },
+    { text: 'y', lines: 1 },
+  ]);
   assert.deepEqual(pack([], 1432), []);
 });
