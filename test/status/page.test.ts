@@ -58,8 +58,10 @@ describe('status page', () => {
 
     // TTIN: a third worker's row (the page ticks each second; a busy machine forks slowly).
     const pids = await rowPids(page);
+    const ttinAt = Date.now();
     t.signal('SIGTTIN');
     await until('a new worker row after TTIN', async () => (await rowPids(page)).some((p) => !pids.includes(p)), 10_000);
+    console.log(`status page: the TTIN worker's row showed ${Date.now() - ttinAt} ms after the signal`);
 
     // A worker blocked for good: the master dumps its stack, kills it, and the page shows both.
     fetch(`${url}/stuck`).catch(() => {});
