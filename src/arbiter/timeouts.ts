@@ -51,7 +51,10 @@ export class Timeouts {
     const { log, workers } = this.host;
     w.timeOut();
     if (w.kind === 'python') this.host.timedOut(w);
-    const [{ stack, running }, fromFronts] = await Promise.all([w.readBlocked(), w.kind === 'python' ? askFronts(workers.of('front'), w.age) : null]);
+    // The fronts first: reading a Python worker's stack signals it, which ends a blocking C call
+    // such as sleep() early, and the request it then finishes would be gone from the fronts' answer.
+    const fromFronts = w.kind === 'python' ? await askFronts(workers.of('front'), w.age) : null;
+    const { stack, running } = await w.readBlocked();
     const { timeout } = this.host.config();
     log.critical(`WORKER TIMEOUT (pid:${w.pid})${describeRunning(running ?? fromFronts)}`);
     this.host.journal()?.block({ at: Date.now(), pid: w.pid, kind: w.kind, timeout, running: describeRunning(running ?? fromFronts).trim(), stack });
