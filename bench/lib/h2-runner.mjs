@@ -8,6 +8,7 @@ import { runH2load, urlOf, waitServingH2 } from './h2load.mjs';
 import { aggregate, roundsFor, serpentine } from './rounds.mjs';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { newTable } from './table.mjs';
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
@@ -35,15 +36,7 @@ export async function runH2Table(spec, plan, ctx, only) {
   const tag = `[h2 w${workers}]`;
   const contenders = suite.contenders.filter((c) => !only || only.includes(c.id));
   // memory stays empty (no RSS phase here); start-up times and the protocol each row spoke are kept apart.
-  const table = { kind: 'h2', workers, scenarios: spec.scenarios, contenders: [], cells: {}, memory: {}, failed: {}, protocols: {}, startupMs: {} };
-  const fail = (c, why) => { table.failed[c.id] = why; console.log(`${tag} ${c.id}: ${why}`); };
-  for (const c of contenders) {
-    table.contenders.push({ id: c.id, label: c.label, tunicorn: !!c.tunicorn });
-    table.cells[c.id] = {};
-    const why = c.prepare(ctx);
-    if (why) fail(c, `not run: ${why}`);
-  }
-  const ready = () => contenders.filter((c) => !table.failed[c.id]);
+  const { table, fail, ready } = newTable({ kind: 'h2', workers, scenarios: spec.scenarios }, contenders, ctx, tag, { protocols: {}, startupMs: {} });
   const running = {};
   try {
     for (const c of ready()) {

@@ -8,6 +8,7 @@ import { sleep, treeCpuTicks, treeRss, TICK_US } from './procs.mjs';
 import { runSpecials } from './specials.mjs';
 import { aggregate, median, roundsFor, serpentine, wrkOptions } from './rounds.mjs';
 import { spreadText, watchSpread } from './spread.mjs';
+import { newTable } from './table.mjs';
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
@@ -16,16 +17,7 @@ export async function runTable(spec, plan, ctx, only) {
   const suite = SUITES[kind];
   const tag = `[${kind === 'node' ? '' : `${kind} `}w${workers}]`;
   const contenders = suite.contenders.filter((c) => !only || only.includes(c.id));
-  const table = { kind, workers, scenarios: spec.scenarios, contenders: [], cells: {}, memory: {}, failed: {} };
-  const fail = (c, why) => { table.failed[c.id] = why; console.log(`${tag} ${c.id}: ${why}`); };
-
-  for (const c of contenders) {
-    table.contenders.push({ id: c.id, label: c.label, tunicorn: !!c.tunicorn });
-    table.cells[c.id] = {};
-    const why = c.prepare(ctx);
-    if (why) fail(c, `not run: ${why}`);
-  }
-  const ready = () => contenders.filter((c) => !table.failed[c.id]);
+  const { table, fail, ready } = newTable({ kind, workers, scenarios: spec.scenarios }, contenders, ctx, tag);
 
   // Start-up time: extra start/stop cycles first, then the start we keep serves the load.
   const startups = Object.fromEntries(contenders.map((c) => [c.id, []]));

@@ -3,26 +3,17 @@
  * sync workers, not before the front has the request's body.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import net from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startServer } from '../helpers/cli.js';
 import { PY_FIXTURES, PYTHON } from '../helpers/python.js';
+import { get as httpGet } from '../helpers/http-get.js';
 
-function get(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent: false }, (res) => {
-        let body = '';
-        res
-          .setEncoding('utf8')
-          .on('data', (c) => (body += c))
-          .on('end', () => resolve(`${res.statusCode} ${body}`));
-      })
-      .on('error', reject);
-  });
-}
+const get = async (url: string): Promise<string> => {
+  const r = await httpGet(url, 30_000);
+  return `${r.status} ${r.body}`;
+};
 
 test('gevent: a worker whose hub is blocked gets no new requests once its heartbeats are late; it serves again after', async () => {
   const { t, url } = await startServer(['--python', PYTHON, '-k', 'gevent', '--timeout', '30', 'app:application'], { cwd: PY_FIXTURES, workers: 2 });

@@ -5,28 +5,19 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, startServer } from '../helpers/cli.js';
 import { PY_FIXTURES, PYTHON } from '../helpers/python.js';
+import { get as httpGet } from '../helpers/http-get.js';
 
 mkdirSync(join(ROOT, 'test/.tmp'), { recursive: true });
 
-function get(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent: false }, (res) => {
-        let body = '';
-        res
-          .setEncoding('utf8')
-          .on('data', (c) => (body += c))
-          .on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
-}
+const get = async (url: string): Promise<string> => {
+  const r = await httpGet(url, 30_000);
+  return r.body;
+};
 
 const app = (word: string) =>
   `import sys\n\ndef application(environ, start_response):\n    start_response("200 OK", [("Content-Type", "text/plain")])\n    return [("${word} " + sys.prefix).encode()]\n`;
