@@ -4,10 +4,14 @@ import json
 import os
 import signal
 import struct
+import sys
 import time
 import unittest
 
-from wproc import CREDIT, DATA, END, HDR, PING, Front, Worker, WINDOW, has_gevent
+from wproc import CREDIT, DATA, END, HDR, PING, PKG, Front, Worker, WINDOW, has_gevent
+
+sys.path.insert(0, PKG)
+from tunicorn_worker.workers.base import LISTENER_GRACE  # noqa: E402
 
 def read(path):
     with open(path) as f:
@@ -371,11 +375,15 @@ class LifecycleTest(unittest.TestCase):
                 w.send_control({"type": "stop"})
             else:
                 w.proc.send_signal(signal.SIGTERM)
+            # a front that connects just after the stop (it had not heard yet) is served, not reset
+            g = w.connect()
+            self.assertEqual(g.fetch(target="/hello").body, b"Hello, World!")
+            g.close()
             self.assertEqual(f.get(sid).body, b"slept")       # in flight: finished
             self.assertEqual(f.fetch(target="/hello").body, b"Hello, World!")  # open: served
-            time.sleep(0.2)
+            time.sleep(LISTENER_GRACE + 0.3)
             self.assertIsNone(w.proc.poll(), "exited while a front was connected")
-            self.assertFalse(os.path.exists(w.socket_path), "still accepting")
+            self.assertFalse(os.path.exists(w.socket_path), "still accepting after the grace")
             f.close()
             self.assertEqual(w.wait_exit(5), 0)
             self.assertIn("Worker exiting (pid: %d)" % w.proc.pid, w.text())

@@ -12,6 +12,9 @@ from ..environ import EnvironBuilder
 from ..log import ErrorsStream
 from ..wsgi import FileWrapper
 
+# Seconds a stopping worker still accepts front connections (see begin_stop).
+LISTENER_GRACE = 1.0
+
 
 class BaseWorker(object):
     multithread = False
@@ -35,6 +38,7 @@ class BaseWorker(object):
         self.nr = 0
         self.retiring = False
         self.alive = True
+        self.listener_closes_at = 0.0
         self.booted = False
         self.aborted = False
         self.quick = False
@@ -102,13 +106,22 @@ class BaseWorker(object):
         """Graceful: stop accepting, serve the open connections, exit once they have closed."""
         if self.alive:
             self.alive = False
-            self.stop_deadline = time.monotonic() + self.graceful_timeout
-            self.close_listener()
+            now = time.monotonic()
+            self.stop_deadline = now + self.graceful_timeout
+            # A front told of this worker just before the master stopped it may be connecting and
+            # sending requests now: its connection is accepted and served for a moment more (the
+            # fronts hear within it that the worker is gone), not reset in the listen queue.
+            self.listener_closes_at = now + LISTENER_GRACE
 
     def stop_done(self):
         if self.alive:
             return False
-        return not self.conns or time.monotonic() >= self.stop_deadline
+        now = time.monotonic()
+        if self.listener is not None:
+            if now < self.listener_closes_at:
+                return False
+            self.close_listener()
+        return not self.conns or now >= self.stop_deadline
 
     def handle_control(self, msgs):
         if msgs is None:

@@ -83,11 +83,11 @@ class GeventWorker(BaseWorker):
 
     def run_accept(self):
         listener = self.listener
-        while self.alive:
+        while self.listener is not None:
             try:
                 sock, _ = listener.accept()
             except OSError:
-                if not self.alive:
+                if self.listener is None:
                     return
                 gevent.sleep(0.01)
                 continue
@@ -134,7 +134,9 @@ class GeventWorker(BaseWorker):
             if self.aborted:
                 return 1
             if not self.alive:
-                acceptor.kill(block=False)
                 if self.stop_done():
+                    acceptor.kill(block=False)
                     return 0
+                if self.listener is None:
+                    acceptor.kill(block=False)
                 wakeup.wait(0.1)
