@@ -4,7 +4,7 @@
  * recycling hides a leak): GET /, JSON, a 16 KB POST echoed, a streamed response, a 100 KB response,
  * a short sleep. In ten stretches; after each, with no load running, the RSS and open fds of every
  * process (master, front, Python workers) are read from /proc. Zero errors; the highest RSS of the
- * second half within 20 MB of the first's (after a full-load warm-up: TUNICORN_SOAK_WARMUP_SECONDS,
+ * second half within 20 MB of the first's (36 MB for a front, whose young generation may step up late; after a full-load warm-up: TUNICORN_SOAK_WARMUP_SECONDS,
  * default the larger of 15 s and a tenth of the soak); fds end within 2 of where they were after the first stretch.
  */
 import assert from 'node:assert/strict';
@@ -59,7 +59,9 @@ test(`Python soak: ${seconds} s of mixed Flask traffic, RSS and fds of every pro
   console.log(`python soak ${seconds} s: ${requests} requests (${Math.round(requests / seconds)} req/s), ${errors} errors, ${timeouts} timeouts, ${non2xx} non-2xx`);
   assert.deepEqual({ errors, timeouts, non2xx }, { errors: 0, timeouts: 0, non2xx: 0 });
   assert.deepEqual(processes(t), start, 'no front or Python worker died or was replaced');
-  assertLevelsOff(procs, name, rss, fds);
+  // A front's young generation may step up to its cap (two 8 MB semi-spaces) late in a run, as one
+  // did 50 s into a CI run (102 -> 123 MB, the other front's plateau from the start): 20 MB + 16 MB.
+  assertLevelsOff(procs, name, rss, fds, (p) => (start.fronts.includes(p) ? 36 : 20));
   assert.doesNotMatch(t.output, /Traceback|\[ERROR\]|\[CRITICAL\]/);
   assert.equal((await t.stop()).code, 0);
 });
