@@ -261,7 +261,12 @@ export class Arbiter {
 
   /** The listening sockets; none once closed at shutdown (their descriptor numbers may then belong to something else). */
   private listenerFds(): Array<{ name: string; url: string; fd: number | null }> {
-    return this.shuttingDown ? [] : this.listeners.map((l) => ({ name: l.spec.text, url: l.url, fd: l.spec.kind === 'unix' || handleFd(l.handle) < 0 ? null : handleFd(l.handle) }));
+    return this.shuttingDown
+      ? []
+      : this.listeners.map((l) => {
+          const fd = handleFd(l.handle);
+          return { name: l.spec.text, url: l.url, fd: l.spec.kind === 'unix' || fd < 0 ? null : fd };
+        });
   }
 
   /** The control socket: its commands take the paths of the signals they stand for. */

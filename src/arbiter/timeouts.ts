@@ -56,8 +56,9 @@ export class Timeouts {
     const fromFronts = w.kind === 'python' ? await askFronts(workers.of('front'), w.age) : null;
     const { stack, running } = await w.readBlocked();
     const { timeout } = this.host.config();
-    log.critical(`WORKER TIMEOUT (pid:${w.pid})${describeRunning(running ?? fromFronts)}`);
-    this.host.journal()?.block({ at: Date.now(), pid: w.pid, kind: w.kind, timeout, running: describeRunning(running ?? fromFronts).trim(), stack });
+    const what = describeRunning(running ?? fromFronts);
+    log.critical(`WORKER TIMEOUT (pid:${w.pid})${what}`);
+    this.host.journal()?.block({ at: Date.now(), pid: w.pid, kind: w.kind, timeout, running: what.trim(), stack });
     if (stack) log.error(`Worker (pid:${w.pid}) was blocked for over ${timeout}s here:\n${stack}`);
     else log.error(`Worker (pid:${w.pid}) was blocked for over ${timeout}s; its stack could not be read.`);
     // A Python worker runs its worker_abort hook on SIGABRT, when its interpreter still can.

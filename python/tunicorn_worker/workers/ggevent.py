@@ -134,9 +134,9 @@ class GeventWorker(BaseWorker):
             if self.aborted:
                 return 1
             if not self.alive:
-                if self.stop_done():
-                    acceptor.kill(block=False)
-                    return 0
+                done = self.stop_done()     # closes the listener once its grace is over
                 if self.listener is None:
                     acceptor.kill(block=False)
+                if done:
+                    return 0
                 wakeup.wait(0.1)
