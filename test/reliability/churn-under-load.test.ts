@@ -50,14 +50,12 @@ for (const c of cases) {
     console.log(
       `churn, ${c.name}: ${r.requests} requests in ${c.seconds} s (${Math.round(r.rps)} req/s), ${restarts} recycles, HUP+TTIN+TTOU, ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`,
     );
-    if (r.errors + r.timeouts + r.non2xx > 0)
-      console.log(
-        t.output
-          .split('\n')
-          .filter((l) => /WARNING|ERROR|CRITICAL/.test(l))
-          .slice(0, 20)
-          .join('\n'),
-      );
+    // On a failure, every log line around the first problem: which worker went how (a Python churn 502 is still unexplained).
+    if (r.errors + r.timeouts + r.non2xx > 0) {
+      const lines = t.output.split('\n');
+      const first = lines.findIndex((l) => /WARNING|ERROR|CRITICAL/.test(l));
+      console.log(lines.slice(Math.max(0, first - 40), first + 40).join('\n'));
+    }
     for (const sig of ['hup', 'ttin', 'ttou']) assert.match(t.output, new RegExp(`Handling signal: ${sig}`));
     assert.ok(restarts > 0);
     assert.deepEqual({ errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx }, { errors: 0, timeouts: 0, non2xx: 0 });
