@@ -61,6 +61,12 @@ export class Upstream {
   /** Taken off the master's list: no new streams; the connection closes when the last one ends. */
   draining = false;
   dead = false;
+  /**
+   * The worker has answered on this connection (its first PONG): only then does it get streams. A
+   * unix-socket connect succeeds once queued in the listen backlog, so a front that hears late of a
+   * worker that has since closed its listener would otherwise lose every request it sent there.
+   */
+  private established = false;
   private sock: net.Socket;
   private streams = new Map<number, StreamHandler>();
   private nextStream = 1;
@@ -95,7 +101,7 @@ export class Upstream {
   constructor(
     info: UpstreamInfo,
     private onGone: (u: Upstream) => void,
-    /** A cancelled stream's slot came free (the dispatcher hands it to a waiting request). */
+    /** Room came free: a cancelled stream's slot, or the whole capacity once the worker answered (the dispatcher hands it to waiting requests). */
     private onFree: () => void = () => {},
   ) {
     this.id = info.id;
@@ -116,6 +122,7 @@ export class Upstream {
     this.sock = net.connect({ path: info.socket, onread: { buffer: READ_BUFFER, callback: onRead } });
     this.sock.on('error', () => {});
     this.sock.on('close', () => this.lost());
+    this.ping(performance.now());
   }
 
   /**
@@ -134,7 +141,7 @@ export class Upstream {
   }
 
   get free(): number {
-    return this.draining || this.dead ? 0 : this.capacity - this.active;
+    return this.draining || this.dead || !this.established ? 0 : this.capacity - this.active;
   }
 
   /** Start a stream; returns its id. */
@@ -181,6 +188,10 @@ export class Upstream {
   private onFrame(type: number, stream: number, payload: Buffer, more: boolean): void {
     if (type === Frame.Pong) {
       this.pingedAt = 0;
+      if (!this.established) {
+        this.established = true;
+        this.onFree();
+      }
       return;
     }
     const h = this.streams.get(stream);

@@ -91,27 +91,80 @@ test('dispatcher: the bounded queue refuses when full and when a request waited 
   assert.deepEqual(d.refused, { full: 1, timeout: 1 });
 });
 
-test('dispatcher: a worker taken out, put back and taken out again still reports the request on its first connection', async () => {
+/** A unix socket that answers each PING with a PONG, as a worker's reading loop does; nothing else. */
+async function pongingWorker(): Promise<{ path: string; close(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'tunicorn-dispatch-'));
   const path = join(dir, 'w.sock');
-  const server = net.createServer((s) => s.on('error', () => {})).listen(path);
+  const conns = new Set<net.Socket>();
+  const server = net
+    .createServer((s) => {
+      conns.add(s);
+      s.on('error', () => {});
+      const reader = new FrameReader((type) => {
+        if (type === Frame.Ping) s.write(frame(Frame.Pong, 0));
+      });
+      s.on('data', (chunk: Buffer) => reader.push(chunk));
+    })
+    .listen(path);
   await once(server, 'listening');
+  return {
+    path,
+    close() {
+      server.close();
+      for (const s of conns) s.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Wait for `grant` from the dispatcher (a new connection serves once its worker has answered). */
+const granted = (d: Dispatcher) =>
+  new Promise<NonNullable<Parameters<Parameters<Dispatcher['acquire']>[0]>[0]>>((resolve, reject) => d.acquire((u) => (u ? resolve(u) : reject(new Error('refused')))));
+
+test('dispatcher: a worker taken out, put back and taken out again still reports the request on its first connection', async () => {
+  const worker = await pongingWorker();
   try {
     const d = new Dispatcher({ queueLimit: 1, queueTimeoutMs: 1000 });
-    const info = { id: 7, socket: path, capacity: 10 };
+    const info = { id: 7, socket: worker.path, capacity: 10 };
     d.update([info]);
-    const first = d.take()!;
+    const first = await granted(d);
     first.open({ onFrame() {}, flush() {}, onLost() {}, describe: (now) => ({ method: 'GET', path: '/block', ms: Math.round(now) }) });
     d.update([]); // stalled: out of turn
     d.update([info]); // a late heartbeat: back, on a new connection
-    assert.notEqual(d.take(), first);
+    assert.notEqual(await granted(d), first);
     d.update([]); // timed out
     assert.deepEqual(
       d.running(7).map((r) => r.path),
       ['/block'],
     );
   } finally {
-    server.close();
-    rmSync(dir, { recursive: true, force: true });
+    worker.close();
+  }
+});
+
+test('dispatcher: a worker whose listener is gone by the time the front connects gets no request; they wait for one that answers', async () => {
+  const live = await pongingWorker();
+  const goneDir = mkdtempSync(join(tmpdir(), 'tunicorn-dispatch-'));
+  try {
+    const d = new Dispatcher({ queueLimit: 100, queueTimeoutMs: 2000 });
+    // The stopped worker has room for more: before, the dispatcher sent it the whole batch, each lost (502).
+    d.update([
+      { id: 1, socket: live.path, capacity: 30 },
+      { id: 2, socket: join(goneDir, 'stopped.sock'), capacity: 1000 },
+    ]);
+    let lost = 0;
+    const ids = await Promise.all(
+      Array.from({ length: 30 }, async () => {
+        const u = await granted(d);
+        u.open({ onFrame() {}, flush() {}, onLost: () => lost++ });
+        return u.id;
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(new Set(ids), new Set([1]));
+    assert.equal(lost, 0);
+  } finally {
+    live.close();
+    rmSync(goneDir, { recursive: true, force: true });
   }
 });
