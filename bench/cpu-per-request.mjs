@@ -6,12 +6,15 @@
 // rounds and the lowest figure of each is reported (the least disturbed by the rest of the box).
 //
 //   node bench/cpu-per-request.mjs [--requests 100000] [--rounds 5] [--close] [--fetch | --fetch-vs-listener]
-//                                  [--path /big] [--body-bytes 1048576]
+//                                  [--path /big] [--body-bytes 1048576] [--cli CLI] [--base CLI]
 //
 // --close sends Connection: close (a new connection per request); --fetch compares the fetch
 // app (bench/apps/fetch.mjs) on tunicorn with the same app behind @hono/node-server's listener;
 // --fetch-vs-listener compares tunicorn's Node listener row with its fetch app row. --path asks
 // for another path of bench/apps (/big: 100 KB); --body-bytes POSTs a body of that size (to /upload).
+// --cli runs another build's dist/cli.js; each --base adds a server running the same app as the
+// second on the build at CLI (e.g. a copy of dist/ from before a change), so that builds run side by
+// side (a build's copy needs the package.json next to its dist/).
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +35,7 @@ const { values: opts } = parseArgs({
     'body-bytes': { type: 'string', default: '0' },
     'keepalive-first': { type: 'string', default: '0' },
     cli: { type: 'string' },
+    base: { type: 'string', multiple: true, default: [] },
   },
 });
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -61,23 +65,30 @@ async function startServers() {
     : spawn(process.execPath, ['--input-type=module', '-e', plainScript], { cwd: root, env: { ...process.env, PORT: String(pPort) }, stdio: 'ignore' });
   const app = opts.fetch || opts['fetch-vs-listener'] ? 'fetch.mjs' : 'node.mjs:default';
   const tunicorn = spawn(process.execPath, [resolve(opts.cli ?? `${root}dist/cli.js`), '-w', '1', '-b', `127.0.0.1:${tPort}`, '--max-requests', '0', app], { cwd: apps, stdio: 'ignore' });
+  const bases = [];
+  for (const cli of opts.base) {
+    const port = await freePort();
+    bases.push({ cli, port, child: spawn(process.execPath, [resolve(cli), '-w', '1', '-b', `127.0.0.1:${port}`, '--max-requests', '0', app], { cwd: apps, stdio: 'ignore' }) });
+  }
+  const stop = () => { plain.kill('SIGTERM'); tunicorn.kill('SIGINT'); for (const b of bases) b.child.kill('SIGINT'); };
   const since = performance.now();
   try {
-    await Promise.all([waitForOk(pPort, { since }), waitForOk(tPort, { since })]);
+    await Promise.all([waitForOk(pPort, { since }), waitForOk(tPort, { since }), ...bases.map((b) => waitForOk(b.port, { since }))]);
   } catch (err) {
-    plain.kill('SIGTERM');
-    tunicorn.kill('SIGINT');
+    stop();
     throw err;
   }
   const [, { pid: worker }] = tree(tunicorn.pid); // the master, then its one worker
   const plainPid = opts['fetch-vs-listener'] ? tree(plain.pid)[1].pid : plain.pid;
   const plainName = opts['fetch-vs-listener'] ? 'tunicorn worker, Node listener' : opts.fetch ? 'node:http + @hono/node-server listener' : 'node:http';
+  const name = opts.fetch || opts['fetch-vs-listener'] ? 'tunicorn worker, fetch app' : 'tunicorn worker, Node listener';
   return {
     servers: [
       { name: plainName, pid: plainPid, port: pPort },
-      { name: opts.fetch || opts['fetch-vs-listener'] ? 'tunicorn worker, fetch app' : 'tunicorn worker, Node listener', pid: worker, port: tPort },
+      { name, pid: worker, port: tPort },
+      ...bases.map((b) => ({ name: `${name} (${b.cli})`, pid: tree(b.child.pid)[1].pid, port: b.port })),
     ],
-    stop: () => { plain.kill('SIGTERM'); tunicorn.kill('SIGINT'); },
+    stop,
   };
 }
 

@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createAdaptorServer, getRequestListener } from '@hono/node-server';
 import type { FetchHandler, NodeListener } from '../app/load.js';
 import { directBody } from './fetch-body.js';
+import { responseEntryKey, writeAsciiBody } from './fetch-response.js';
 import { isForwardedHttps } from './forwarded.js';
 import { requestIdOf, withRequestId } from '../logging/request-id.js';
 
@@ -50,6 +51,16 @@ export function fetchListener(fetch: FetchHandler, overrideGlobals: boolean, onE
     return alreadySent();
   };
 
+  /** Where the global (lightweight) Response keeps its body; null with the built-in one. */
+  let entryKey: symbol | null = null;
+  /** One marker for responses written here (a built-in Response with no body can be read again and again). */
+  let written: Response | null = null;
+  /** The app's Response, or the marker once a large ASCII body has been written here. */
+  const answer = (r: unknown, outgoing: ServerResponse | undefined) => {
+    if (entryKey === null || outgoing === undefined || !writeAsciiBody(r, entryKey, outgoing)) return r;
+    return (written ??= alreadySent());
+  };
+
   const guarded = (request: Request, env: { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined) => {
     if (env?.incoming && request.method !== 'GET' && request.method !== 'HEAD') directBody(request, env.incoming);
     try {
@@ -57,16 +68,18 @@ export function fetchListener(fetch: FetchHandler, overrideGlobals: boolean, onE
       if (result instanceof Promise) {
         const outgoing = env?.outgoing;
         const fail = failure(request, outgoing);
-        return result.then((r: unknown) => (r === undefined || r === null ? fail(noResponse()) : gone(outgoing) ? alreadySent() : r), fail);
+        return result.then((r: unknown) => (r === undefined || r === null ? fail(noResponse()) : gone(outgoing) ? alreadySent() : answer(r, outgoing)), fail);
       }
       if (result === undefined || result === null) return failure(request, env?.outgoing)(noResponse());
-      return result;
+      return answer(result, env?.outgoing);
     } catch (err) {
       return failure(request, env?.outgoing)(err);
     }
   };
   // hostname: the URL's host for requests with no Host header (HTTP/1.0), which would otherwise be refused.
   const listener = getRequestListener(guarded as unknown as Parameters<typeof getRequestListener>[0], { overrideGlobalObjects: overrideGlobals, hostname: 'localhost' }) as unknown as NodeListener;
+  // After getRequestListener, which may have replaced the global Response.
+  entryKey = responseEntryKey(globalThis.Response);
   return (req, res) => {
     if (!isForwardedHttps(req) || req.url?.[0] !== '/') return listener(req, res);
     // A trusted proxy got this request over https: the listener builds request.url from an absolute
