@@ -4,6 +4,7 @@
 // each round and its median, and server CPU per request split by role (master, fronts, Python).
 // A quick way to judge one change on the scenarios it is meant for, without the whole table.
 //   node bench/python-pair.mjs [--scenarios big,upload] [--rounds 5] [--seconds 4] [--workers 5] [--base path/to/cli.js] [--args="--fronts 1"]
+//     [--variant="--node-flag ..."]... (a row of this build under `node FLAGS cli.js`: master and fronts get the flags)
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,7 @@ const { values: opt } = parseArgs({ options: {
   seconds: { type: 'string', default: '4' }, workers: { type: 'string', default: String(availableParallelism() * 2 + 1) },
   base: { type: 'string' }, app: { type: 'string', default: 'wsgi' },
   args: { type: 'string', default: '' }, // more tunicorn arguments for the first row, e.g. "--fronts 1"
+  variant: { type: 'string', multiple: true, default: [] }, // node flags for one more tunicorn row (master and fronts), e.g. --variant="--max-semi-space-size=2"
 } });
 const bench = dirname(fileURLToPath(import.meta.url));
 const ctx = { root: dirname(bench), bench, apps: join(bench, 'apps'), work: join(bench, '.work'), cli: join(dirname(bench), 'dist', 'cli.js'), node: process.execPath };
@@ -29,6 +31,8 @@ const rows = [
   { name: 'tunicorn', c: tunicorn('t', opt.app, { maxRequests: 0, args: opt.args.split(' ').filter(Boolean) }), ctx },
   { name: 'gunicorn', c: gunicorn('g', opt.app, { args: ['--max-requests', '0'] }), ctx },
 ];
+const withNodeFlags = (c, flags) => ({ ...c, command: (o) => { const spec = c.command(o); return { ...spec, args: [...flags, ...spec.args] }; } });
+for (const flags of opt.variant) rows.push({ name: `tunicorn ${flags}`, c: withNodeFlags(tunicorn('v', opt.app, { maxRequests: 0 }), flags.split(' ').filter(Boolean)), ctx });
 // The base build's root holds its own python/ package: the cli finds it next to its dist/.
 if (opt.base) rows.push({ name: 'base', c: tunicorn('b', opt.app, { maxRequests: 0 }), ctx: { ...ctx, cli: opt.base, root: dirname(dirname(opt.base)) } });
 

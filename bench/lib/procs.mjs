@@ -1,7 +1,7 @@
 // Child processes started by the harness: spawn, process-tree walk, RSS, and stopping by pid.
 // Every process we start is registered here and stopped when the harness ends (also on SIGINT).
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, openSync, closeSync } from 'node:fs';
+import { readFileSync, readdirSync, readSync, openSync, closeSync } from 'node:fs';
 
 const live = new Set(); // handles { child, stopSignal }
 
@@ -57,6 +57,43 @@ export const privateMb = (pid) => smapsMb(pid, ['Private_Clean', 'Private_Dirty'
 /** Proportional memory (Pss) in MB: shared pages split among the processes sharing them, so a tree's sum counts each page once. */
 export const pssMb = (pid) => smapsMb(pid, ['Pss']);
 
+/**
+ * Resident memory of a set of processes with every physical page counted once (MB), from
+ * /proc/PID/pagemap (page frame numbers need root; null without them). Unlike a sum of PSS it does
+ * not depend on other processes on the machine: PSS splits the node or python3 binary's pages with
+ * every unrelated process that maps the same file, so a server's PSS drops when other Node
+ * processes run. Pages shared with processes outside the set count in full.
+ */
+export function uniqueMb(pids) {
+  const frames = new Set();
+  for (const pid of pids) {
+    let smaps, fd;
+    try {
+      smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+      fd = openSync(`/proc/${pid}/pagemap`, 'r');
+    } catch { continue; }
+    try {
+      let range = null;
+      for (const line of smaps.split('\n')) {
+        const head = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
+        if (head) { range = head; continue; }
+        if (!range || !line.startsWith('Rss:') || / 0 kB$/.test(line)) continue;
+        const first = BigInt(`0x${range[1]}`) / 4096n;
+        const buf = Buffer.alloc(Number((BigInt(`0x${range[2]}`) - BigInt(`0x${range[1]}`)) / 4096n) * 8);
+        const n = readSync(fd, buf, 0, buf.length, first * 8n);
+        for (let i = 0; i + 8 <= n; i += 8) {
+          const e = buf.readBigUInt64LE(i);
+          if (!(e >> 63n)) continue; // not present
+          const pfn = e & ((1n << 55n) - 1n);
+          if (pfn === 0n) return null; // no CAP_SYS_ADMIN: frame numbers read as 0
+          frames.add(pfn);
+        }
+      }
+    } catch { /* the process exited */ } finally { closeSync(fd); }
+  }
+  return (frames.size * 4096) / (1 << 20);
+}
+
 function smapsMb(pid, keys) {
   try {
     const s = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
@@ -99,6 +136,7 @@ export function treeRss(rootPid) {
     master, workerMean: mean(workers), workers: workers.length, total,
     masterPrivate: privateMb(root.pid), workerPrivateMean: mean(live.map((p) => privateMb(p.pid))),
     pss: live.reduce((sum, p) => sum + pssMb(p.pid), pssMb(root.pid)),
+    unique: uniqueMb([root.pid, ...live.map((p) => p.pid)]),
   };
 }
 

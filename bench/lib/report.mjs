@@ -30,12 +30,12 @@ function grid(table, title, show) {
 
 function memoryTable(table, rssRequests) {
   const lines = ['### Memory and start-up', '',
-    `| Contender | start-up to first 200 (ms) | idle master RSS (MB) | idle per worker RSS (MB) | idle master / worker private (MB) | total RSS after ${n0(rssRequests)} requests (MB) | per worker after (MB) | total PSS idle / after (MB) |`,
-    '|---|---:|---:|---:|---:|---:|---:|---:|'];
+    `| Contender | start-up to first 200 (ms) | idle master RSS (MB) | idle per worker RSS (MB) | idle master / worker private (MB) | total RSS after ${n0(rssRequests)} requests (MB) | per worker after (MB) | total PSS idle / after (MB) | tree's pages counted once, idle / after (MB) |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|'];
   for (const c of table.contenders) {
     const m = table.memory[c.id];
-    if (!m) { lines.push(`| ${c.label} | ${table.failed[c.id]?.startsWith('not run') ? 'not run' : 'failed'} | | | | | | |`); continue; }
-    lines.push(`| ${c.label} | ${n0(m.startupMs)} | ${mb(m.idle?.master)} | ${mb(m.idle?.workerMean)} (×${m.idle?.workers}) | ${mb(m.idle?.masterPrivate)} / ${mb(m.idle?.workerPrivateMean)} | ${mb(m.after?.total)} | ${mb(m.after?.workerMean)} | ${mb(m.idle?.pss)} / ${mb(m.after?.pss)} |`);
+    if (!m) { lines.push(`| ${c.label} | ${table.failed[c.id]?.startsWith('not run') ? 'not run' : 'failed'} | | | | | | | |`); continue; }
+    lines.push(`| ${c.label} | ${n0(m.startupMs)} | ${mb(m.idle?.master)} | ${mb(m.idle?.workerMean)} (×${m.idle?.workers}) | ${mb(m.idle?.masterPrivate)} / ${mb(m.idle?.workerPrivateMean)} | ${mb(m.after?.total)} | ${mb(m.after?.workerMean)} | ${mb(m.idle?.pss)} / ${mb(m.after?.pss)} | ${mb(m.idle?.unique)} / ${mb(m.after?.unique)} |`);
   }
   return lines.join('\n') + '\n';
 }

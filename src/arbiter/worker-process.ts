@@ -22,13 +22,15 @@ export function workerEnv(config: Config, extra: NodeJS.ProcessEnv): NodeJS.Proc
 }
 
 /**
- * A front's young generation capped at 8 MB semi-spaces (V8's grows to 16 MB each under a high
- * allocation rate): a front's resident memory then stays flat instead of rising by tens of MB as
- * its request rate climbs, at no measured CPU cost (bench/limits.md). A flag of the user's wins.
+ * A front's V8 heap kept small under load: 4 MB semi-spaces (V8 grows them to 16 MB each under a high
+ * allocation rate) and a 5% old-generation growing factor, so a front collects the request garbage it
+ * promoted instead of letting its old space grow several times over between full collections. A
+ * front's own live heap is small; bench/limits.md has what this costs and saves. A flag of the
+ * user's (given to the master or in NODE_OPTIONS) wins.
  */
 function frontFlags(): string[] {
-  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('max-semi-space-size'));
-  return given ? [] : ['--max-semi-space-size=8'];
+  const given = (flag: string) => [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes(flag));
+  return [...(given('max-semi-space-size') ? [] : ['--max-semi-space-size=4']), ...(given('heap-growing-percent') ? [] : ['--heap-growing-percent=5'])];
 }
 
 export class WorkerProcess extends Supervised {

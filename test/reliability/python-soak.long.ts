@@ -59,8 +59,8 @@ test(`Python soak: ${seconds} s of mixed Flask traffic, RSS and fds of every pro
   console.log(`python soak ${seconds} s: ${requests} requests (${Math.round(requests / seconds)} req/s), ${errors} errors, ${timeouts} timeouts, ${non2xx} non-2xx`);
   assert.deepEqual({ errors, timeouts, non2xx }, { errors: 0, timeouts: 0, non2xx: 0 });
   assert.deepEqual(processes(t), start, 'no front or Python worker died or was replaced');
-  // A front's young generation may step up to its cap (two 8 MB semi-spaces) late in a run, as one
-  // did 50 s into a CI run (102 -> 123 MB, the other front's plateau from the start): 20 MB + 16 MB.
+  // A front's young generation may step up to its cap late in a run, as one did 50 s into a CI run
+  // with 8 MB semi-spaces (102 -> 123 MB, the other front's plateau from the start): 20 MB + 16 MB.
   assertLevelsOff(procs, name, rss, fds, (p) => (start.fronts.includes(p) ? 36 : 20));
   assert.doesNotMatch(t.output, /Traceback|\[ERROR\]|\[CRITICAL\]/);
   assert.equal((await t.stop()).code, 0);
