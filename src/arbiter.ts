@@ -32,7 +32,7 @@ import type { Config, ServerInfo, WorkerInfo } from './config/types.js';
 import { runHook } from './config/run-hook.js';
 import { ErrorLog } from './logging/error-log.js';
 import { MASTER_HOOKS, PythonMasterHooks } from './python/master-hooks.js';
-import { StatusService } from './status/server.js';
+import type { StatusService } from './status/server.js';
 import { Statsd } from './status/statsd/service.js';
 import { SinkError } from './status/statsd/sink.js';
 import { bindAll, closeListeners, parseBind, systemdBinds, type Listener } from './sockets.js';
@@ -297,8 +297,12 @@ export class Arbiter {
     this.manageWorkers();
   }
 
-  /** The status endpoint, reading the master's workers and sockets. */
-  private startStatus(address: string, fd?: number): Promise<StatusService | null> {
+  /**
+   * The status endpoint, reading the master's workers and sockets. Loaded only when status_bind
+   * is set: it brings prom-client and the page, most of a master's memory otherwise (bench/limits.md).
+   */
+  private async startStatus(address: string, fd?: number): Promise<StatusService | null> {
+    const { StatusService } = await import('./status/server.js');
     return StatusService.start(
       address,
       {
