@@ -14,6 +14,7 @@ import type { FetchHandler, NodeListener } from '../app/load.js';
 import { directBody } from './fetch-body.js';
 import { responseEntryKey, writeAsciiBody } from './fetch-response.js';
 import { isForwardedHttps } from './forwarded.js';
+import { refuse } from './request-guard.js';
 import { requestIdOf, withRequestId } from '../logging/request-id.js';
 
 /** @hono/node-server's marker for "the response was written already": it writes nothing more. */
@@ -80,7 +81,16 @@ export function fetchListener(fetch: FetchHandler, overrideGlobals: boolean, onE
   const listener = getRequestListener(guarded as unknown as Parameters<typeof getRequestListener>[0], { overrideGlobalObjects: overrideGlobals, hostname: 'localhost' }) as unknown as NodeListener;
   // After getRequestListener, which may have replaced the global Response.
   entryKey = responseEntryKey(globalThis.Response);
+  // The last Host that made a URL: most requests repeat it, so the check costs a comparison.
+  let goodHost: string | undefined = 'localhost';
   return (req, res) => {
+    const host = req.headers.host;
+    if (host !== goodHost && host !== undefined) {
+      // RFC 3986 allows a reg-name the URL standard reads as an IPv4 number and refuses ("0xaaaa…",
+      // "4294967296"): the app's request.url could not be built, which the listener answers 500.
+      if (!URL.canParse(`http://${host}/`)) return refuse(req, res, { status: 400, reason: 'a Host that does not make a URL' }, null);
+      goodHost = host;
+    }
     if (!isForwardedHttps(req) || req.url?.[0] !== '/') return listener(req, res);
     // A trusted proxy got this request over https: the listener builds request.url from an absolute
     // URL (synchronously, before its first await); req.url is put back for the access log and hooks.
