@@ -83,10 +83,16 @@ export class FrameReader {
     private onFrame: OnFrame,
     private streamed = -1,
     private reused = false,
+    /** With `reused`: false hands streamed pieces on as views valid only during onFrame (the consumer copies what it keeps). */
+    private copyStreamed = true,
   ) {}
 
   private piece(b: Buffer): Buffer {
     return this.reused ? Buffer.from(b) : b;
+  }
+
+  private streamedPiece(b: Buffer): Buffer {
+    return this.reused && this.copyStreamed ? Buffer.from(b) : b;
   }
 
   push(chunk: Buffer): void {
@@ -94,7 +100,7 @@ export class FrameReader {
     if (this.left > 0) {
       const n = Math.min(this.left, chunk.length);
       this.left -= n;
-      this.onFrame(this.leftType, this.leftStream, this.piece(chunk.subarray(0, n)), this.left > 0);
+      this.onFrame(this.leftType, this.leftStream, this.streamedPiece(chunk.subarray(0, n)), this.left > 0);
       if (n === chunk.length) return;
       off = n;
     }
@@ -124,11 +130,11 @@ export class FrameReader {
         this.left = len - (end - p);
         this.leftType = type;
         this.leftStream = stream;
-        if (end > p) this.onFrame(type, stream, this.piece(buf.subarray(p, end)), true);
+        if (end > p) this.onFrame(type, stream, this.streamedPiece(buf.subarray(p, end)), true);
         return;
       }
       const payload = len === 0 ? EMPTY : buf.subarray(p, p + len);
-      this.onFrame(type, stream, type === this.streamed ? this.piece(payload) : payload, false);
+      this.onFrame(type, stream, type === this.streamed ? this.streamedPiece(payload) : payload, false);
       off = p + len;
     }
     if (off < end) this.keep(buf.subarray(off));

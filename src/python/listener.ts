@@ -210,7 +210,8 @@ class Exchange implements StreamHandler {
           this.sendHead();
           this.writeHeld();
         }
-        this.held.push(payload);
+        // A view into the read buffer, written before the read ends unless it waits for more.
+        this.held.push(more || this.fileOpening ? Buffer.from(payload) : payload);
         this.heldLen += payload.length;
         this.partial = more;
         if (!more) this.flushSoon();
@@ -244,9 +245,19 @@ class Exchange implements StreamHandler {
 
   flush(): void {
     this.flushQueued = false;
-    if (!this.open || this.fileOpening || this.partial) return;
+    if (!this.open || this.fileOpening || this.partial) {
+      // Kept past this read: out of the read buffer.
+      this.held = this.held.map((b) => Buffer.from(b));
+      return;
+    }
     this.sendHead();
     this.writeHeld();
+  }
+
+  /** Pieces just written are views into the upstream's read buffer: a write not done at once keeps it. */
+  private afterWrite(): void {
+    const res = this.res;
+    if (this.req.httpVersionMajor === 2 || !res.socket || (res.socket as TLSSocket).encrypted || res.writableLength > 0) this.up?.lend();
   }
 
   /** Write the held pieces, in one writev when there are several. */
@@ -255,10 +266,13 @@ class Exchange implements StreamHandler {
     if (held.length === 0) return;
     this.held = [];
     this.heldLen = 0;
-    if (held.length === 1) return this.write(held[0]!);
-    this.res.cork();
-    for (const b of held) this.write(b);
-    this.res.uncork();
+    if (held.length === 1) this.write(held[0]!);
+    else {
+      this.res.cork();
+      for (const b of held) this.write(b);
+      this.res.uncork();
+    }
+    this.afterWrite();
   }
 
   /** The worker handed the body over as a file: answer whether the front sends it, then send it. */
@@ -311,12 +325,15 @@ class Exchange implements StreamHandler {
       if (!this.sendHead()) return;
     }
     const res = this.res;
-    if (last.length <= 1) return void res.end(last[0]);
-    // Pieces of one frame: head and body leave in one writev.
-    res.cork();
-    for (let i = 0; i < last.length - 1; i++) res.write(last[i]);
-    res.end(last[last.length - 1]);
-    res.uncork();
+    if (last.length <= 1) res.end(last[0]);
+    else {
+      // Pieces of one frame: head and body leave in one writev.
+      res.cork();
+      for (let i = 0; i < last.length - 1; i++) res.write(last[i]);
+      res.end(last[last.length - 1]);
+      res.uncork();
+    }
+    if (last.length > 0) this.afterWrite();
   }
 
   /** Write the held head; false when Node refused it (the client got a 500). */
@@ -360,7 +377,10 @@ class Exchange implements StreamHandler {
     this.heldLen = 0;
     this.partial = false;
     this.finish();
-    if (held.length && this.sendHead()) for (const b of held) this.res.write(b);
+    if (held.length && this.sendHead()) {
+      for (const b of held) this.res.write(b);
+      this.afterWrite();
+    }
     this.head = null;
     if (!this.res.headersSent) this.serverError(500, 'Internal Server Error\n');
     else cutOff(this.res);

@@ -10,7 +10,11 @@ import type { RunningRequest } from '../workers/running.js';
 
 /** What a stream's owner (the request being served) is told. */
 export interface StreamHandler {
-  /** `more`: the payload is a piece of a DATA frame whose rest comes with later reads. */
+  /**
+   * `more`: the payload is a piece of a DATA frame whose rest comes with later reads. A payload is a
+   * view into the connection's read buffer, valid until the read has been handled: copy what is kept
+   * longer, and call Upstream.lend when a write still holds a piece.
+   */
   onFrame(type: number, payload: Buffer, more: boolean): void;
   /** Called once the chunk read from the worker has been handled, if flushAfterRead asked for it. */
   flush(): void;
@@ -35,11 +39,14 @@ export const PING_MS = 100;
 const QUIET_MS = 250;
 const PING = frame(Frame.Ping, 0);
 /**
- * Every worker connection of this front reads into this one buffer (a read is handled before the
- * next starts): a 100 KB response is one read, and nothing is allocated for what is read only to
- * be parsed; the FrameReader copies out what outlives the read.
+ * Each worker connection reads into one buffer again and again: a 100 KB response is one read, and
+ * nothing is allocated for what is read only to be parsed. Response body pieces are handed on as
+ * views into it and written to the client before the read ends; a piece that waits (for the rest of
+ * its frame) is copied by its request. When a client write keeps a piece past the read (the client
+ * socket's buffer was full), the connection's next read goes into a new buffer (Upstream.lend): a
+ * copy of every piece instead is external memory that makes V8 run full collections (bench/limits.md).
  */
-const READ_BUFFER = Buffer.allocUnsafeSlow(256 * 1024);
+const READ_SIZE = 256 * 1024;
 
 /** A cancelled stream: it waits for the worker's END or ERROR, and still says what request it was. */
 class Cancelled implements StreamHandler {
@@ -80,6 +87,9 @@ export class Upstream {
   private lastData: Buffer | null = null;
   private lastDataStream = 0;
   private flushQueued = false;
+  private readBuf = Buffer.allocUnsafeSlow(READ_SIZE);
+  /** A client write still holds bytes of readBuf: the next read goes into a new buffer. */
+  private lent = false;
   private readonly flush = (): void => {
     this.flushQueued = false;
     this.lastData = null;
@@ -108,10 +118,10 @@ export class Upstream {
     this.capacity = info.capacity;
     this.pid = info.pid;
     // Response bodies are handed on as they are read, without gathering a frame into one buffer.
-    const reader = new FrameReader((type, stream, payload, more) => this.onFrame(type, stream, payload, more), Frame.ResponseData, true);
-    const onRead = (n: number): boolean => {
+    const reader = new FrameReader((type, stream, payload, more) => this.onFrame(type, stream, payload, more), Frame.ResponseData, true, false);
+    const onRead = (n: number, buf: Uint8Array): boolean => {
       this.heardAt = performance.now();
-      reader.push(READ_BUFFER.subarray(0, n));
+      reader.push((buf as Buffer).subarray(0, n));
       const touched = this.touched;
       if (touched.length > 0) {
         this.touched = [];
@@ -119,10 +129,24 @@ export class Upstream {
       }
       return true;
     };
-    this.sock = net.connect({ path: info.socket, onread: { buffer: READ_BUFFER, callback: onRead } });
+    // A function: Node asks it for the buffer of each next read.
+    this.sock = net.connect({ path: info.socket, onread: { buffer: () => this.nextReadBuffer(), callback: onRead } });
     this.sock.on('error', () => {});
     this.sock.on('close', () => this.lost());
     this.ping(performance.now());
+  }
+
+  private nextReadBuffer(): Buffer {
+    if (this.lent) {
+      this.lent = false;
+      this.readBuf = Buffer.allocUnsafeSlow(READ_SIZE);
+    }
+    return this.readBuf;
+  }
+
+  /** A response body piece read just now is still held by a client write that did not complete at once. */
+  lend(): void {
+    this.lent = true;
   }
 
   /**
