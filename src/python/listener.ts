@@ -246,8 +246,9 @@ class Exchange implements StreamHandler {
   flush(): void {
     this.flushQueued = false;
     if (!this.open || this.fileOpening || this.partial) {
-      // Kept past this read: out of the read buffer.
-      this.held = this.held.map((b) => Buffer.from(b));
+      // Kept past this read, so out of the read buffer: a partial frame's pieces were copied as they
+      // came (onFrame); pieces held before a FILE frame are copied here.
+      if (this.fileOpening) this.held = this.held.map((b) => Buffer.from(b));
       return;
     }
     this.sendHead();
