@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { launch } from './lib/launch.mjs';
-import { gunicorn, tunicorn } from './lib/py-contenders.mjs';
+import { gunicorn, tunicorn, withNodeFlags } from './lib/py-contenders.mjs';
 import { installCleanup, pssMb, sleep, tree, uniqueMb } from './lib/procs.mjs';
 import { ensureWrk, runWrk } from './lib/wrk.mjs';
 
@@ -46,7 +46,6 @@ function byRole(rootPid) {
 }
 const fmtRole = (m) => `pages once ${m.unique?.toFixed(1) ?? '-'}; PSS total ${m.total.toFixed(1)} = master ${m.master.toFixed(1)} + fronts ${m.fronts.toFixed(1)} (${m.n.fronts}) + python ${m.python.toFixed(1)} (${m.n.python})`;
 
-const withNodeFlags = (c, flags) => ({ ...c, command: (o) => { const spec = c.command(o); return { ...spec, args: [...flags, ...spec.args] }; } });
 const rowsFor = (app) => [
   { name: 'tunicorn', c: tunicorn(`t-${app}`, app, { args: opt.args.split(' ').filter(Boolean) }), ctx },
   { name: 'gunicorn', c: gunicorn(`g-${app}`, app), ctx },

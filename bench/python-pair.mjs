@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { launch } from './lib/launch.mjs';
-import { gunicorn, tunicorn } from './lib/py-contenders.mjs';
+import { gunicorn, tunicorn, withNodeFlags } from './lib/py-contenders.mjs';
 import { cpuByRole, installCleanup, TICK_US } from './lib/procs.mjs';
 import { byId } from './lib/scenarios.mjs';
 import { ensureWrk, runWrk } from './lib/wrk.mjs';
@@ -31,7 +31,6 @@ const rows = [
   { name: 'tunicorn', c: tunicorn('t', opt.app, { maxRequests: 0, args: opt.args.split(' ').filter(Boolean) }), ctx },
   { name: 'gunicorn', c: gunicorn('g', opt.app, { args: ['--max-requests', '0'] }), ctx },
 ];
-const withNodeFlags = (c, flags) => ({ ...c, command: (o) => { const spec = c.command(o); return { ...spec, args: [...flags, ...spec.args] }; } });
 for (const flags of opt.variant) rows.push({ name: `tunicorn ${flags}`, c: withNodeFlags(tunicorn('v', opt.app, { maxRequests: 0 }), flags.split(' ').filter(Boolean)), ctx });
 // The base build's root holds its own python/ package: the cli finds it next to its dist/.
 if (opt.base) rows.push({ name: 'base', c: tunicorn('b', opt.app, { maxRequests: 0 }), ctx: { ...ctx, cli: opt.base, root: dirname(dirname(opt.base)) } });

@@ -23,6 +23,9 @@ export function tunicorn(id, app, { label, args = [], maxRequests } = {}) {
   };
 }
 
+/** A contender run under `node FLAGS cli.js`: the flags reach the master and, through it, the fronts. */
+export const withNodeFlags = (c, flags) => ({ ...c, command: (o) => { const spec = c.command(o); return { ...spec, args: [...flags, ...spec.args] }; } });
+
 export function gunicorn(id, app, { label, args = [] } = {}) {
   return {
     id, label: label ?? `Gunicorn + gevent, ${APPS[app][1]}`,
