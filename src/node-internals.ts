@@ -5,6 +5,7 @@
  * there by name instead of somewhere downstream.
  */
 import net, { type Server, type Socket } from 'node:net';
+import v8 from 'node:v8';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 
@@ -83,4 +84,23 @@ export function setPeerCache(socket: Socket, peer: Peer): void {
 /** A libuv handle's file descriptor (-1 when it has none). */
 export function handleFd(handle: object): number {
   return (handle as { fd?: number }).fd ?? -1;
+}
+
+/** Whether this V8 (13, Node 24) keeps external memory apart from the heap's limit by default. */
+export const V8_EXTERNAL_MEMORY_APART = Number(process.versions.v8.split('.')[0]) >= 13;
+
+/**
+ * V8 13 (Node 24) starts a full collection for every 64 MB of new external memory, which is what
+ * Buffers are: with large bodies that is dozens a second on a small heap. This flag, which only
+ * V8 13 has among the supported Nodes, counts external memory in the heap's overall limit instead,
+ * as Node 20 and 22 behave. bench/limits.md has the figures. A flag the user gave wins.
+ */
+export const EXTERNAL_MEMORY_FLAG = '--external-memory-accounted-in-global-limit';
+
+/** Set EXTERNAL_MEMORY_FLAG in this process where V8 has it; whether it was set. */
+export function countExternalMemoryInHeapLimit(given = [...process.execArgv, process.env.NODE_OPTIONS ?? '']): boolean {
+  if (!V8_EXTERNAL_MEMORY_APART) return false;
+  if (given.some((a) => a.includes('external-memory-accounted-in-global-limit'))) return false;
+  v8.setFlagsFromString(EXTERNAL_MEMORY_FLAG);
+  return true;
 }

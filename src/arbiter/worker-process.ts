@@ -5,6 +5,7 @@ import type { Config } from '../config/types.js';
 import { bootEnv, type WorkerBoot } from '../workers/boot.js';
 import { WORKER_ENV, type MasterMessage } from '../workers/protocol.js';
 import { dumpStack, type Blocked } from './stack-dump.js';
+import { workerFlags } from './worker-flags.js';
 import { Supervised, type WorkerKind } from './supervised.js';
 
 export type { WorkerState } from './supervised.js';
@@ -19,18 +20,6 @@ export function workerEnv(config: Config, extra: NodeJS.ProcessEnv): NodeJS.Proc
     env[kv.slice(0, i)] = kv.slice(i + 1);
   }
   return env;
-}
-
-/**
- * A front's V8 heap kept small under load: 4 MB semi-spaces (V8 grows them to 16 MB each under a high
- * allocation rate) and a 5% old-generation growing factor, so a front collects the request garbage it
- * promoted instead of letting its old space grow several times over between full collections. A
- * front's own live heap is small; bench/limits.md has what this costs and saves. A flag of the
- * user's (given to the master or in NODE_OPTIONS) wins.
- */
-function frontFlags(): string[] {
-  const given = (flag: string) => [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes(flag));
-  return [...(given('max-semi-space-size') ? [] : ['--max-semi-space-size=4']), ...(given('heap-growing-percent') ? [] : ['--heap-growing-percent=5'])];
 }
 
 export class WorkerProcess extends Supervised {
@@ -52,7 +41,7 @@ export class WorkerProcess extends Supervised {
       // Node flags given to the master (`node --cpu-prof tunicorn ...`) apply to workers too, as with
       // cluster.fork(), except the inspector's: the inspector stays off until the master needs a
       // stuck worker's stack (SIGUSR1), on a port of its own, its URL published over HTTP only.
-      execArgv: [...process.execArgv.filter((a) => !a.startsWith('--inspect')), `--inspect-port=127.0.0.1:${inspectPort}`, '--inspect-publish-uid=http', ...(kind === 'front' ? frontFlags() : [])],
+      execArgv: [...process.execArgv.filter((a) => !a.startsWith('--inspect')), `--inspect-port=127.0.0.1:${inspectPort}`, '--inspect-publish-uid=http', ...workerFlags(kind)],
       stdio: ['ignore', output, output, 'ipc'],
       serialization: 'json',
     });

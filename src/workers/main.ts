@@ -3,10 +3,12 @@
  * accepts on the master's listening sockets, serves HTTP, reports heartbeats, and retires after
  * max_requests (src/workers/worker.ts).
  */
+import { countExternalMemoryInHeapLimit } from '../node-internals.js';
 import { readBoot } from './boot.js';
 import { WORKER_BOOT_ERROR } from './protocol.js';
 import { Worker } from './worker.js';
 
+countExternalMemoryInHeapLimit();
 Promise.resolve()
   .then(() => new Worker(readBoot()).run())
   .catch((err: unknown) => {

@@ -1,0 +1,29 @@
+/** The V8 flags a worker process starts with, on top of the Node flags given to the master. */
+import { V8_EXTERNAL_MEMORY_APART } from '../node-internals.js';
+import type { WorkerKind } from './supervised.js';
+
+const given = (flag: string) => [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes(flag));
+
+/**
+ * A front's V8 heap kept small under load: 4 MB semi-spaces (V8 grows them to 16 MB each under a high
+ * allocation rate) and a 5% old-generation growing factor, so a front collects the request garbage it
+ * promoted instead of letting its old space grow several times over between full collections. A
+ * front's own live heap is small; bench/limits.md has what this costs and saves.
+ */
+function frontFlags(): string[] {
+  return [...(given('max-semi-space-size') ? [] : ['--max-semi-space-size=4']), ...(given('heap-growing-percent') ? [] : ['--heap-growing-percent=5'])];
+}
+
+/**
+ * Where V8 counts Buffers' memory in the heap's limit (workers/main.ts sets that), a first limit of
+ * 128 MB keeps the bodies in flight from starting a full collection every few requests; the heap
+ * itself stays at its size (bench/limits.md, "Large bodies on Node 24").
+ */
+function heapFlags(): string[] {
+  return V8_EXTERNAL_MEMORY_APART && !given('initial-heap-size') && !given('initial-old-space-size') ? ['--initial-heap-size=128'] : [];
+}
+
+/** A flag of the user's (given to the master or in NODE_OPTIONS) wins over these. */
+export function workerFlags(kind: WorkerKind): string[] {
+  return [...(kind === 'front' ? frontFlags() : []), ...heapFlags()];
+}
