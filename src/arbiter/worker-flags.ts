@@ -15,15 +15,17 @@ function frontFlags(): string[] {
 }
 
 /**
- * Where V8 counts Buffers' memory in the heap's limit (workers/main.ts sets that), a first limit of
- * 128 MB keeps the bodies in flight from starting a full collection every few requests; the heap
- * itself stays at its size (bench/limits.md, "Large bodies on Node 24").
+ * Where V8 counts Buffers' memory in the heap's limit (workers/main.ts sets that), a first limit
+ * keeps the bodies in flight from starting a full collection every few requests. A front's is
+ * smaller: its old space fills with promoted request garbage up to that limit before the first full
+ * collection (bench/limits.md, "Large bodies on Node 24").
  */
-function heapFlags(): string[] {
-  return V8_EXTERNAL_MEMORY_APART && !given('initial-heap-size') && !given('initial-old-space-size') ? ['--initial-heap-size=128'] : [];
+function heapFlags(kind: WorkerKind): string[] {
+  if (!V8_EXTERNAL_MEMORY_APART || given('initial-heap-size') || given('initial-old-space-size')) return [];
+  return [`--initial-heap-size=${kind === 'front' ? 32 : 128}`];
 }
 
 /** A flag of the user's (given to the master or in NODE_OPTIONS) wins over these. */
 export function workerFlags(kind: WorkerKind): string[] {
-  return [...(kind === 'front' ? frontFlags() : []), ...heapFlags()];
+  return [...(kind === 'front' ? frontFlags() : []), ...heapFlags(kind)];
 }
