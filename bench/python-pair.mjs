@@ -5,6 +5,7 @@
 // A quick way to judge one change on the scenarios it is meant for, without the whole table.
 //   node bench/python-pair.mjs [--scenarios big,upload] [--rounds 5] [--seconds 4] [--workers 5] [--base path/to/cli.js] [--args="--fronts 1"]
 //     [--variant="--node-flag ..."]... (a row of this build under `node FLAGS cli.js`: master and fronts get the flags)
+//     [--also="--tunicorn-arg ..."]... (a row of this build with more tunicorn arguments, e.g. --also="--max-requests-jitter 3000")
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,7 @@ const { values: opt } = parseArgs({ options: {
   base: { type: 'string' }, app: { type: 'string', default: 'wsgi' },
   args: { type: 'string', default: '' }, // more tunicorn arguments for the first row, e.g. "--fronts 1"
   variant: { type: 'string', multiple: true, default: [] }, // node flags for one more tunicorn row (master and fronts), e.g. --variant="--max-semi-space-size=2"
+  also: { type: 'string', multiple: true, default: [] }, // tunicorn arguments for one more row of this build
 } });
 const bench = dirname(fileURLToPath(import.meta.url));
 const ctx = { root: dirname(bench), bench, apps: join(bench, 'apps'), work: join(bench, '.work'), cli: join(dirname(bench), 'dist', 'cli.js'), node: process.execPath };
@@ -31,6 +33,7 @@ const rows = [
   { name: 'tunicorn', c: tunicorn('t', opt.app, { maxRequests: 0, args: opt.args.split(' ').filter(Boolean) }), ctx },
   { name: 'gunicorn', c: gunicorn('g', opt.app, { args: ['--max-requests', '0'] }), ctx },
 ];
+opt.also.forEach((a, i) => rows.push({ name: `tunicorn ${a}`, c: tunicorn(`a${i}`, opt.app, { maxRequests: 0, args: a.split(' ').filter(Boolean) }), ctx }));
 for (const flags of opt.variant) rows.push({ name: `tunicorn ${flags}`, c: withNodeFlags(tunicorn('v', opt.app, { maxRequests: 0 }), flags.split(' ').filter(Boolean)), ctx });
 // The base build's root holds its own python/ package: the cli finds it next to its dist/.
 if (opt.base) rows.push({ name: 'base', c: tunicorn('b', opt.app, { maxRequests: 0 }), ctx: { ...ctx, cli: opt.base, root: dirname(dirname(opt.base)) } });
