@@ -97,10 +97,12 @@ export const V8_EXTERNAL_MEMORY_APART = Number(process.versions.v8.split('.')[0]
  */
 export const EXTERNAL_MEMORY_FLAG = '--external-memory-accounted-in-global-limit';
 
-/** Set EXTERNAL_MEMORY_FLAG in this process where V8 has it; whether it was set. */
-export function countExternalMemoryInHeapLimit(given = [...process.execArgv, process.env.NODE_OPTIONS ?? '']): boolean {
-  if (!V8_EXTERNAL_MEMORY_APART) return false;
-  if (given.some((a) => a.includes('external-memory-accounted-in-global-limit'))) return false;
-  v8.setFlagsFromString(EXTERNAL_MEMORY_FLAG);
-  return true;
+/** Whether the user gave a Node or V8 flag whose name contains `name`, to the master or in NODE_OPTIONS (workers inherit both). */
+export function nodeFlagGiven(name: string): boolean {
+  return [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes(name));
+}
+
+/** Set EXTERNAL_MEMORY_FLAG in this process where V8 has it and the user did not give it. */
+export function countExternalMemoryInHeapLimit(): void {
+  if (V8_EXTERNAL_MEMORY_APART && !nodeFlagGiven(EXTERNAL_MEMORY_FLAG.slice(2))) v8.setFlagsFromString(EXTERNAL_MEMORY_FLAG);
 }

@@ -1,8 +1,6 @@
 /** The V8 flags a worker process starts with, on top of the Node flags given to the master. */
-import { V8_EXTERNAL_MEMORY_APART } from '../node-internals.js';
+import { nodeFlagGiven as given, V8_EXTERNAL_MEMORY_APART } from '../node-internals.js';
 import type { WorkerKind } from './supervised.js';
-
-const given = (flag: string) => [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes(flag));
 
 /**
  * A front's V8 heap kept small under load: 4 MB semi-spaces (V8 grows them to 16 MB each under a high

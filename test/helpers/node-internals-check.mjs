@@ -50,7 +50,7 @@ check('socket._peername (the cached peer)', peered.remoteAddress === '192.0.2.7'
 const state = internals.readableState(new Readable({ read() {} }));
 check('stream._readableState', state?.ended === false && state.length === 0 && state.highWaterMark > 0);
 
-if (Number(process.versions.v8.split('.')[0]) >= 13) {
+if (internals.V8_EXTERNAL_MEMORY_APART) {
   const { spawnSync } = await import('node:child_process');
   const run = spawnSync(process.execPath, [internals.EXTERNAL_MEMORY_FLAG, '-e', '0'], { encoding: 'utf8' });
   check(`V8 flag ${internals.EXTERNAL_MEMORY_FLAG}`, run.status === 0 && run.stderr === '');
